@@ -1,0 +1,1 @@
+"""Operating-system glue: paths, secrets in the keyring, process checks, autostart."""

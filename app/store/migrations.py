@@ -1,0 +1,98 @@
+"""Ordered schema migrations. Append new ones; never edit one that has shipped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "settings, links, cursors, runs, run items, outbox",
+        (
+            """CREATE TABLE settings (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )""",
+            """CREATE TABLE links (
+                workflow TEXT NOT NULL,
+                qb_id TEXT NOT NULL,
+                sf_id TEXT,
+                content_hash TEXT,
+                qb_revision TEXT,
+                sf_modstamp TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (workflow, qb_id)
+            )""",
+            "CREATE UNIQUE INDEX links_sf ON links (workflow, sf_id) WHERE sf_id IS NOT NULL",
+            """CREATE TABLE cursors (
+                workflow TEXT NOT NULL,
+                source TEXT NOT NULL,
+                value TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (workflow, source)
+            )""",
+            """CREATE TABLE runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                trigger TEXT NOT NULL,
+                os_user TEXT NOT NULL,
+                status TEXT NOT NULL,
+                dry_run INTEGER NOT NULL DEFAULT 0,
+                summary TEXT NOT NULL DEFAULT '{}',
+                message TEXT
+            )""",
+            """CREATE TABLE run_items (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                workflow TEXT NOT NULL,
+                record_key TEXT NOT NULL,
+                qb_id TEXT,
+                sf_id TEXT,
+                outcome TEXT NOT NULL,
+                code TEXT,
+                message TEXT,
+                details TEXT,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX run_items_run ON run_items (run_id, outcome)",
+            """CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                workflow TEXT NOT NULL,
+                sf_id TEXT NOT NULL,
+                external_id TEXT NOT NULL UNIQUE,
+                operation TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                state TEXT NOT NULL,
+                qb_id TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX outbox_state ON outbox (state)",
+        ),
+    ),
+    Migration(
+        2,
+        "review decisions for opportunities waiting to become invoices",
+        (
+            """CREATE TABLE review_decisions (
+                sf_opportunity_id TEXT PRIMARY KEY,
+                decision TEXT NOT NULL CHECK (decision IN ('approved', 'skipped')),
+                decided_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version

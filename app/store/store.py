@@ -1,0 +1,371 @@
+"""Typed access to the tables: one lock-serialised connection shared by the engine threads."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.store.database import now_iso
+from app.store.models import Cursor, Link, OutboxEntry, OutboxState, Run, RunItem
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit; nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._depth = 0
+                self._conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self._conn.execute("COMMIT")
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._conn.execute(sql, params)
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self.transaction():
+            return self._conn.execute(sql, params)
+
+    def _write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.transaction():
+            self._conn.executemany(sql, rows)
+
+    def schema_version(self) -> int:
+        row = self._execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    # -- settings -----------------------------------------------------------------------------
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self._execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self._write(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value)),
+        )
+
+    def delete_setting(self, key: str) -> None:
+        self._write("DELETE FROM settings WHERE key = ?", (key,))
+
+    def settings(self) -> dict[str, Any]:
+        rows = self._execute("SELECT key, value FROM settings ORDER BY key").fetchall()
+        return {r["key"]: json.loads(r["value"]) for r in rows}
+
+    # -- links --------------------------------------------------------------------------------
+    def upsert_links(self, links: Iterable[Link]) -> None:
+        now = now_iso()
+        self._write_many(
+            "INSERT INTO links (workflow, qb_id, sf_id, content_hash, qb_revision, sf_modstamp,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (workflow, qb_id) DO UPDATE SET sf_id = coalesce(excluded.sf_id, sf_id),"
+            " content_hash = excluded.content_hash, qb_revision = excluded.qb_revision,"
+            " sf_modstamp = excluded.sf_modstamp, updated_at = excluded.updated_at",
+            (
+                (
+                    link.workflow,
+                    link.qb_id,
+                    link.sf_id,
+                    link.content_hash,
+                    link.qb_revision,
+                    link.sf_modstamp,
+                    now,
+                    now,
+                )
+                for link in links
+            ),
+        )
+
+    def link_by_qb(self, workflow: str, qb_id: str) -> Link | None:
+        row = self._execute(
+            "SELECT * FROM links WHERE workflow = ? AND qb_id = ?", (workflow, qb_id)
+        ).fetchone()
+        return _link(row) if row else None
+
+    def link_by_sf(self, workflow: str, sf_id: str) -> Link | None:
+        row = self._execute(
+            "SELECT * FROM links WHERE workflow = ? AND sf_id = ?", (workflow, sf_id)
+        ).fetchone()
+        return _link(row) if row else None
+
+    def links_by_qb(self, workflow: str, qb_ids: Sequence[str]) -> dict[str, Link]:
+        found: dict[str, Link] = {}
+        for start in range(0, len(qb_ids), 500):
+            chunk = list(qb_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._execute(
+                f"SELECT * FROM links WHERE workflow = ? AND qb_id IN ({marks})",  # noqa: S608
+                (workflow, *chunk),
+            ).fetchall()
+            found.update({r["qb_id"]: _link(r) for r in rows})
+        return found
+
+    def links(self, workflow: str) -> list[Link]:
+        rows = self._execute(
+            "SELECT * FROM links WHERE workflow = ? ORDER BY qb_id", (workflow,)
+        ).fetchall()
+        return [_link(r) for r in rows]
+
+    def count_links(self, workflow: str | None = None) -> int:
+        if workflow is None:
+            return int(self._execute("SELECT count(*) FROM links").fetchone()[0])
+        return int(
+            self._execute("SELECT count(*) FROM links WHERE workflow = ?", (workflow,)).fetchone()[
+                0
+            ]
+        )
+
+    # -- cursors ------------------------------------------------------------------------------
+    def get_cursor(self, workflow: str, source: str) -> str | None:
+        row = self._execute(
+            "SELECT value FROM cursors WHERE workflow = ? AND source = ?", (workflow, source)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_cursor(self, workflow: str, source: str, value: str) -> None:
+        self._write(
+            "INSERT INTO cursors (workflow, source, value, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (workflow, source) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at",
+            (workflow, source, value, now_iso()),
+        )
+
+    def cursors(self) -> list[Cursor]:
+        rows = self._execute("SELECT * FROM cursors ORDER BY workflow, source").fetchall()
+        return [Cursor(r["workflow"], r["source"], r["value"], r["updated_at"]) for r in rows]
+
+    # -- runs ---------------------------------------------------------------------------------
+    def start_run(self, trigger: str, os_user: str, *, dry_run: bool = False) -> int:
+        cur = self._write(
+            "INSERT INTO runs (started_at, trigger, os_user, status, dry_run) "
+            "VALUES (?, ?, ?, 'running', ?)",
+            (now_iso(), trigger, os_user, int(dry_run)),
+        )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(
+        self, run_id: int, status: str, summary: dict[str, Any], message: str | None = None
+    ) -> None:
+        self._write(
+            "UPDATE runs SET finished_at = ?, status = ?, summary = ?, message = ? WHERE id = ?",
+            (now_iso(), status, json.dumps(summary), message, run_id),
+        )
+
+    def get_run(self, run_id: int) -> Run | None:
+        row = self._execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _run(row) if row else None
+
+    def last_run(self) -> Run | None:
+        row = self._execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return _run(row) if row else None
+
+    def runs(self, limit: int = 50) -> list[Run]:
+        rows = self._execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [_run(r) for r in rows]
+
+    def add_run_items(self, items: Iterable[RunItem]) -> None:
+        now = now_iso()
+        self._write_many(
+            "INSERT INTO run_items (run_id, workflow, record_key, qb_id, sf_id, outcome, code,"
+            " message, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    i.run_id,
+                    i.workflow,
+                    i.record_key,
+                    i.qb_id,
+                    i.sf_id,
+                    i.outcome,
+                    i.code,
+                    i.message,
+                    i.details,
+                    now,
+                )
+                for i in items
+            ),
+        )
+
+    def run_items(self, run_id: int, outcome: str | None = None) -> list[RunItem]:
+        sql = "SELECT * FROM run_items WHERE run_id = ?"
+        params: list[Any] = [run_id]
+        if outcome is not None:
+            sql += " AND outcome = ?"
+            params.append(outcome)
+        rows = self._execute(sql + " ORDER BY id", params).fetchall()
+        return [_run_item(r) for r in rows]
+
+    def outcome_counts(self, run_id: int) -> dict[str, int]:
+        rows = self._execute(
+            "SELECT outcome, count(*) AS n FROM run_items WHERE run_id = ? GROUP BY outcome",
+            (run_id,),
+        ).fetchall()
+        return {r["outcome"]: int(r["n"]) for r in rows}
+
+    # -- outbox -------------------------------------------------------------------------------
+    def outbox_add(
+        self, workflow: str, sf_id: str, external_id: str, operation: str, payload: dict[str, Any]
+    ) -> OutboxEntry:
+        """Record an intended QuickBooks write; the same external id is recorded only once."""
+        now = now_iso()
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO outbox (workflow, sf_id, external_id, operation, payload, state,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (external_id) DO NOTHING",
+                (
+                    workflow,
+                    sf_id,
+                    external_id,
+                    operation,
+                    json.dumps(payload),
+                    OutboxState.PENDING.value,
+                    now,
+                    now,
+                ),
+            )
+            entry = self.outbox_get(external_id)
+        assert entry is not None
+        return entry
+
+    def outbox_get(self, external_id: str) -> OutboxEntry | None:
+        row = self._execute("SELECT * FROM outbox WHERE external_id = ?", (external_id,)).fetchone()
+        return _outbox(row) if row else None
+
+    def outbox_set_state(
+        self,
+        external_id: str,
+        state: OutboxState,
+        *,
+        qb_id: str | None = None,
+        error: str | None = None,
+        attempted: bool = False,
+    ) -> None:
+        self._write(
+            "UPDATE outbox SET state = ?, qb_id = coalesce(?, qb_id), last_error = ?,"
+            " attempts = attempts + ?, updated_at = ? WHERE external_id = ?",
+            (state.value, qb_id, error, int(attempted), now_iso(), external_id),
+        )
+
+    def outbox_entries(
+        self, *states: OutboxState, workflow: str | None = None
+    ) -> list[OutboxEntry]:
+        sql = "SELECT * FROM outbox WHERE 1 = 1"
+        params: list[Any] = []
+        if states:
+            sql += f" AND state IN ({','.join('?' * len(states))})"
+            params.extend(s.value for s in states)
+        if workflow is not None:
+            sql += " AND workflow = ?"
+            params.append(workflow)
+        rows = self._execute(sql + " ORDER BY id", params).fetchall()
+        return [_outbox(r) for r in rows]
+
+    # -- review decisions ---------------------------------------------------------------------
+    def set_review_decision(self, sf_opportunity_id: str, decision: str) -> None:
+        self._write(
+            "INSERT INTO review_decisions (sf_opportunity_id, decision, decided_at)"
+            " VALUES (?, ?, ?) ON CONFLICT (sf_opportunity_id)"
+            " DO UPDATE SET decision = excluded.decision,"
+            " decided_at = excluded.decided_at",
+            (sf_opportunity_id, decision, now_iso()),
+        )
+
+    def review_decisions(self) -> dict[str, str]:
+        rows = self._execute("SELECT sf_opportunity_id, decision FROM review_decisions").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+
+def _link(row: sqlite3.Row) -> Link:
+    return Link(
+        workflow=row["workflow"],
+        qb_id=row["qb_id"],
+        sf_id=row["sf_id"],
+        content_hash=row["content_hash"],
+        qb_revision=row["qb_revision"],
+        sf_modstamp=row["sf_modstamp"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _run(row: sqlite3.Row) -> Run:
+    return Run(
+        id=int(row["id"]),
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        trigger=row["trigger"],
+        os_user=row["os_user"],
+        status=row["status"],
+        dry_run=bool(row["dry_run"]),
+        summary=json.loads(row["summary"] or "{}"),
+        message=row["message"],
+    )
+
+
+def _run_item(row: sqlite3.Row) -> RunItem:
+    return RunItem(
+        run_id=int(row["run_id"]),
+        workflow=row["workflow"],
+        record_key=row["record_key"],
+        outcome=row["outcome"],
+        qb_id=row["qb_id"],
+        sf_id=row["sf_id"],
+        code=row["code"],
+        message=row["message"],
+        details=row["details"],
+        created_at=row["created_at"],
+    )
+
+
+def _outbox(row: sqlite3.Row) -> OutboxEntry:
+    return OutboxEntry(
+        id=int(row["id"]),
+        workflow=row["workflow"],
+        sf_id=row["sf_id"],
+        external_id=row["external_id"],
+        operation=row["operation"],
+        payload=json.loads(row["payload"]),
+        state=OutboxState(row["state"]),
+        qb_id=row["qb_id"],
+        attempts=int(row["attempts"]),
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
