@@ -264,6 +264,13 @@ class Store:
         assert entry is not None
         return entry
 
+    def outbox_retry(self, external_id: str, payload: dict[str, Any]) -> None:
+        """Send a previously refused write again, with the record's current content."""
+        self._write(
+            "UPDATE outbox SET state = ?, payload = ?, updated_at = ? WHERE external_id = ?",
+            (OutboxState.PENDING.value, json.dumps(payload), now_iso(), external_id),
+        )
+
     def outbox_get(self, external_id: str) -> OutboxEntry | None:
         row = self._execute("SELECT * FROM outbox WHERE external_id = ?", (external_id,)).fetchone()
         return _outbox(row) if row else None

@@ -1,0 +1,397 @@
+"""Customers both ways: Salesforce accounts in scope -> QuickBooks customers (Salesforce owns their
+fields), and every QuickBooks customer -> a linked Salesforce account carrying its balance.
+
+QuickBooks names are unique across customers, vendors and employees (error 3100), so before a
+customer is created the app looks for one with that name and links it instead; and it matches
+QuickBooks customers to existing accounts by name, email or phone before creating any account.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from app.domain.fieldmap import Side
+from app.domain.hashing import content_hash
+from app.domain.matching import propose_links
+from app.domain.outcomes import Outcome
+from app.domain.record_mapping import (
+    map_salesforce_record,
+    quickbooks_create_body,
+    quickbooks_update_body,
+    read_path,
+)
+from app.domain.salesforce_ids import external_id_for
+from app.engine.context import RunContext, later, parse_stamp
+from app.engine.mirror import MirrorSpec
+from app.engine.outbox import OutboxWriter
+from app.engine.recorder import ItemOutcome
+from app.engine.result import PlannedAction
+from app.engine.salesforce_results import failure_text, first_error
+from app.quickbooks import QuickBooksError
+from app.store import Link
+
+log = logging.getLogger(__name__)
+
+WORKFLOW = "customers"
+BALANCE_LINKS = "customers:balance"
+ACCOUNT_ID_FIELD = "QuickBooks_Customer_Id__c"
+SCOPE = "Sync_To_QuickBooks__c = true"
+
+
+def _customer_label(record: dict[str, Any]) -> str:
+    return str(record.get("fullName") or record.get("name") or record.get("id"))
+
+
+def balance_spec() -> MirrorSpec:
+    return MirrorSpec(
+        workflow=WORKFLOW,
+        link_key=BALANCE_LINKS,
+        map_workflow=WORKFLOW,
+        kinds=("customer",),
+        sobject="Account",
+        external_field=ACCOUNT_ID_FIELD,
+        label=_customer_label,
+        filters={"status": "all"},
+        before_write=link_accounts,
+    )
+
+
+# -- QuickBooks customers -> Salesforce accounts ----------------------------------------------
+
+
+class _AccountIndex:
+    """Salesforce accounts, read once per run when a QuickBooks customer has no account yet."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        fields = "Id, Name, Phone, Email__c, QuickBooks_Customer_Id__c"
+        self.accounts = ctx.salesforce.query_all(f"SELECT {fields} FROM Account")  # noqa: S608
+        self.by_qb_id = {
+            a[ACCOUNT_ID_FIELD]: a["Id"] for a in self.accounts if a.get(ACCOUNT_ID_FIELD)
+        }
+
+
+def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[ItemOutcome]:
+    """Give every QuickBooks customer on this page a linked account; report those it cannot."""
+    linked = ctx.store.links_by_qb(WORKFLOW, [str(c["id"]) for c in customers])
+    unlinked = [c for c in customers if str(c["id"]) not in linked]
+    if not unlinked:
+        return []
+    index: _AccountIndex = ctx.cache.get("accounts") or _AccountIndex(ctx)
+    ctx.cache["accounts"] = index
+    links: list[Link] = []
+    found = [c for c in unlinked if str(c["id"]) in index.by_qb_id]
+    for customer in found:
+        links.append(Link(WORKFLOW, str(customer["id"]), index.by_qb_id[str(customer["id"])], None))
+    rest = [c for c in unlinked if str(c["id"]) not in index.by_qb_id]
+    proposal = propose_links(index.accounts, rest)
+    failures: list[ItemOutcome] = []
+    ambiguous = {cid for m in proposal.ambiguous for cid in m.customer_ids}
+    by_id = {str(c["id"]): c for c in rest}
+    for qb_id in sorted(ambiguous):
+        customer = by_id[qb_id]
+        failures.append(
+            ItemOutcome(
+                WORKFLOW,
+                _customer_label(customer),
+                Outcome.SKIPPED,
+                qb_id,
+                None,
+                "AMBIGUOUS_MATCH",
+                f"Several Salesforce accounts could be the QuickBooks customer "
+                f"{_customer_label(customer)}. Choose the right one under Setup > Match "
+                "existing records; nothing was created meanwhile.",
+            )
+        )
+    to_mark = [{"Id": p.account_id, ACCOUNT_ID_FIELD: p.customer_id} for p in proposal.links]
+    to_create = [
+        {"Name": _customer_label(by_id[qb_id])[:255], ACCOUNT_ID_FIELD: qb_id}
+        for qb_id in proposal.unmatched_customer_ids
+        if qb_id in by_id and qb_id not in ambiguous
+    ]
+    for p in proposal.links:
+        ctx.plan(
+            PlannedAction(
+                WORKFLOW,
+                "link",
+                "Salesforce",
+                p.customer_name,
+                p.customer_id,
+                p.account_id,
+                f"matched by {p.basis.value}",
+            )
+        )
+    for row in to_create:
+        ctx.plan(
+            PlannedAction(WORKFLOW, "create", "Salesforce", row["Name"], row[ACCOUNT_ID_FIELD])
+        )
+    if ctx.dry_run:
+        return failures
+    if to_mark:
+        results = ctx.salesforce.update("Account", to_mark)
+        failures.extend(_link_results(ctx, to_mark, results, links, by_id))
+    if to_create:
+        results = ctx.salesforce.upsert("Account", ACCOUNT_ID_FIELD, to_create)
+        failures.extend(_link_results(ctx, to_create, results, links, by_id))
+    for link in links:
+        index.by_qb_id[link.qb_id] = link.sf_id or ""
+    ctx.recorder.commit([], links)
+    return failures
+
+
+def _link_results(
+    ctx: RunContext,
+    rows: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    links: list[Link],
+    customers: dict[str, dict[str, Any]],
+) -> list[ItemOutcome]:
+    failures = []
+    for row, result in zip(rows, results, strict=True):
+        qb_id = row[ACCOUNT_ID_FIELD]
+        if result.get("success"):
+            links.append(Link(WORKFLOW, qb_id, str(result.get("id") or row.get("Id")), None))
+            continue
+        code, message, fields = first_error(result)
+        plain, details = failure_text(code, message, fields)
+        label = _customer_label(customers[qb_id])
+        failures.append(
+            ItemOutcome(WORKFLOW, label, Outcome.FAILED, qb_id, None, code, plain, details)
+        )
+    return failures
+
+
+# -- Salesforce accounts -> QuickBooks customers -----------------------------------------------
+
+
+def _account_fields(ctx: RunContext) -> list[str]:
+    rules = ctx.mapping.for_workflow(WORKFLOW).owned_by(Side.SALESFORCE)
+    names = {"Id", "Name", ACCOUNT_ID_FIELD, "SystemModstamp"}
+    names.update(field for rule in rules for field in rule.sources)
+    return sorted(names)
+
+
+def push_accounts(ctx: RunContext) -> None:
+    """Accounts marked for QuickBooks, changed since the cursor, become or update customers."""
+    cursor = ctx.store.get_cursor(WORKFLOW, "sf")
+    where = SCOPE
+    only = ctx.only_sf_ids.get(WORKFLOW) if ctx.only_sf_ids is not None else None
+    if only is not None:
+        if not only:
+            return
+        where += " AND Id IN (" + ",".join(f"'{i}'" for i in sorted(only)) + ")"
+    elif cursor:
+        since = parse_stamp(cursor) - ctx.settings.overlap
+        where += f" AND SystemModstamp >= {since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    soql = (
+        f"SELECT {', '.join(_account_fields(ctx))} FROM Account WHERE {where} "  # noqa: S608
+        "ORDER BY SystemModstamp, Id"
+    )
+    ctx.report(WORKFLOW, "reading")
+    newest = cursor
+    writer = OutboxWriter(ctx.store, ctx.quickbooks.create)
+    write_back: list[dict[str, Any]] = []
+    clean = True
+    for page in ctx.salesforce.query_pages(soql):
+        for account in page:
+            ctx.check_cancel()
+            outcome, link, needs_write_back = _push_one(ctx, writer, account)
+            if outcome.outcome is Outcome.FAILED and outcome.code == "NEEDS_VERIFICATION":
+                clean = False
+            if needs_write_back and link is not None:
+                write_back.append({"Id": account["Id"], ACCOUNT_ID_FIELD: link.qb_id})
+            ctx.recorder.commit([outcome], [link] if link else [])
+            newest = later(newest, account.get("SystemModstamp"))
+    if write_back and not ctx.dry_run:
+        results = ctx.salesforce.update("Account", write_back)
+        for row, result in zip(write_back, results, strict=True):
+            if not result.get("success"):
+                clean = False
+                log.warning("could not store QuickBooks id on account %s: %s", row["Id"], result)
+    if clean and newest and only is None and not ctx.dry_run:
+        ctx.recorder.commit([], cursor=(WORKFLOW, "sf", newest))
+
+
+def _push_one(
+    ctx: RunContext, writer: OutboxWriter, account: dict[str, Any]
+) -> tuple[ItemOutcome, Link | None, bool]:
+    sf_id = str(account["Id"])
+    name = str(account.get("Name") or sf_id)
+    mapped = map_salesforce_record(ctx.mapping, WORKFLOW, account)
+    if mapped.record is None:
+        message = " ".join(p.message for p in mapped.problems)
+        ctx.plan(PlannedAction(WORKFLOW, "problem", "QuickBooks", name, None, sf_id, message))
+        codes = ",".join(sorted({p.code for p in mapped.problems}))
+        return ItemOutcome(WORKFLOW, name, Outcome.FAILED, None, sf_id, codes, message), None, False
+    body = mapped.record
+    digest = content_hash(body)
+    link = ctx.store.link_by_sf(WORKFLOW, sf_id)
+    qb_id = link.qb_id if link else account.get(ACCOUNT_ID_FIELD)
+    try:
+        if qb_id:
+            return _update_customer(ctx, account, str(qb_id), body, digest, link)
+        existing = ctx.quickbooks.find_by_name("customer", str(body.get("name") or name))
+        if existing is not None and ctx.store.link_by_qb(WORKFLOW, existing["id"]) is None:
+            ctx.plan(
+                PlannedAction(
+                    WORKFLOW,
+                    "link",
+                    "QuickBooks",
+                    name,
+                    existing["id"],
+                    sf_id,
+                    "a QuickBooks customer already has this name",
+                )
+            )
+            new_link = Link(WORKFLOW, existing["id"], sf_id, None, existing.get("revisionNumber"))
+            if ctx.dry_run:
+                return (
+                    ItemOutcome(WORKFLOW, name, Outcome.UPDATED, existing["id"], sf_id),
+                    None,
+                    False,
+                )
+            ctx.recorder.commit([], [new_link])
+            return (
+                _update_customer(ctx, account, existing["id"], body, digest, new_link)[0],
+                (ctx.store.link_by_qb(WORKFLOW, existing["id"])),
+                True,
+            )
+        ctx.plan(PlannedAction(WORKFLOW, "create", "QuickBooks", name, None, sf_id))
+        if ctx.dry_run:
+            return ItemOutcome(WORKFLOW, name, Outcome.CREATED, None, sf_id), None, False
+        return _create_customer(ctx, writer, account, body, digest)
+    except QuickBooksError as error:
+        if error.connection_problem:
+            raise
+        return _qb_failure(name, sf_id, str(qb_id) if qb_id else None, error), None, False
+
+
+def _create_customer(
+    ctx: RunContext,
+    writer: OutboxWriter,
+    account: dict[str, Any],
+    body: dict[str, Any],
+    digest: str,
+) -> tuple[ItemOutcome, Link | None, bool]:
+    sf_id = str(account["Id"])
+    name = str(account.get("Name") or sf_id)
+    external_id = external_id_for(sf_id)
+    create_body = quickbooks_create_body(body, external_id)
+
+    def find_existing() -> dict[str, Any] | None:
+        found = ctx.quickbooks.find_by_name("customer", str(create_body.get("name", "")))
+        return found if found and found.get("externalId") == external_id else None
+
+    result = writer.create(WORKFLOW, sf_id, "customer", create_body, find_existing)
+    if not result.ok:
+        assert result.error is not None
+        return _qb_failure(name, sf_id, None, result.error), None, False
+    assert result.qb_id is not None
+    revision = (result.record or {}).get("revisionNumber")
+    link = Link(WORKFLOW, result.qb_id, sf_id, digest, qb_revision=revision)
+    return ItemOutcome(WORKFLOW, name, Outcome.CREATED, result.qb_id, sf_id), link, True
+
+
+def _update_customer(
+    ctx: RunContext,
+    account: dict[str, Any],
+    qb_id: str,
+    body: dict[str, Any],
+    digest: str,
+    link: Link | None,
+) -> tuple[ItemOutcome, Link | None, bool]:
+    sf_id = str(account["Id"])
+    name = str(account.get("Name") or sf_id)
+    needs_write_back = account.get(ACCOUNT_ID_FIELD) != qb_id
+    if link is not None and link.content_hash == digest:
+        return ItemOutcome(WORKFLOW, name, Outcome.UNCHANGED, qb_id, sf_id), link, needs_write_back
+    current = ctx.quickbooks.retrieve("customer", qb_id)
+    conflict = (
+        link is not None
+        and link.content_hash is not None
+        and link.qb_revision != current.get("revisionNumber")
+        and _projection_hash(current, body) != link.content_hash
+    )
+    if _projection_hash(current, body) == digest:  # QuickBooks already holds these values
+        new_link = Link(WORKFLOW, qb_id, sf_id, digest, current.get("revisionNumber"))
+        return (
+            ItemOutcome(WORKFLOW, name, Outcome.UNCHANGED, qb_id, sf_id),
+            new_link,
+            (needs_write_back),
+        )
+    ctx.plan(
+        PlannedAction(
+            WORKFLOW,
+            "update",
+            "QuickBooks",
+            name,
+            qb_id,
+            sf_id,
+            "changed on both sides; Salesforce owns these fields" if conflict else "",
+        )
+    )
+    if ctx.dry_run:
+        return ItemOutcome(WORKFLOW, name, Outcome.UPDATED, qb_id, sf_id), None, False
+    update = quickbooks_update_body(body, str(current["revisionNumber"]))
+    revision = update.pop("revisionNumber")
+    updated = ctx.quickbooks.update("customer", qb_id, revision, update)
+    new_link = Link(WORKFLOW, qb_id, sf_id, digest, updated.get("revisionNumber"))
+    if conflict:
+        return (
+            ItemOutcome(
+                WORKFLOW,
+                name,
+                Outcome.CONFLICT,
+                qb_id,
+                sf_id,
+                "CHANGED_ON_BOTH_SIDES",
+                f"{name} was changed in QuickBooks and in Salesforce since the last sync. "
+                "Salesforce owns the name, address, phone and email, so its values were kept "
+                "and written to QuickBooks.",
+            ),
+            new_link,
+            needs_write_back,
+        )
+    return ItemOutcome(WORKFLOW, name, Outcome.UPDATED, qb_id, sf_id), new_link, needs_write_back
+
+
+def _projection_hash(customer: dict[str, Any], body: dict[str, Any]) -> str:
+    """The hash of QuickBooks' current values of the fields Salesforce owns, shaped like `body`."""
+    return content_hash(_project(customer, body))
+
+
+def _project(source: dict[str, Any], shape: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in shape.items():
+        current = read_path(source, key)
+        if isinstance(value, dict):
+            out[key] = _project(current if isinstance(current, dict) else {}, value)
+        else:
+            out[key] = current if current is not None else ("" if isinstance(value, str) else None)
+    return out
+
+
+def _qb_failure(name: str, sf_id: str, qb_id: str | None, error: QuickBooksError) -> ItemOutcome:
+    user = error.user_error
+    if error.outcome_unknown:
+        return ItemOutcome(
+            WORKFLOW,
+            name,
+            Outcome.FAILED,
+            qb_id,
+            sf_id,
+            "NEEDS_VERIFICATION",
+            "QuickBooks did not confirm this change. The next sync checks QuickBooks before "
+            "sending it again, so it will not be doubled.",
+            user.details,
+        )
+    return ItemOutcome(
+        WORKFLOW,
+        name,
+        Outcome.FAILED,
+        qb_id,
+        sf_id,
+        user.code,
+        f"{user.what_happened} {user.what_to_do}".strip(),
+        user.details,
+    )

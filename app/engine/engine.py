@@ -1,0 +1,238 @@
+"""The sync run: check -> read -> map/diff -> write -> commit, for the enabled workflows in order.
+
+The engine imports no Qt; the tray and the CLI both drive it, with a progress callback and a
+cancel token. One run at a time per data folder, across processes.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.domain.fieldmap import MappingConfig
+from app.domain.outcomes import Outcome
+from app.domain.user_error import ErrorAction, ErrorKind, UserError
+from app.domain.workflows import WORKFLOWS, in_sync_order
+from app.engine import customers, deletions, review, specs
+from app.engine.context import ApiReserveReachedError, EngineSettings, RunContext
+from app.engine.events import CancelledError, CancelToken, ProgressCallback, ignore_progress
+from app.engine.mirror import run_mirror
+from app.engine.recorder import RunRecorder
+from app.engine.result import RunResult, RunStatus
+from app.platform.runlock import RunLock
+from app.quickbooks import QuickBooks, QuickBooksError
+from app.salesforce.client import SalesforceClient
+from app.salesforce.errors import SalesforceError
+from app.store import Store
+
+log = logging.getLogger(__name__)
+
+ALL_WORKFLOWS: tuple[str, ...] = tuple(d.id.value for d in in_sync_order(list(WORKFLOWS)))
+
+
+@dataclass
+class SyncEngine:
+    store: Store
+    quickbooks: QuickBooks
+    salesforce: SalesforceClient
+    mapping: MappingConfig
+    lock_path: Path
+    settings: EngineSettings = field(default_factory=EngineSettings)
+
+    def enabled_workflows(self) -> list[str]:
+        chosen = self.store.get_setting("workflows")
+        if not isinstance(chosen, dict):
+            return list(ALL_WORKFLOWS)
+        return [w for w in ALL_WORKFLOWS if chosen.get(w, True)]
+
+    # -- runs ---------------------------------------------------------------------------------
+    def run(
+        self,
+        workflows: Sequence[str] | None = None,
+        *,
+        trigger: str = "cli",
+        dry_run: bool = False,
+        progress: ProgressCallback = ignore_progress,
+        cancel: CancelToken | None = None,
+        retry_of: int | None = None,
+    ) -> RunResult:
+        chosen = list(workflows) if workflows else self.enabled_workflows()
+        unknown = sorted(set(chosen) - set(ALL_WORKFLOWS))
+        if unknown:
+            raise ValueError(f"unknown workflow(s): {', '.join(unknown)}")
+        with RunLock(self.lock_path, trigger):
+            ctx = self._context(trigger, dry_run, progress, cancel)
+            if retry_of is not None:
+                self._limit_to_failed(ctx, retry_of)
+                chosen = [w for w in chosen if _has(ctx, w)]
+            return self._execute(ctx, chosen, lambda: self._workflows(ctx, chosen))
+
+    def preview(self, workflows: Sequence[str] | None = None) -> RunResult:
+        return self.run(workflows, trigger="preview", dry_run=True)
+
+    def review_queue(self) -> list[review.ReviewCandidate]:
+        ctx = self._bare_context()
+        return review.candidates(ctx)
+
+    def approve(
+        self,
+        opportunity_ids: Sequence[str],
+        *,
+        trigger: str = "review",
+        progress: ProgressCallback = ignore_progress,
+    ) -> RunResult:
+        with RunLock(self.lock_path, trigger):
+            ctx = self._context(trigger, False, progress, None)
+            return self._execute(
+                ctx, ["opportunities"], lambda: review.approve(ctx, list(opportunity_ids))
+            )
+
+    def skip(self, opportunity_ids: Sequence[str]) -> None:
+        review.skip(self._bare_context(), list(opportunity_ids))
+
+    # -- internals ----------------------------------------------------------------------------
+    def _bare_context(self) -> RunContext:
+        recorder = RunRecorder(self.store, 0, dry_run=True)
+        return RunContext(
+            self.store,
+            self.quickbooks,
+            self.salesforce,
+            self.mapping,
+            self.settings,
+            recorder,
+            CancelToken(),
+            ignore_progress,
+            dry_run=True,
+        )
+
+    def _context(
+        self,
+        trigger: str,
+        dry_run: bool,
+        progress: ProgressCallback,
+        cancel: CancelToken | None,
+    ) -> RunContext:
+        run_id = self.store.start_run(trigger, _os_user(), dry_run=dry_run)
+        recorder = RunRecorder(self.store, run_id, dry_run=dry_run)
+        return RunContext(
+            self.store,
+            self.quickbooks,
+            self.salesforce,
+            self.mapping,
+            self.settings,
+            recorder,
+            cancel or CancelToken(),
+            progress,
+            dry_run=dry_run,
+        )
+
+    def _workflows(self, ctx: RunContext, chosen: list[str]) -> None:
+        self._check_headroom(ctx)
+        enabled = set(chosen)
+        # Deletions of invoices and payments come in one call, after both are mirrored.
+        last_transactional = next(
+            (w for w in reversed(ALL_WORKFLOWS) if w in enabled & {"invoices", "payments"}), None
+        )
+        for name in ALL_WORKFLOWS:
+            if name not in enabled:
+                continue
+            ctx.check_cancel()
+            ctx.report(name, "reading")
+            if name == "customers":
+                customers.push_accounts(ctx)
+                run_mirror(ctx, customers.balance_spec())
+            elif name == "items":
+                run_mirror(ctx, specs.ITEMS)
+            elif name == "invoices":
+                run_mirror(ctx, specs.INVOICES)
+            elif name == "payments":
+                run_mirror(ctx, specs.PAYMENTS)
+            elif name == "opportunities":
+                self._finish_approvals(ctx)
+            if name == last_transactional:
+                deletions.mark_deletions(ctx, enabled)
+            ctx.report(name, "done")
+
+    def _finish_approvals(self, ctx: RunContext) -> None:
+        """Approvals interrupted by a crash or a QuickBooks problem are completed, once."""
+        approved = [i for i, d in self.store.review_decisions().items() if d == "approved"]
+        if approved and not ctx.dry_run:
+            review.approve(ctx, approved)
+
+    def _check_headroom(self, ctx: RunContext) -> None:
+        limits = ctx.salesforce.limits().get("DailyApiRequests") or {}
+        maximum, remaining = int(limits.get("Max") or 0), int(limits.get("Remaining") or 0)
+        if maximum and remaining < maximum * ctx.settings.api_reserve:
+            raise ApiReserveReachedError(maximum - remaining, maximum, ctx.settings.api_reserve)
+
+    def _limit_to_failed(self, ctx: RunContext, run_id: int) -> None:
+        qb: dict[str, set[str]] = {}
+        sf: dict[str, set[str]] = {}
+        for item in self.store.run_items(run_id, Outcome.FAILED.value):
+            if item.workflow in {"opportunities"} or (
+                item.workflow == "customers" and item.sf_id and not item.qb_id
+            ):
+                sf.setdefault(item.workflow, set()).add(item.sf_id or "")
+            elif item.qb_id:
+                qb.setdefault(item.workflow, set()).add(item.qb_id)
+        ctx.only_qb_ids, ctx.only_sf_ids = qb, sf
+
+    def _execute(self, ctx: RunContext, chosen: list[str], work) -> RunResult:  # type: ignore[no-untyped-def]
+        status, error = RunStatus.SUCCEEDED, None
+        try:
+            work()
+        except CancelledError:
+            status = RunStatus.CANCELLED
+        except ApiReserveReachedError as exc:
+            status, error = RunStatus.STOPPED_LIMIT, exc.error
+        except QuickBooksError as exc:
+            error = exc.user_error
+            status = RunStatus.NEEDS_ATTENTION if exc.connection_problem else RunStatus.FAILED
+        except SalesforceError as exc:
+            error = exc.user_error
+            if exc.limit_reached:
+                status = RunStatus.STOPPED_LIMIT
+            elif exc.code == "INVALID_SESSION_ID" or exc.http_status == 401:
+                status = RunStatus.NEEDS_ATTENTION
+            else:
+                status = RunStatus.FAILED
+        except Exception as exc:
+            log.exception("sync run %s failed", ctx.recorder.run_id)
+            status, error = RunStatus.FAILED, _unexpected(exc)
+        result = RunResult(ctx.recorder.run_id, status, ctx.recorder.counts, error, ctx.planned)
+        if status is RunStatus.SUCCEEDED and result.problems:
+            result.status = RunStatus.PARTIAL
+        message = error.title if error else None
+        self.store.finish_run(ctx.recorder.run_id, result.status.value, result.summary(), message)
+        for name in chosen:
+            ctx.report(name, "done")
+        log.info("run %s %s: %s", result.run_id, result.status.value, result.summary())
+        return result
+
+
+def _has(ctx: RunContext, workflow: str) -> bool:
+    return bool((ctx.only_qb_ids or {}).get(workflow) or (ctx.only_sf_ids or {}).get(workflow))
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except OSError:
+        return "unknown"
+
+
+def _unexpected(exc: Exception) -> UserError:
+    return UserError(
+        code="UNEXPECTED",
+        title="The sync stopped unexpectedly",
+        what_happened="Something the app did not expect went wrong. Everything committed so far "
+        "is kept and nothing is sent twice when you try again.",
+        what_to_do="Try again. If it happens again, open the logs and send them to support.",
+        action=ErrorAction.OPEN_LOGS,
+        kind=ErrorKind.TRANSIENT,
+        retryable=True,
+        details=f"{type(exc).__name__}: {exc}",
+    )

@@ -1,0 +1,356 @@
+"""QuickBooks -> Salesforce mirrors (items, invoices, payments, customer balances).
+
+Pages are read on a background thread while the previous page is written: Collections upserts of
+200 on the workflow's External ID field, or one Bulk API 2.0 job for a large backfill. A record is
+written only when its mapped content differs from the ledger's hash. Links, outcomes and the cursor
+commit together; the cursor moves only when everything read was committed or failed for good.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.domain.fieldmap import FieldType, Side
+from app.domain.hashing import content_hash
+from app.domain.outcomes import Outcome
+from app.domain.record_mapping import map_quickbooks_record, salesforce_json
+from app.engine.context import RunContext, later, parse_stamp
+from app.engine.pipeline import Prefetcher
+from app.engine.recorder import ItemOutcome
+from app.engine.result import PlannedAction
+from app.engine.salesforce_results import (
+    ROW_LOCK,
+    bulk_error,
+    failure_text,
+    first_error,
+    outcome_of,
+)
+from app.quickbooks.client import Page
+from app.store import Link
+
+log = logging.getLogger(__name__)
+
+#: Hook run on each page before writing: links parents, returns records it could not prepare.
+BeforeWrite = Callable[[RunContext, list[dict[str, Any]]], list[ItemOutcome]]
+
+
+@dataclass(frozen=True)
+class MirrorSpec:
+    workflow: str  # reported name, e.g. "invoices"
+    link_key: str  # ledger key, e.g. "invoices" or "customers:balance"
+    map_workflow: str  # field-map workflow id
+    kinds: tuple[str, ...]  # QuickBooks list resources read
+    sobject: str
+    external_field: str
+    label: Callable[[dict[str, Any]], str]
+    filters: dict[str, Any] = field(default_factory=dict)
+    before_write: BeforeWrite | None = None
+
+
+@dataclass
+class _Pending:
+    record: dict[str, Any]
+    mapped: dict[str, Any]
+    digest: str
+    link: Link | None
+
+    @property
+    def qb_id(self) -> str:
+        return str(self.record["id"])
+
+
+@dataclass
+class _MirrorState:
+    newest: str | None = None
+    clean: bool = True
+    read: int = 0
+    total: int | None = None
+
+
+def run_mirror(ctx: RunContext, spec: MirrorSpec) -> None:
+    cursor_value = ctx.store.get_cursor(spec.link_key, "qb")
+    state = _MirrorState(newest=cursor_value)
+    since = None
+    if cursor_value and ctx.only_qb_ids is None:
+        since = (parse_stamp(cursor_value) - ctx.settings.overlap).isoformat(timespec="seconds")
+    ctx.report(spec.workflow, "reading")
+    bulk: _BulkSpool | None = None
+    for kind in spec.kinds:
+        reader = Prefetcher(_pages(ctx, spec, kind, since), depth=ctx.settings.read_ahead)
+        for page in reader:
+            ctx.check_cancel()
+            if state.total is None and page.remaining is not None:
+                state.total = len(page.records) + page.remaining
+                if state.total > ctx.settings.bulk_threshold and not ctx.dry_run:
+                    bulk = _BulkSpool(spec)
+            state.read += len(page.records)
+            pending, outcomes = _prepare(ctx, spec, page.records)
+            for record in page.records:
+                state.newest = later(state.newest, record.get("updatedAt"))
+            if bulk is not None:
+                bulk.add(pending)
+                ctx.recorder.commit(outcomes)
+            else:
+                _write_page(ctx, spec, pending, outcomes, state)
+            ctx.report(spec.workflow, "writing", state.read, state.total)
+    if bulk is not None:
+        _run_bulk(ctx, spec, bulk, state)
+    if state.clean and state.newest and ctx.only_qb_ids is None and not ctx.dry_run:
+        ctx.recorder.commit([], cursor=(spec.link_key, "qb", state.newest))
+
+
+def _pages(ctx: RunContext, spec: MirrorSpec, kind: str, since: str | None) -> Iterator[Page]:
+    if ctx.only_qb_ids is not None:
+        ids = sorted(ctx.only_qb_ids.get(spec.workflow, set()))
+        if ids:
+            records = list(ctx.quickbooks.find_by_ids(kind, ids).values())
+            yield Page(records, 0)
+        return
+    filters = dict(spec.filters)
+    if since:
+        filters["updated_after"] = since
+    yield from ctx.quickbooks.pages(kind, **filters)
+
+
+def _prepare(
+    ctx: RunContext, spec: MirrorSpec, records: list[dict[str, Any]]
+) -> tuple[list[_Pending], list[ItemOutcome]]:
+    outcomes: list[ItemOutcome] = []
+    if spec.before_write is not None and records:
+        outcomes.extend(spec.before_write(ctx, records))
+    skip = {o.qb_id for o in outcomes}
+    links = ctx.store.links_by_qb(spec.link_key, [str(r.get("id")) for r in records])
+    pending: list[_Pending] = []
+    for record in records:
+        qb_id = str(record.get("id"))
+        if qb_id in skip:
+            continue
+        result = map_quickbooks_record(ctx.mapping, spec.map_workflow, record)
+        if result.record is None:
+            message = " ".join(p.message for p in result.problems)
+            codes = ",".join(sorted({p.code for p in result.problems}))
+            outcomes.append(
+                ItemOutcome(
+                    spec.workflow, spec.label(record), Outcome.FAILED, qb_id, None, codes, message
+                )
+            )
+            ctx.plan(_planned(spec, "problem", record, detail=message))
+            continue
+        mapped = salesforce_json(result.record)
+        digest = content_hash(mapped)
+        link = links.get(qb_id)
+        if link is not None and link.content_hash == digest and link.sf_id:
+            outcomes.append(
+                ItemOutcome(spec.workflow, spec.label(record), Outcome.UNCHANGED, qb_id, link.sf_id)
+            )
+            continue
+        pending.append(_Pending(record, mapped, digest, link))
+        action = "update" if link is not None else "create or update"
+        ctx.plan(_planned(spec, action, record, sf_id=link.sf_id if link else None))
+    return pending, outcomes
+
+
+def _planned(
+    spec: MirrorSpec,
+    action: str,
+    record: dict[str, Any],
+    *,
+    sf_id: str | None = None,
+    detail: str = "",
+) -> PlannedAction:
+    return PlannedAction(
+        spec.workflow,
+        action,
+        "Salesforce",
+        spec.label(record),
+        str(record.get("id")),
+        sf_id,
+        detail,
+    )
+
+
+def _write_page(
+    ctx: RunContext,
+    spec: MirrorSpec,
+    pending: list[_Pending],
+    outcomes: list[ItemOutcome],
+    state: _MirrorState,
+) -> None:
+    links: list[Link] = []
+    if pending and not ctx.dry_run:
+        ctx.check_api_reserve()
+        results = _upsert_with_lock_retries(ctx, spec, pending)
+        for item, result in zip(pending, results, strict=True):
+            outcome = outcome_of(result)
+            if outcome is Outcome.FAILED:
+                code, message, fields = first_error(result)
+                plain, details = failure_text(code, message, fields)
+                if code == ROW_LOCK:
+                    state.clean = False  # read it again next run
+                outcomes.append(
+                    ItemOutcome(
+                        spec.workflow,
+                        spec.label(item.record),
+                        Outcome.FAILED,
+                        item.qb_id,
+                        None,
+                        code,
+                        plain,
+                        details,
+                    )
+                )
+                continue
+            sf_id = str(result.get("id"))
+            outcomes.append(
+                ItemOutcome(spec.workflow, spec.label(item.record), outcome, item.qb_id, sf_id)
+            )
+            links.append(_link(spec, item, sf_id))
+    ctx.recorder.commit(outcomes, links)
+
+
+def _link(spec: MirrorSpec, item: _Pending, sf_id: str) -> Link:
+    return Link(
+        spec.link_key,
+        item.qb_id,
+        sf_id,
+        item.digest,
+        qb_revision=item.record.get("revisionNumber"),
+    )
+
+
+def _upsert_with_lock_retries(
+    ctx: RunContext, spec: MirrorSpec, pending: list[_Pending]
+) -> list[dict[str, Any]]:
+    results = ctx.salesforce.upsert(spec.sobject, spec.external_field, [p.mapped for p in pending])
+    delay = 0.2
+    for _ in range(ctx.settings.row_lock_retries):
+        locked = [i for i, r in enumerate(results) if first_error(r)[0] == ROW_LOCK]
+        if not locked:
+            break
+        time.sleep(delay)
+        delay *= 2
+        again = ctx.salesforce.upsert(
+            spec.sobject, spec.external_field, [pending[i].mapped for i in locked]
+        )
+        for index, result in zip(locked, again, strict=True):
+            results[index] = result
+    return results
+
+
+class _BulkSpool:
+    """Mapped rows spooled to a CSV file on disk, so a 100,000-record backfill stays small."""
+
+    def __init__(self, spec: MirrorSpec) -> None:
+        self.spec = spec
+        self._dir = tempfile.TemporaryDirectory(prefix="qbsf-bulk-")
+        self.path = Path(self._dir.name) / f"{spec.sobject}.csv"
+        self._file = self.path.open("w", newline="", encoding="utf-8")
+        self._writer: Any = None
+        self.columns: list[str] = []
+        self.pending: dict[str, tuple[str, str | None, str]] = {}  # qb id -> digest, rev, label
+
+    def add(self, pending: list[_Pending]) -> None:
+        for item in pending:
+            row = _flatten(item.mapped)
+            if self._writer is None:
+                self.columns = sorted(row)
+                self._writer = csv.DictWriter(self._file, fieldnames=self.columns)
+                self._writer.writeheader()
+            self._writer.writerow({c: _csv_value(row.get(c)) for c in self.columns})
+            self.pending[item.qb_id] = (
+                item.digest,
+                item.record.get("revisionNumber"),
+                self.spec.label(item.record),
+            )
+
+    def close(self) -> None:
+        self._file.close()
+
+    def cleanup(self) -> None:
+        self._dir.cleanup()
+
+
+def _flatten(mapped: dict[str, Any]) -> dict[str, Any]:
+    """Relationship values become Bulk's `Parent__r.Key__c` columns."""
+    row: dict[str, Any] = {}
+    for key, value in mapped.items():
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                row[f"{key}.{sub}"] = inner
+        else:
+            row[key] = value
+    return row
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return "#N/A"  # an empty cell would leave the field unchanged
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _MirrorState) -> None:
+    spool.close()
+    try:
+        if not spool.pending:
+            return
+        ctx.check_api_reserve()
+        ctx.report(spec.workflow, "writing", state.read, state.total)
+        result = ctx.salesforce.bulk_upsert(
+            spec.sobject, spec.external_field, spool.path, poll_s=ctx.settings.bulk_poll_s
+        )
+        outcomes: list[ItemOutcome] = []
+        links: list[Link] = []
+        for row in result.successful:
+            qb_id = row.get(spec.external_field, "")
+            if qb_id not in spool.pending:
+                continue
+            digest, revision, label = spool.pending.pop(qb_id)
+            created = row.get("sf__Created", "").lower() == "true"
+            outcome = Outcome.CREATED if created else Outcome.UPDATED
+            outcomes.append(ItemOutcome(spec.workflow, label, outcome, qb_id, row["sf__Id"]))
+            links.append(Link(spec.link_key, qb_id, row["sf__Id"], digest, qb_revision=revision))
+        for row in result.failed:
+            qb_id = row.get(spec.external_field, "")
+            if qb_id not in spool.pending:
+                continue
+            _, _, label = spool.pending.pop(qb_id)
+            code, message, fields = bulk_error(row.get("sf__Error", ""))
+            plain, details = failure_text(code, message, fields)
+            if code == ROW_LOCK:
+                state.clean = False
+            outcomes.append(
+                ItemOutcome(spec.workflow, label, Outcome.FAILED, qb_id, None, code, plain, details)
+            )
+        if spool.pending:  # unprocessed or missing from the results: read again next run
+            state.clean = False
+            for qb_id, (_, _, label) in spool.pending.items():
+                outcomes.append(
+                    ItemOutcome(
+                        spec.workflow,
+                        label,
+                        Outcome.FAILED,
+                        qb_id,
+                        None,
+                        "BULK_UNPROCESSED",
+                        "Salesforce did not process this record; the next sync sends it again.",
+                        result.error_message or "",
+                    )
+                )
+        ctx.recorder.commit(outcomes, links)
+    finally:
+        spool.cleanup()
+
+
+def lookup_fields(spec: MirrorSpec, ctx: RunContext) -> list[str]:
+    """Lookup targets of a workflow (e.g. Account__r), for callers that need the parents first."""
+    rules = ctx.mapping.for_workflow(spec.map_workflow).owned_by(Side.QUICKBOOKS)
+    return [r.target for r in rules if r.type is FieldType.LOOKUP]

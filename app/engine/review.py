@@ -1,0 +1,203 @@
+"""Won opportunities waiting to become QuickBooks invoices: list, approve, skip.
+
+Nothing is written to QuickBooks without the bookkeeper's approval. Approving creates the invoice
+through the outbox (exactly once, even across crashes) and writes its id back to the opportunity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.fieldmap import Side
+from app.domain.invoice_draft import InvoiceDraft, draft_invoice
+from app.domain.outcomes import Outcome
+from app.domain.salesforce_ids import is_salesforce_id
+from app.engine.context import RunContext
+from app.engine.outbox import OutboxWriter
+from app.engine.recorder import ItemOutcome
+from app.engine.result import PlannedAction
+from app.quickbooks import QuickBooksError
+from app.store import Link
+
+WORKFLOW = "opportunities"
+OPPORTUNITY_LINK_FIELD = "QuickBooks_Invoice_Id__c"
+
+
+@dataclass(frozen=True)
+class ReviewCandidate:
+    opportunity: dict[str, Any]
+    lines: list[dict[str, Any]]
+    draft: InvoiceDraft
+    decision: str | None  # None (waiting), "skipped" or "approved"
+
+    @property
+    def id(self) -> str:
+        return str(self.opportunity["Id"])
+
+    @property
+    def name(self) -> str:
+        return str(self.opportunity.get("Name") or self.id)
+
+
+def _fields(ctx: RunContext, *, lines: bool) -> list[str]:
+    mapping = ctx.mapping.for_workflow(WORKFLOW)
+    rules = mapping.lines_owned_by(Side.SALESFORCE) if lines else mapping.owned_by(Side.SALESFORCE)
+    base = (
+        {
+            "Id",
+            "OpportunityId",
+            "Product2Id",
+            "Product2.Name",
+            "Product2.QuickBooks_Item_Id__c",
+            "Quantity",
+            "UnitPrice",
+            "TotalPrice",
+        }
+        if lines
+        else {
+            "Id",
+            "Name",
+            "AccountId",
+            "Account.Name",
+            "Account.QuickBooks_Customer_Id__c",
+            "CloseDate",
+            "Amount",
+            OPPORTUNITY_LINK_FIELD,
+        }
+    )
+    base.update(f for rule in rules for f in rule.sources)
+    return sorted(base)
+
+
+def candidates(ctx: RunContext, ids: list[str] | None = None) -> list[ReviewCandidate]:
+    where = f"IsWon = true AND {OPPORTUNITY_LINK_FIELD} = null"
+    if ids is not None:
+        safe = [i for i in ids if is_salesforce_id(i)]
+        if not safe:
+            return []
+        where += " AND Id IN (" + ",".join(f"'{i}'" for i in safe) + ")"
+    opportunities = ctx.salesforce.query_all(
+        f"SELECT {', '.join(_fields(ctx, lines=False))} FROM Opportunity "  # noqa: S608
+        f"WHERE {where} ORDER BY CloseDate, Id"
+    )
+    if not opportunities:
+        return []
+    lines_by_opp: dict[str, list[dict[str, Any]]] = {}
+    opp_ids = [str(o["Id"]) for o in opportunities]
+    for start in range(0, len(opp_ids), 200):
+        chunk = ",".join(f"'{i}'" for i in opp_ids[start : start + 200])
+        for line in ctx.salesforce.query_all(
+            f"SELECT {', '.join(_fields(ctx, lines=True))} FROM OpportunityLineItem "  # noqa: S608
+            f"WHERE OpportunityId IN ({chunk}) ORDER BY OpportunityId, Id"
+        ):
+            lines_by_opp.setdefault(str(line["OpportunityId"]), []).append(line)
+    decisions = ctx.store.review_decisions()
+    customer_links = {link.sf_id: link.qb_id for link in ctx.store.links("customers") if link.sf_id}
+    result = []
+    for opportunity in opportunities:
+        lines = lines_by_opp.get(str(opportunity["Id"]), [])
+        draft = draft_invoice(ctx.mapping, opportunity, lines, customer_links=customer_links)
+        result.append(
+            ReviewCandidate(opportunity, lines, draft, decisions.get(str(opportunity["Id"])))
+        )
+    return result
+
+
+def skip(ctx: RunContext, ids: list[str]) -> None:
+    for opportunity_id in ids:
+        ctx.store.set_review_decision(opportunity_id, "skipped")
+
+
+def approve(ctx: RunContext, ids: list[str]) -> None:
+    """Create one QuickBooks invoice per approved opportunity, each exactly once."""
+    writer = OutboxWriter(ctx.store, ctx.quickbooks.create)
+    pending = {c.id: c for c in candidates(ctx, ids)}
+    # Approved earlier but interrupted before the id reached Salesforce: finish those too.
+    for entry in ctx.store.outbox_entries(workflow=WORKFLOW):
+        if entry.sf_id in ids and entry.sf_id not in pending and entry.qb_id:
+            _write_back(ctx, entry.sf_id, entry.qb_id, entry.sf_id)
+    for opportunity_id in ids:
+        ctx.check_cancel()
+        candidate = pending.get(opportunity_id)
+        if candidate is None:
+            continue
+        ctx.store.set_review_decision(opportunity_id, "approved")
+        outcome = _approve_one(ctx, writer, candidate)
+        ctx.recorder.commit([outcome])
+
+
+def _approve_one(ctx: RunContext, writer: OutboxWriter, candidate: ReviewCandidate) -> ItemOutcome:
+    draft = candidate.draft
+    if draft.body is None or draft.external_id is None:
+        message = " ".join(p.message for p in draft.problems)
+        return ItemOutcome(
+            WORKFLOW, candidate.name, Outcome.FAILED, None, candidate.id, "CANNOT_DRAFT", message
+        )
+    ctx.plan(
+        PlannedAction(
+            WORKFLOW,
+            "create",
+            "QuickBooks",
+            candidate.name,
+            None,
+            candidate.id,
+            f"invoice for {draft.preview.customer_name}, {draft.preview.subtotal}",
+        )
+    )
+    if ctx.dry_run:
+        return ItemOutcome(WORKFLOW, candidate.name, Outcome.CREATED, None, candidate.id)
+    body = draft.body
+    external_id = draft.external_id
+
+    def find_existing() -> dict[str, Any] | None:
+        found = ctx.quickbooks.list_all(
+            "invoice",
+            customer_ids=[body["customerId"]],
+            transaction_date_from=body["transactionDate"],
+            transaction_date_to=body["transactionDate"],
+            include_line_items=False,
+        )
+        return next((i for i in found if i.get("externalId") == external_id), None)
+
+    try:
+        result = writer.create(WORKFLOW, candidate.id, "invoice", body, find_existing)
+    except QuickBooksError:
+        raise
+    if not result.ok:
+        assert result.error is not None
+        user = result.error.user_error
+        if result.error.connection_problem:
+            raise result.error
+        code = "NEEDS_VERIFICATION" if result.error.outcome_unknown else user.code
+        return ItemOutcome(
+            WORKFLOW,
+            candidate.name,
+            Outcome.FAILED,
+            None,
+            candidate.id,
+            code,
+            f"{user.what_happened} {user.what_to_do}".strip(),
+            user.details,
+        )
+    assert result.qb_id is not None
+    return _write_back(ctx, candidate.id, result.qb_id, candidate.name)
+
+
+def _write_back(ctx: RunContext, opportunity_id: str, qb_id: str, label: str) -> ItemOutcome:
+    results = ctx.salesforce.update(
+        "Opportunity", [{"Id": opportunity_id, OPPORTUNITY_LINK_FIELD: qb_id}]
+    )
+    ctx.recorder.commit([], [Link(WORKFLOW, qb_id, opportunity_id, None)])
+    if not results[0].get("success"):
+        return ItemOutcome(
+            WORKFLOW,
+            label,
+            Outcome.FAILED,
+            qb_id,
+            opportunity_id,
+            "WRITE_BACK_FAILED",
+            "The invoice was created in QuickBooks, but its number could not be "
+            "stored on the opportunity. The next approval run stores it.",
+        )
+    return ItemOutcome(WORKFLOW, label, Outcome.CREATED, qb_id, opportunity_id)

@@ -1,0 +1,48 @@
+"""The QuickBooks -> Salesforce mirrors, as data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.engine.mirror import MirrorSpec
+
+
+def _ref(record: dict[str, Any]) -> str:
+    return str(record.get("refNumber") or record.get("id"))
+
+
+def _name(record: dict[str, Any]) -> str:
+    return str(record.get("fullName") or record.get("name") or record.get("id"))
+
+
+ITEMS = MirrorSpec(
+    workflow="items",
+    link_key="items",
+    map_workflow="items",
+    kinds=("service_item", "non_inventory_item"),
+    sobject="Product2",
+    external_field="QuickBooks_Item_Id__c",
+    label=_name,
+    filters={"status": "all"},
+)
+
+INVOICES = MirrorSpec(
+    workflow="invoices",
+    link_key="invoices",
+    map_workflow="invoices",
+    kinds=("invoice",),
+    sobject="QuickBooks_Invoice__c",
+    external_field="QuickBooks_Invoice_Id__c",
+    label=_ref,
+    filters={"include_line_items": False},
+)
+
+PAYMENTS = MirrorSpec(
+    workflow="payments",
+    link_key="payments",
+    map_workflow="payments",
+    kinds=("receive_payment",),
+    sobject="QuickBooks_Payment__c",
+    external_field="QuickBooks_Payment_Id__c",
+    label=_ref,
+)

@@ -1,0 +1,191 @@
+"""The Conductor client the engine uses: reads in pages, writes with retries off for creates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import conductor
+import httpx
+
+from app.quickbooks.errors import QuickBooksError, translate
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 150
+
+#: Engine names for the list resources, and the conductor-py attribute that serves each.
+RESOURCES = {
+    "customer": "customers",
+    "service_item": "service_items",
+    "non_inventory_item": "non_inventory_items",
+    "invoice": "invoices",
+    "receive_payment": "receive_payments",
+    "account": "accounts",
+}
+
+
+@dataclass(frozen=True)
+class QuickBooksConfig:
+    base_url: str
+    secret_key: str
+    end_user_id: str
+    timeout_s: float = 120.0
+    read_retries: int = 2
+
+    def __repr__(self) -> str:  # the key must never reach a log line or a traceback
+        return f"QuickBooksConfig(base_url={self.base_url!r}, end_user_id={self.end_user_id!r})"
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[dict[str, Any]]
+    remaining: int | None
+
+
+class QuickBooks:
+    """One company file through Conductor. Thread-safe: the underlying httpx client is."""
+
+    def __init__(self, config: QuickBooksConfig, http_client: httpx.Client | None = None) -> None:
+        self.config = config
+        self._client = conductor.Conductor(
+            api_key=config.secret_key,
+            base_url=config.base_url,
+            timeout=config.timeout_s,
+            max_retries=config.read_retries,
+            http_client=http_client,
+        )
+        # No idempotency key in Conductor: a retried create may create twice; creates never retry.
+        self._once = self._client.with_options(max_retries=0)
+        self.calls = 0
+
+    def close(self) -> None:
+        self._client.close()
+
+    @property
+    def _user(self) -> dict[str, str]:
+        return {"conductor_end_user_id": self.config.end_user_id}
+
+    # -- health -------------------------------------------------------------------------------
+    def health(self) -> float:
+        """Milliseconds QuickBooks took to answer; raises QuickBooksError when it cannot."""
+        self.calls += 1
+        try:
+            result = self._client.qbd.health_check(**self._user)
+        except conductor.APIError as exc:
+            raise translate(exc) from exc
+        return float(result.duration)
+
+    # -- reads --------------------------------------------------------------------------------
+    def _resource(self, kind: str) -> Any:
+        return getattr(self._client.qbd, RESOURCES[kind])
+
+    def pages(self, kind: str, **filters: Any) -> Iterator[Page]:
+        """Every page of a list, in QuickBooks' order, as wire-shaped dicts (camelCase)."""
+        resource = self._resource(kind)
+        try:
+            self.calls += 1
+            page = resource.list(limit=PAGE_SIZE, **self._user, **filters)
+            while True:
+                records = [item.to_dict(mode="json") for item in page.data]
+                remaining = getattr(page, "remaining_count", None)
+                yield Page(records, remaining)
+                if not page.has_next_page():
+                    return
+                self.calls += 1
+                page = page.get_next_page()
+        except conductor.APIError as exc:
+            error = translate(exc)
+            # ids/fullNames/refNumbers filters that match nothing are an error in Conductor.
+            if _is_no_match(error) and {"ids", "full_names", "ref_numbers"} & filters.keys():
+                return
+            raise error from exc
+
+    def list_all(self, kind: str, **filters: Any) -> list[dict[str, Any]]:
+        return [record for page in self.pages(kind, **filters) for record in page.records]
+
+    def find_by_ids(self, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), PAGE_SIZE):
+            chunk = ids[start : start + PAGE_SIZE]
+            found.update({r["id"]: r for r in self.list_all(kind, ids=chunk, **_all_status(kind))})
+        return found
+
+    def find_by_name(self, kind: str, full_name: str) -> dict[str, Any] | None:
+        matches = self.list_all(kind, full_names=[full_name], **_all_status(kind))
+        return matches[0] if matches else None
+
+    def retrieve(self, kind: str, record_id: str) -> dict[str, Any]:
+        self.calls += 1
+        try:
+            return self._resource(kind).retrieve(record_id, **self._user).to_dict(mode="json")
+        except conductor.APIError as exc:
+            raise translate(exc) from exc
+
+    def accounts(self) -> list[dict[str, Any]]:
+        self.calls += 1
+        try:
+            result = self._client.qbd.accounts.list(**self._user)
+        except conductor.APIError as exc:
+            raise translate(exc) from exc
+        return [a.to_dict(mode="json") for a in result.data]
+
+    def deleted_transactions(self, types: list[str], deleted_after: str) -> list[dict[str, Any]]:
+        self.calls += 1
+        try:
+            result = self._client.qbd.deleted_transactions.list(
+                transaction_types=types, deleted_after=deleted_after, **self._user
+            )
+        except conductor.APIError as exc:
+            raise translate(exc) from exc
+        return [d.to_dict(mode="json") for d in result.data]
+
+    # -- writes -------------------------------------------------------------------------------
+    def create(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Send a create once; on an unknown outcome the caller reconciles before resending."""
+        self.calls += 1
+        try:
+            created = getattr(self._once.qbd, RESOURCES[kind]).create(**_snake(body), **self._user)
+        except conductor.APIError as exc:
+            raise translate(exc, write=True) from exc
+        return created.to_dict(mode="json")
+
+    def update(
+        self, kind: str, record_id: str, revision: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Update with optimistic concurrency; a stale revision is refreshed and retried once."""
+        resource = getattr(self._once.qbd, RESOURCES[kind])
+        for attempt in (1, 2):
+            self.calls += 1
+            try:
+                updated = resource.update(
+                    record_id, revision_number=revision, **_snake(body), **self._user
+                )
+                return updated.to_dict(mode="json")
+            except conductor.APIError as exc:
+                error = translate(exc, write=True)
+                if error.integration_code == "3200" and attempt == 1:
+                    log.info("QuickBooks %s %s changed meanwhile; retrying once", kind, record_id)
+                    revision = self.retrieve(kind, record_id)["revisionNumber"]
+                    continue
+                raise error from exc
+        raise AssertionError("unreachable")
+
+
+def _is_no_match(error: QuickBooksError) -> bool:
+    return error.integration_code == "1" or error.code == "RESOURCE_MISSING"
+
+
+def _all_status(kind: str) -> dict[str, str]:
+    return {"status": "all"} if kind in {"customer", "service_item", "non_inventory_item"} else {}
+
+
+def _snake(body: dict[str, Any]) -> dict[str, Any]:
+    """conductor-py takes snake_case keyword arguments; nested dicts keep the wire's camelCase."""
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        name = "".join("_" + c.lower() if c.isupper() else c for c in key)
+        out["class_" if name == "class" else name] = value
+    return out

@@ -1,0 +1,1 @@
+"""Salesforce: OAuth, a refreshing token session, REST/Collections/Composite/Bulk 2.0, schema."""

@@ -1,0 +1,239 @@
+"""The Salesforce operations the engine needs, over simple-salesforce and one TokenSession."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceError as SdkError
+
+from app.salesforce.errors import SalesforceError, from_response, translate
+from app.salesforce.session import TokenSession
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "62.0"
+COLLECTION_SIZE = 200
+QUERY_BATCH = 2000
+#: Whole-call retries for idempotent requests (upserts by external id, reads) on transient errors.
+RETRIES = 4
+
+
+@dataclass
+class BulkResult:
+    job_id: str
+    state: str
+    successful: list[dict[str, str]] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    unprocessed: list[dict[str, str]] = field(default_factory=list)
+    error_message: str | None = None
+
+
+class SalesforceClient:
+    def __init__(
+        self, instance_url: str, session: TokenSession, *, version: str = API_VERSION
+    ) -> None:
+        self.instance_url = instance_url.rstrip("/")
+        self.session = session
+        self.version = version
+        self.sf = Salesforce(
+            instance_url=self.instance_url,
+            session_id=session.access_token,
+            session=session,
+            version=version,
+        )
+        self.base = f"{self.instance_url}/services/data/v{version}/"
+        self.write_calls = 0
+        self.read_calls = 0
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _retrying(self, what: str, call: Any) -> Any:
+        delay = 0.25
+        for attempt in range(1, RETRIES + 2):
+            try:
+                return call()
+            except (SdkError, requests.RequestException) as exc:
+                error = translate(exc)
+                if not error.transient or error.limit_reached or attempt > RETRIES:
+                    raise error from exc
+                log.info("Salesforce %s: %s; retry %d", what, error.code or "network", attempt)
+                time.sleep(delay)
+                delay = min(delay * 2, 4.0)
+        raise AssertionError("unreachable")
+
+    def _http(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        def call() -> requests.Response:
+            response = self.session.request(method, self.base + path, **kwargs)
+            if response.status_code >= 400:
+                raise from_response(response)
+            return response
+
+        delay = 0.25
+        for attempt in range(1, RETRIES + 2):
+            try:
+                return call()
+            except SalesforceError as error:
+                if not error.transient or error.limit_reached or attempt > RETRIES:
+                    raise
+            except requests.RequestException as exc:
+                if attempt > RETRIES:
+                    raise translate(exc) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 4.0)
+        raise AssertionError("unreachable")
+
+    # -- reads --------------------------------------------------------------------------------
+    def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict]]:
+        headers = {"Sforce-Query-Options": f"batchSize={QUERY_BATCH}"}
+        self.read_calls += 1
+        result = self._retrying(
+            "query", lambda: self.sf.query(soql, include_deleted=include_deleted, headers=headers)
+        )
+        while True:
+            yield [_strip(r) for r in result["records"]]
+            if result.get("done", True) or not result.get("nextRecordsUrl"):
+                return
+            url = result["nextRecordsUrl"]
+            self.read_calls += 1
+            result = self._retrying(
+                "query", lambda url=url: self.sf.query_more(url, identifier_is_url=True)
+            )
+
+    def query_all(self, soql: str) -> list[dict]:
+        return [r for page in self.query_pages(soql) for r in page]
+
+    def describe(self, sobject: str) -> dict[str, Any] | None:
+        self.read_calls += 1
+        try:
+            return self._http("GET", f"sobjects/{sobject}/describe").json()
+        except SalesforceError as error:
+            if error.code == "NOT_FOUND" or error.http_status == 404:
+                return None
+            raise
+
+    def limits(self) -> dict[str, Any]:
+        self.read_calls += 1
+        return self._http("GET", "limits/").json()
+
+    # -- writes -------------------------------------------------------------------------------
+    def upsert(
+        self, sobject: str, external_field: str, records: Sequence[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """sObject Collections upsert in calls of 200; per-record results in input order."""
+        results: list[dict[str, Any]] = []
+        for start in range(0, len(records), COLLECTION_SIZE):
+            chunk = [
+                {"attributes": {"type": sobject}, **r}
+                for r in records[start : start + COLLECTION_SIZE]
+            ]
+            body = {"allOrNone": False, "records": chunk}
+            self.write_calls += 1
+            response = self._http(
+                "PATCH", f"composite/sobjects/{sobject}/{external_field}", json=body
+            )
+            results.extend(response.json())
+        return results
+
+    def update(self, sobject: str, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """sObject Collections update by Id, in calls of 200."""
+        results: list[dict[str, Any]] = []
+        for start in range(0, len(records), COLLECTION_SIZE):
+            chunk = [
+                {"attributes": {"type": sobject}, **r}
+                for r in records[start : start + COLLECTION_SIZE]
+            ]
+            self.write_calls += 1
+            response = self._http(
+                "PATCH", "composite/sobjects", json={"allOrNone": False, "records": chunk}
+            )
+            results.extend(response.json())
+        return results
+
+    def composite(
+        self, subrequests: list[dict[str, Any]], *, all_or_none: bool = True
+    ) -> list[dict[str, Any]]:
+        self.write_calls += 1
+        response = self._http(
+            "POST",
+            "composite",
+            json={"allOrNone": all_or_none, "compositeRequest": subrequests},
+        )
+        return list(response.json()["compositeResponse"])
+
+    # -- Bulk API 2.0 -------------------------------------------------------------------------
+    def bulk_upsert(
+        self,
+        sobject: str,
+        external_field: str,
+        csv_file: Path,
+        *,
+        poll_s: float = 0.5,
+        max_wait_s: float = 3600.0,
+    ) -> BulkResult:
+        """One ingest job: create, upload the CSV, close, wait, read the results."""
+        job = self._http(
+            "POST",
+            "jobs/ingest/",
+            json={
+                "object": sobject,
+                "operation": "upsert",
+                "externalIdFieldName": external_field,
+                "contentType": "CSV",
+                "lineEnding": "LF",
+                "columnDelimiter": "COMMA",
+            },
+        ).json()
+        job_id = job["id"]
+        self.write_calls += 1
+        with csv_file.open("rb") as data:
+            upload = self.session.request(
+                "PUT",
+                f"{self.base}jobs/ingest/{job_id}/batches",
+                data=data,
+                headers={"Content-Type": "text/csv"},
+            )
+        self.write_calls += 1
+        if upload.status_code != 201:
+            self._http("PATCH", f"jobs/ingest/{job_id}/", json={"state": "Aborted"})
+            raise from_response(upload)
+        self._http("PATCH", f"jobs/ingest/{job_id}/", json={"state": "UploadComplete"})
+        self.write_calls += 1
+        deadline = time.monotonic() + max_wait_s
+        state = "UploadComplete"
+        info: dict[str, Any] = {}
+        while state not in {"JobComplete", "Failed", "Aborted"}:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Bulk job {job_id} did not finish in {max_wait_s:.0f} s")
+            time.sleep(poll_s)
+            info = self._http("GET", f"jobs/ingest/{job_id}/").json()
+            self.read_calls += 1
+            state = info["state"]
+        result = BulkResult(job_id, state, error_message=info.get("errorMessage"))
+        if state == "JobComplete" or state == "Failed":
+            result.successful = self._csv(f"jobs/ingest/{job_id}/successfulResults/")
+            result.failed = self._csv(f"jobs/ingest/{job_id}/failedResults/")
+            result.unprocessed = self._csv(f"jobs/ingest/{job_id}/unprocessedRecords/")
+        return result
+
+    def _csv(self, path: str) -> list[dict[str, str]]:
+        self.read_calls += 1
+        text = self._http("GET", path).text
+        return list(csv.DictReader(io.StringIO(text)))
+
+
+def _strip(record: dict[str, Any]) -> dict[str, Any]:
+    """A query row without its `attributes`, parents flattened to their own dicts."""
+    out = {}
+    for key, value in record.items():
+        if key == "attributes":
+            continue
+        out[key] = _strip(value) if isinstance(value, dict) and "attributes" in value else value
+    return out
