@@ -284,6 +284,8 @@ def from_salesforce(
     named = [f for f in fields or () if isinstance(f, str) and f]
     field_text = f" ({', '.join(named)})" if named else ""
     plain_message = (message or "").strip() or "no reason given"
+    if not plain_message.endswith((".", "!", "?")):
+        plain_message += "."
 
     def fill(text: str) -> str:
         return text.replace(_FIELDS, field_text).replace(_MESSAGE, plain_message)
