@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.domain.errors import salesforce_limit_reserve
 from app.domain.fieldmap import MappingConfig
-from app.domain.user_error import ErrorAction, ErrorKind, UserError
 from app.engine.events import CancelledError, CancelToken, Progress, ProgressCallback
 from app.engine.recorder import RunRecorder
 from app.engine.result import PlannedAction
@@ -32,22 +32,8 @@ class EngineSettings:
 
 
 class ApiReserveReachedError(Exception):
-    def __init__(self, used: int, limit: int, reserve: float) -> None:
-        self.error = UserError(
-            code="API_RESERVE",
-            title="Paused to leave Salesforce API calls for others",
-            what_happened=(
-                f"Salesforce has used {used:,} of its {limit:,} daily API calls. The sync stops "
-                f"before using the last {reserve:.0%}, which are kept for your other tools."
-            ),
-            what_to_do=(
-                "Sync again later: Salesforce frees calls over the next 24 hours. "
-                "Everything done so far is kept. The reserve can be changed in Settings."
-            ),
-            action=ErrorAction.RETRY,
-            kind=ErrorKind.TRANSIENT,
-            retryable=True,
-        )
+    def __init__(self, used: int, limit: int) -> None:
+        self.error = salesforce_limit_reserve(used, limit)
         super().__init__(self.error.title)
 
 
@@ -78,7 +64,7 @@ class RunContext:
         if used is None or not limit:
             return
         if used >= limit * (1 - self.settings.api_reserve):
-            raise ApiReserveReachedError(used, limit, self.settings.api_reserve)
+            raise ApiReserveReachedError(used, limit)
 
     def report(self, workflow: str, phase: str, done: int = 0, total: int | None = None) -> None:
         counts = dict(self.recorder.counts.get(workflow, {}))

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.domain.errors import unexpected
 from app.domain.fieldmap import MappingConfig
 from app.domain.outcomes import Outcome
-from app.domain.user_error import ErrorAction, ErrorKind, UserError
 from app.domain.workflows import WORKFLOWS, in_sync_order
 from app.engine import customers, deletions, review, specs
 from app.engine.context import ApiReserveReachedError, EngineSettings, RunContext
@@ -166,7 +166,7 @@ class SyncEngine:
         limits = ctx.salesforce.limits().get("DailyApiRequests") or {}
         maximum, remaining = int(limits.get("Max") or 0), int(limits.get("Remaining") or 0)
         if maximum and remaining < maximum * ctx.settings.api_reserve:
-            raise ApiReserveReachedError(maximum - remaining, maximum, ctx.settings.api_reserve)
+            raise ApiReserveReachedError(maximum - remaining, maximum)
 
     def _limit_to_failed(self, ctx: RunContext, run_id: int) -> None:
         qb: dict[str, set[str]] = {}
@@ -201,7 +201,7 @@ class SyncEngine:
                 status = RunStatus.FAILED
         except Exception as exc:
             log.exception("sync run %s failed", ctx.recorder.run_id)
-            status, error = RunStatus.FAILED, _unexpected(exc)
+            status, error = RunStatus.FAILED, unexpected(f"{type(exc).__name__}: {exc}")
         result = RunResult(ctx.recorder.run_id, status, ctx.recorder.counts, error, ctx.planned)
         if status is RunStatus.SUCCEEDED and result.problems:
             result.status = RunStatus.PARTIAL
@@ -222,17 +222,3 @@ def _os_user() -> str:
         return getpass.getuser()
     except OSError:
         return "unknown"
-
-
-def _unexpected(exc: Exception) -> UserError:
-    return UserError(
-        code="UNEXPECTED",
-        title="The sync stopped unexpectedly",
-        what_happened="Something the app did not expect went wrong. Everything committed so far "
-        "is kept and nothing is sent twice when you try again.",
-        what_to_do="Try again. If it happens again, open the logs and send them to support.",
-        action=ErrorAction.OPEN_LOGS,
-        kind=ErrorKind.TRANSIENT,
-        retryable=True,
-        details=f"{type(exc).__name__}: {exc}",
-    )

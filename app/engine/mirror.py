@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.domain.errors import parse_bulk_error
 from app.domain.fieldmap import FieldType, Side
 from app.domain.hashing import content_hash
 from app.domain.outcomes import Outcome
@@ -27,7 +28,6 @@ from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.engine.salesforce_results import (
     ROW_LOCK,
-    bulk_error,
     failure_text,
     first_error,
     outcome_of,
@@ -323,7 +323,7 @@ def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _Mirr
             if qb_id not in spool.pending:
                 continue
             _, _, label = spool.pending.pop(qb_id)
-            code, message, fields = bulk_error(row.get("sf__Error", ""))
+            code, message, fields = parse_bulk_error(row.get("sf__Error", ""))
             plain, details = failure_text(code, message, fields)
             if code == ROW_LOCK:
                 state.clean = False

@@ -30,13 +30,3 @@ def outcome_of(result: dict[str, Any]) -> Outcome:
     if not result.get("success"):
         return Outcome.FAILED
     return Outcome.CREATED if result.get("created") else Outcome.UPDATED
-
-
-def bulk_error(text: str) -> tuple[str, str, list[str] | None]:
-    """Bulk's `sf__Error` is `CODE:message:fields --`."""
-    code, _, rest = text.partition(":")
-    message, _, fields = rest.rpartition(":")
-    if not message:
-        message, fields = rest, ""
-    names = [f.strip() for f in fields.replace("--", "").split(",") if f.strip()]
-    return code.strip() or "UNKNOWN", message.strip(), names or None

@@ -82,15 +82,16 @@ class QuickBooks:
     def _resource(self, kind: str) -> Any:
         return getattr(self._client.qbd, RESOURCES[kind])
 
-    def pages(self, kind: str, **filters: Any) -> Iterator[Page]:
+    def pages(self, kind: str, *, retry: bool = True, **filters: Any) -> Iterator[Page]:
         """Every page of a list, in QuickBooks' order, as wire-shaped dicts (camelCase)."""
-        resource = self._resource(kind)
+        client = self._client if retry else self._once
+        resource = getattr(client.qbd, RESOURCES[kind])
         try:
             self.calls += 1
             page = resource.list(limit=PAGE_SIZE, **self._user, **filters)
             while True:
                 records = [item.to_dict(mode="json") for item in page.data]
-                remaining = getattr(page, "remaining_count", None)
+                remaining = (page.model_extra or {}).get("remainingCount")
                 yield Page(records, remaining)
                 if not page.has_next_page():
                     return
@@ -103,18 +104,21 @@ class QuickBooks:
                 return
             raise error from exc
 
-    def list_all(self, kind: str, **filters: Any) -> list[dict[str, Any]]:
-        return [record for page in self.pages(kind, **filters) for record in page.records]
+    def list_all(self, kind: str, *, retry: bool = True, **filters: Any) -> list[dict[str, Any]]:
+        pages = self.pages(kind, retry=retry, **filters)
+        return [record for page in pages for record in page.records]
 
     def find_by_ids(self, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), PAGE_SIZE):
             chunk = ids[start : start + PAGE_SIZE]
-            found.update({r["id"]: r for r in self.list_all(kind, ids=chunk, **_all_status(kind))})
+            records = self.list_all(kind, retry=False, ids=chunk, **_all_status(kind))
+            found.update({r["id"]: r for r in records})
         return found
 
     def find_by_name(self, kind: str, full_name: str) -> dict[str, Any] | None:
-        matches = self.list_all(kind, full_names=[full_name], **_all_status(kind))
+        # A name that matches nothing is an error reply; retrying it would only repeat it.
+        matches = self.list_all(kind, retry=False, full_names=[full_name], **_all_status(kind))
         return matches[0] if matches else None
 
     def retrieve(self, kind: str, record_id: str) -> dict[str, Any]:
@@ -175,7 +179,8 @@ class QuickBooks:
 
 
 def _is_no_match(error: QuickBooksError) -> bool:
-    return error.integration_code == "1" or error.code == "RESOURCE_MISSING"
+    # qbXML 1: no match; 500: "a required element ... could not be found" for a list filter.
+    return error.integration_code in {"1", "500"} or error.code == "RESOURCE_MISSING"
 
 
 def _all_status(kind: str) -> dict[str, str]:

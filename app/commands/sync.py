@@ -1,0 +1,213 @@
+"""`sync`, `preview`, `review` and `history`: running the engine from a terminal or a scheduler."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from app.commands.exit_codes import ExitCode
+from app.commands.progress import TerminalProgress
+from app.context import AppContext
+from app.domain.mapping_file import MappingFileError
+from app.engine.connections import NotConnectedError
+from app.engine.engine import ALL_WORKFLOWS, SyncEngine
+from app.engine.factory import open_engine
+from app.engine.result import RunResult, RunStatus
+from app.platform.runlock import RunLockBusyError
+
+EXIT_FOR_STATUS = {
+    RunStatus.SUCCEEDED: ExitCode.OK,
+    RunStatus.PARTIAL: ExitCode.PARTIAL,
+    RunStatus.NEEDS_ATTENTION: ExitCode.NEEDS_ATTENTION,
+    RunStatus.STOPPED_LIMIT: ExitCode.STOPPED_LIMIT,
+    RunStatus.CANCELLED: ExitCode.CANCELLED,
+    RunStatus.FAILED: ExitCode.ERROR,
+}
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    sync = commands.add_parser("sync", help="sync now (all enabled workflows, or those named)")
+    sync.add_argument(
+        "--workflow",
+        action="append",
+        choices=ALL_WORKFLOWS,
+        help="only this workflow (repeatable)",
+    )
+    sync.add_argument(
+        "--dry-run", action="store_true", help="show what would change; write nothing"
+    )
+    sync.add_argument(
+        "--retry-failed", metavar="RUN", type=int, help="re-run the failed records of RUN"
+    )
+    sync.set_defaults(handler=cmd_sync)
+
+    preview = commands.add_parser("preview", help="list what a sync would do, writing nothing")
+    preview.add_argument("--workflow", action="append", choices=ALL_WORKFLOWS)
+    preview.set_defaults(handler=cmd_preview)
+
+    review = commands.add_parser("review", help="invoices waiting for approval (won opportunities)")
+    actions = review.add_subparsers(dest="review_action", metavar="ACTION", required=True)
+    actions.add_parser("list", help="list them with the invoice each would create")
+    approve = actions.add_parser("approve", help="create the invoices in QuickBooks")
+    approve.add_argument("ids", nargs="+", metavar="OPPORTUNITY_ID")
+    skip = actions.add_parser("skip", help="do not invoice these opportunities")
+    skip.add_argument("ids", nargs="+", metavar="OPPORTUNITY_ID")
+    review.set_defaults(handler=cmd_review)
+
+    history = commands.add_parser("history", help="past runs, or one run's records")
+    history.add_argument("run", nargs="?", type=int, help="the run to show in detail")
+    history.add_argument("--csv", metavar="FILE", type=Path, help="export the run's records as CSV")
+    history.set_defaults(handler=cmd_history)
+
+
+def _engine(ctx: AppContext) -> SyncEngine:
+    from app.salesforce import oauth
+
+    return open_engine(ctx, oauth.refresher_factory(ctx.credentials))
+
+
+def _guarded(ctx: AppContext, work) -> int:  # type: ignore[no-untyped-def]
+    try:
+        return int(work(_engine(ctx)))
+    except NotConnectedError as exc:
+        print(str(exc), file=sys.stderr)
+        return ExitCode.NEEDS_ATTENTION
+    except MappingFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return ExitCode.ERROR
+    except RunLockBusyError as exc:
+        print(str(exc), file=sys.stderr)
+        return ExitCode.BUSY
+
+
+def cmd_sync(args: argparse.Namespace, ctx: AppContext) -> int:
+    def work(engine: SyncEngine) -> int:
+        with TerminalProgress() as progress:
+            result = engine.run(
+                args.workflow,
+                trigger="cli",
+                dry_run=args.dry_run,
+                progress=progress,
+                retry_of=args.retry_failed,
+            )
+        _print_result(result, sys.stdout)
+        return EXIT_FOR_STATUS[result.status]
+
+    return _guarded(ctx, work)
+
+
+def cmd_preview(args: argparse.Namespace, ctx: AppContext) -> int:
+    def work(engine: SyncEngine) -> int:
+        result = engine.preview(args.workflow)
+        out = sys.stdout
+        changes = [p for p in result.planned if p.action != "unchanged"]
+        if not changes:
+            out.write("Nothing to do: both sides are in step.\n")
+        for p in changes:
+            ids = " ".join(
+                x for x in (p.qb_id and f"QB {p.qb_id}", p.sf_id and f"SF {p.sf_id}") if x
+            )
+            detail = f"  ({p.detail})" if p.detail else ""
+            out.write(f"{p.workflow:<14} {p.action:<16} {p.target:<11} {p.record}  {ids}{detail}\n")
+        if result.error:
+            out.write(f"\n{result.error.title}: {result.error.what_happened}\n")
+        return EXIT_FOR_STATUS[result.status]
+
+    return _guarded(ctx, work)
+
+
+def cmd_review(args: argparse.Namespace, ctx: AppContext) -> int:
+    def work(engine: SyncEngine) -> int:
+        if args.review_action == "skip":
+            engine.skip(args.ids)
+            print(f"Skipped {len(args.ids)} opportunit{'y' if len(args.ids) == 1 else 'ies'}.")
+            return ExitCode.OK
+        if args.review_action == "approve":
+            with TerminalProgress() as progress:
+                result = engine.approve(args.ids, progress=progress)
+            _print_result(result, sys.stdout)
+            return EXIT_FOR_STATUS[result.status]
+        queue = engine.review_queue()
+        if not queue:
+            print("No won opportunities are waiting to be invoiced.")
+        for candidate in queue:
+            preview = candidate.draft.preview
+            state = candidate.decision or "waiting"
+            print(f"{candidate.id}  {candidate.name}  [{state}]")
+            print(
+                f"    customer {preview.customer_name}, date {preview.transaction_date}, "
+                f"subtotal {preview.subtotal}"
+            )
+            for line in preview.lines:
+                print(f"    - {line.product}: {line.quantity} x {line.rate} = {line.amount}")
+            for problem in candidate.draft.problems:
+                print(f"    ! {problem.message}")
+        return ExitCode.OK
+
+    return _guarded(ctx, work)
+
+
+def cmd_history(args: argparse.Namespace, ctx: AppContext) -> int:
+    store = ctx.store
+    if args.run is None:
+        for run in store.runs():
+            counts = ", ".join(f"{n} {k}" for k, n in sorted(store.outcome_counts(run.id).items()))
+            kind = " (preview)" if run.dry_run else ""
+            when = run.started_at[:19]
+            print(f"#{run.id:<5} {when}  {run.status:<16} {run.trigger}{kind}  {counts}")
+        return ExitCode.OK
+    run = store.get_run(args.run)
+    if run is None:
+        print(f"There is no run #{args.run}.", file=sys.stderr)
+        return ExitCode.USAGE
+    items = store.run_items(run.id)
+    if args.csv:
+        write_items_csv(args.csv, items)
+        print(f"Wrote {len(items)} records to {args.csv}")
+        return ExitCode.OK
+    print(f"Run #{run.id}: {run.status}, started {run.started_at} by {run.os_user} ({run.trigger})")
+    if run.message:
+        print(f"  {run.message}")
+    for item in items:
+        ids = " ".join(
+            x for x in (item.qb_id and f"QB {item.qb_id}", item.sf_id and f"SF {item.sf_id}") if x
+        )
+        reason = f": {item.message}" if item.message else ""
+        print(f"  {item.workflow:<14} {item.outcome:<10} {item.record_key}  {ids}{reason}")
+    return ExitCode.OK
+
+
+def write_items_csv(path: Path, items: list) -> None:  # type: ignore[type-arg]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["workflow", "record", "outcome", "quickbooks_id", "salesforce_id", "code", "message"]
+        )
+        for item in items:
+            writer.writerow(
+                [
+                    item.workflow,
+                    item.record_key,
+                    item.outcome,
+                    item.qb_id or "",
+                    item.sf_id or "",
+                    item.code or "",
+                    item.message or "",
+                ]
+            )
+
+
+def _print_result(result: RunResult, out: TextIO) -> None:
+    out.write(f"Run #{result.run_id}: {result.headline()}\n")
+    for workflow, counts in result.summary().items():
+        parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()) if n)
+        out.write(f"  {workflow:<14} {parts}\n")
+    if result.error:
+        out.write(
+            f"\n{result.error.title}\n{result.error.what_happened}\n{result.error.what_to_do}\n"
+        )
+    if result.problems:
+        out.write(f"\nSee the failed records with: qbsf history {result.run_id}\n")
