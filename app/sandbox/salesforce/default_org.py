@@ -1,0 +1,362 @@
+"""The default org: the standard objects the workflows use and the app's custom objects."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.sandbox.salesforce.schema import FieldDef, ObjectDef, Schema, ValidationRule
+
+#: Filled in on create with the running user's id.
+CURRENT_USER = "$user"
+
+STAGES = (
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Value Proposition",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+    "Closed Won",
+    "Closed Lost",
+)
+INVOICE_STATUSES = ("Open", "Partially Paid", "Paid", "Voided", "Deleted in QuickBooks")
+
+
+def _label(name: str) -> str:
+    base = name.removesuffix("__c").removesuffix("Id") if name != "Id" else name
+    base = base.replace("_", " ")
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", base).strip()
+
+
+def _field(name: str, type_: str, **kw: Any) -> FieldDef:
+    kw.setdefault("label", _label(name))
+    return FieldDef(name=name, type=type_, **kw)
+
+
+def text(name: str, length: int, **kw: Any) -> FieldDef:
+    return _field(name, "string", length=length, **kw)
+
+
+def long_text(name: str, length: int, **kw: Any) -> FieldDef:
+    return _field(name, "textarea", length=length, **kw)
+
+
+def money(name: str, precision: int = 18, scale: int = 2, **kw: Any) -> FieldDef:
+    return _field(name, "currency", precision=precision, scale=scale, **kw)
+
+
+def checkbox(name: str, default: bool = False, **kw: Any) -> FieldDef:
+    return _field(name, "boolean", nillable=False, default=default, **kw)
+
+
+def picklist(name: str, values: tuple[str, ...], **kw: Any) -> FieldDef:
+    return _field(name, "picklist", length=255, picklist=values, **kw)
+
+
+def lookup(name: str, to: str, relationship: str, child: str | None = None, **kw: Any) -> FieldDef:
+    return _field(
+        name,
+        "reference",
+        length=18,
+        reference_to=(to,),
+        relationship_name=relationship,
+        child_relationship=child,
+        **kw,
+    )
+
+
+def external_id(name: str) -> FieldDef:
+    return text(name, 64, external_id=True, unique=True, case_sensitive=True)
+
+
+def calculated(name: str, type_: str, **kw: Any) -> FieldDef:
+    return _field(name, type_, createable=False, updateable=False, calculated=True, **kw)
+
+
+def _system(owner: bool) -> list[FieldDef]:
+    readonly = {"createable": False, "updateable": False, "nillable": False}
+    fields = [
+        _field("Id", "id", length=18, **readonly),
+        _field("IsDeleted", "boolean", default=False, **readonly),
+        _field("CreatedDate", "datetime", **readonly),
+        lookup("CreatedById", "User", "CreatedBy", **readonly),
+        _field("LastModifiedDate", "datetime", **readonly),
+        lookup("LastModifiedById", "User", "LastModifiedBy", **readonly),
+        _field("SystemModstamp", "datetime", **readonly),
+    ]
+    if owner:
+        fields.append(lookup("OwnerId", "User", "Owner", nillable=False, default=CURRENT_USER))
+    return fields
+
+
+def _object(
+    name: str,
+    prefix: str,
+    label: str,
+    plural: str,
+    fields: list[FieldDef],
+    *,
+    owner: bool = True,
+    **kw: Any,
+) -> ObjectDef:
+    everything = _system(owner) + fields
+    return ObjectDef(
+        name=name,
+        key_prefix=prefix,
+        label=label,
+        label_plural=plural,
+        fields={f.name.lower(): f for f in everything},
+        **kw,
+    )
+
+
+def _address(kind: str) -> list[FieldDef]:
+    return [
+        long_text(f"{kind}Street", 255),
+        text(f"{kind}City", 40),
+        text(f"{kind}State", 80),
+        text(f"{kind}PostalCode", 20),
+        text(f"{kind}Country", 80),
+    ]
+
+
+def _objects() -> list[ObjectDef]:
+    account = _object(
+        "Account",
+        "001",
+        "Account",
+        "Accounts",
+        [
+            text("Name", 255, nillable=False, name_field=True, label="Account Name"),
+            text("AccountNumber", 40),
+            picklist("Type", ("Prospect", "Customer - Direct", "Customer - Channel", "Other")),
+            picklist("Industry", ("Construction", "Consulting", "Healthcare", "Retail", "Other")),
+            lookup("ParentId", "Account", "Parent", "ChildAccounts"),
+            *_address("Billing"),
+            *_address("Shipping"),
+            _field("Phone", "phone", length=40),
+            _field("Fax", "phone", length=40),
+            _field("Website", "url", length=255),
+            money("AnnualRevenue", scale=0),
+            _field("NumberOfEmployees", "int", precision=8),
+            long_text("Description", 32000),
+            external_id("QuickBooks_Customer_Id__c"),
+            money("QuickBooks_Balance__c", precision=16),
+            checkbox("Sync_To_QuickBooks__c"),
+        ],
+    )
+    contact = _object(
+        "Contact",
+        "003",
+        "Contact",
+        "Contacts",
+        [
+            text("FirstName", 40),
+            text("LastName", 80, nillable=False),
+            calculated("Name", "string", length=121, nillable=False, name_field=True),
+            lookup("AccountId", "Account", "Account", "Contacts", cascade_delete=True),
+            text("Title", 128),
+            _field("Email", "email", length=80),
+            _field("Phone", "phone", length=40),
+            _field("MobilePhone", "phone", length=40),
+            *_address("Mailing"),
+            long_text("Description", 32000),
+        ],
+    )
+    opportunity = _object(
+        "Opportunity",
+        "006",
+        "Opportunity",
+        "Opportunities",
+        [
+            text("Name", 120, nillable=False, name_field=True),
+            lookup("AccountId", "Account", "Account", "Opportunities", cascade_delete=True),
+            picklist("StageName", STAGES, nillable=False),
+            _field("CloseDate", "date", nillable=False),
+            money("Amount"),
+            _field("Probability", "percent", precision=3, scale=0),
+            calculated("IsClosed", "boolean", nillable=False),
+            calculated("IsWon", "boolean", nillable=False),
+            calculated("HasOpportunityLineItem", "boolean", nillable=False),
+            picklist("Type", ("New Customer", "Existing Customer - Upgrade", "Existing Customer")),
+            picklist("LeadSource", ("Web", "Phone Inquiry", "Partner Referral", "Other")),
+            text("NextStep", 255),
+            long_text("Description", 32000),
+            lookup("Pricebook2Id", "Pricebook2", "Pricebook2", "Opportunities"),
+            external_id("QuickBooks_Invoice_Id__c"),
+        ],
+    )
+    line_item = _object(
+        "OpportunityLineItem",
+        "00k",
+        "Opportunity Product",
+        "Opportunity Product",
+        [
+            lookup(
+                "OpportunityId",
+                "Opportunity",
+                "Opportunity",
+                "OpportunityLineItems",
+                nillable=False,
+                updateable=False,
+                cascade_delete=True,
+            ),
+            lookup("Product2Id", "Product2", "Product2", updateable=False),
+            lookup("PricebookEntryId", "PricebookEntry", "PricebookEntry", updateable=False),
+            calculated("Name", "string", length=376, name_field=True),
+            _field("Quantity", "double", precision=12, scale=2, nillable=False),
+            money("UnitPrice"),
+            calculated("ListPrice", "currency", precision=18, scale=2),
+            money("TotalPrice"),
+            text("Description", 255),
+            _field("ServiceDate", "date"),
+        ],
+        owner=False,
+    )
+    product = _object(
+        "Product2",
+        "01t",
+        "Product",
+        "Products",
+        [
+            text("Name", 255, nillable=False, name_field=True, label="Product Name"),
+            text("ProductCode", 255),
+            long_text("Description", 4000),
+            checkbox("IsActive"),
+            picklist("Family", ("Services", "Goods")),
+            external_id("QuickBooks_Item_Id__c"),
+        ],
+        owner=False,
+    )
+    pricebook = _object(
+        "Pricebook2",
+        "01s",
+        "Price Book",
+        "Price Books",
+        [
+            text("Name", 255, nillable=False, name_field=True),
+            checkbox("IsActive"),
+            calculated("IsStandard", "boolean", nillable=False),
+            text("Description", 255),
+        ],
+        owner=False,
+    )
+    pricebook_entry = _object(
+        "PricebookEntry",
+        "01u",
+        "Price Book Entry",
+        "Price Book Entries",
+        [
+            calculated("Name", "string", length=255, name_field=True),
+            lookup(
+                "Pricebook2Id",
+                "Pricebook2",
+                "Pricebook2",
+                "PricebookEntries",
+                nillable=False,
+                updateable=False,
+            ),
+            lookup(
+                "Product2Id",
+                "Product2",
+                "Product2",
+                "PricebookEntries",
+                nillable=False,
+                updateable=False,
+            ),
+            money("UnitPrice", nillable=False),
+            checkbox("IsActive"),
+            checkbox("UseStandardPrice"),
+        ],
+        owner=False,
+    )
+    user = _object(
+        "User",
+        "005",
+        "User",
+        "Users",
+        [
+            text("Username", 80, nillable=False, unique=True),
+            text("FirstName", 40),
+            text("LastName", 80, nillable=False),
+            calculated("Name", "string", length=121, nillable=False, name_field=True),
+            _field("Email", "email", length=128, nillable=False),
+            text("Alias", 8, nillable=False),
+            checkbox("IsActive", default=True),
+        ],
+        owner=False,
+        createable=False,
+        deletable=False,
+    )
+    invoice = _object(
+        "QuickBooks_Invoice__c",
+        "a0X",
+        "QuickBooks Invoice",
+        "QuickBooks Invoices",
+        [
+            text("Name", 80, nillable=False, name_field=True, label="Invoice Number"),
+            external_id("QuickBooks_Invoice_Id__c"),
+            lookup("Account__c", "Account", "Account__r", "QuickBooks_Invoices__r"),
+            lookup("Opportunity__c", "Opportunity", "Opportunity__r", "QuickBooks_Invoices__r"),
+            _field("Transaction_Date__c", "date"),
+            _field("Due_Date__c", "date"),
+            money("Subtotal__c", precision=16),
+            money("Sales_Tax_Total__c", precision=16),
+            money("Balance_Remaining__c", precision=16),
+            checkbox("Is_Paid__c"),
+            picklist("Status__c", INVOICE_STATUSES),
+            _field("QuickBooks_Updated_At__c", "datetime"),
+        ],
+    )
+    payment = _object(
+        "QuickBooks_Payment__c",
+        "a0Y",
+        "QuickBooks Payment",
+        "QuickBooks Payments",
+        [
+            text(
+                "Name",
+                80,
+                nillable=False,
+                createable=False,
+                updateable=False,
+                name_field=True,
+                auto_number="PAY-{000000}",
+                label="Payment Number",
+            ),
+            external_id("QuickBooks_Payment_Id__c"),
+            lookup("Account__c", "Account", "Account__r", "QuickBooks_Payments__r"),
+            money("Amount__c", precision=16),
+            _field("Transaction_Date__c", "date"),
+            text("Ref_Number__c", 40),
+        ],
+    )
+    return [
+        account,
+        contact,
+        opportunity,
+        line_item,
+        product,
+        pricebook,
+        pricebook_entry,
+        user,
+        invoice,
+        payment,
+    ]
+
+
+DEFAULT_RULES = (
+    ValidationRule(
+        object="QuickBooks_Payment__c",
+        field="Amount__c",
+        op="<",
+        value=0,
+        message="Amount__c must not be negative",
+        name="Amount_Not_Negative",
+    ),
+)
+
+
+def default_schema() -> Schema:
+    return Schema(_objects(), DEFAULT_RULES)

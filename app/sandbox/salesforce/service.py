@@ -1,0 +1,167 @@
+"""The Salesforce sandbox as a WSGI app: OAuth, identity, the REST API, config and faults."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.wrappers import Request, Response
+
+from app.sandbox._http import Fault, SandboxApp, json_response
+from app.sandbox.salesforce import faults
+from app.sandbox.salesforce.calls import DATA_PREFIX, Call, Reply, split_url
+from app.sandbox.salesforce.errors import ApiError, not_found, session_invalid
+from app.sandbox.salesforce.limits import DEFAULT_DAILY_LIMIT, ApiUsage
+from app.sandbox.salesforce.oauth import DEFAULT_REDIRECT, OAuth
+from app.sandbox.salesforce.org import Org
+from app.sandbox.salesforce.rest import RestApi
+from app.sandbox.salesforce.schema import ValidationRule
+
+API_VERSIONS = (
+    ("Winter '25", "62.0"),
+    ("Spring '25", "63.0"),
+    ("Summer '25", "64.0"),
+    ("Winter '26", "65.0"),
+    ("Spring '26", "66.0"),
+)
+_FLAGS = ("auto_approve", "rotate_refresh_tokens", "require_pkce")
+_SECONDS = ("session_seconds", "code_ttl_seconds")
+
+
+class SalesforceApp(SandboxApp):
+    def __init__(
+        self,
+        org: Org,
+        *,
+        seed: int,
+        admin_token: str | None = None,
+        rotate_refresh_tokens: bool = True,
+    ) -> None:
+        super().__init__(admin_token=admin_token, fault_seed=seed)
+        self.org = org
+        self.config.update(
+            instance_url="",
+            login_url="",
+            auto_approve=False,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+            require_pkce=True,
+            session_seconds=7200,
+            code_ttl_seconds=900,
+            daily_limit=DEFAULT_DAILY_LIMIT,
+            redirect_uris=[DEFAULT_REDIRECT],
+            missing=org.schema.missing,
+            validation_rules=[r.to_json() for r in org.schema.rules],
+        )
+        self.oauth = OAuth(org, self.config, seed, login_url=lambda: str(self.config["login_url"]))
+        self.usage = ApiUsage(org, self.config)
+        self.rest = RestApi(org, self.usage)
+
+    # -- config --------------------------------------------------------------------------------
+    def apply_config(self, changes: dict[str, Any]) -> None:
+        known = {
+            "latency_ms",
+            "instance_url",
+            "login_url",
+            "daily_limit",
+            "api_usage",
+            "redirect_uris",
+            "missing",
+            "validation_rules",
+            *_FLAGS,
+            *_SECONDS,
+        }
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(unknown)}")
+        changes = dict(changes)
+        for key in _FLAGS:
+            if key in changes and not isinstance(changes[key], bool):
+                raise ValueError(f"{key} must be true or false")
+        for key in _SECONDS:
+            if key in changes and (not isinstance(changes[key], int | float) or changes[key] < 0):
+                raise ValueError(f"{key} must be a number >= 0")
+        if "daily_limit" in changes and (
+            not isinstance(changes["daily_limit"], int) or changes["daily_limit"] < 1
+        ):
+            raise ValueError("daily_limit must be a whole number >= 1")
+        uris = changes.get("redirect_uris")
+        if uris is not None and (
+            not isinstance(uris, list) or not all(isinstance(u, str) for u in uris)
+        ):
+            raise ValueError("redirect_uris must be a list of URLs")
+        if "api_usage" in changes:
+            used = changes.pop("api_usage")
+            if not isinstance(used, int) or used < 0:
+                raise ValueError("api_usage must be a whole number >= 0")
+            self.usage.set_used(used)
+        if "missing" in changes:
+            self.org.schema.set_missing(list(changes["missing"] or []))
+            changes["missing"] = self.org.schema.missing
+        if "validation_rules" in changes:
+            rules = [ValidationRule.from_json(r) for r in changes["validation_rules"] or []]
+            self.org.schema.set_rules(rules)
+            changes["validation_rules"] = [r.to_json() for r in rules]
+        super().apply_config(changes)
+
+    # -- requests ------------------------------------------------------------------------------
+    def fault_response(self, fault: Fault, request: Request) -> Response | None:
+        return faults.fault_response(self, fault, request)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path.startswith("/services/oauth2/"):
+            return self.oauth.dispatch(request)
+        if path.startswith("/id/"):
+            return self.oauth.userinfo(request, openid=False)
+        if path.rstrip("/") == DATA_PREFIX.rstrip("/"):
+            return json_response(
+                [
+                    {"label": label, "url": f"/services/data/v{v}", "version": v}
+                    for label, v in API_VERSIONS
+                ]
+            )
+        if path.startswith(DATA_PREFIX):
+            return self._data_api(request)
+        return json_response(not_found().body(), 404)
+
+    def _data_api(self, request: Request) -> Response:
+        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+        if not raw:
+            query = request.query_string.decode("latin-1")
+            raw = quote(request.path) + (f"?{query}" if query else "")
+        parsed = split_url(raw)
+        if parsed is None:
+            return json_response(not_found().body(), 404)
+        token = self.oauth.bearer(request)
+        if token is None or not self.oauth.access_valid(token):
+            return json_response(session_invalid().body(), 401)
+        limit_header = {"Sforce-Limit-Info": ""}
+        try:
+            self.usage.take()
+        except ApiError as exc:
+            limit_header["Sforce-Limit-Info"] = self.usage.header()
+            return json_response(exc.body(), exc.status, limit_header)
+        version, segments, args = parsed
+        call = Call(
+            method=request.method,
+            version=version,
+            segments=segments,
+            args=args,
+            headers=request.headers,
+            raw=request.get_data(),
+            lock=faults.row_lock(request),
+        )
+        reply = self.rest.handle(call)
+        limit_header["Sforce-Limit-Info"] = self.usage.header()
+        return _response(reply, limit_header)
+
+
+def _response(reply: Reply, extra: dict[str, str]) -> Response:
+    headers = {**reply.headers, **extra}
+    if reply.status == 204 or (reply.body is None and reply.status < 300):
+        return Response(status=reply.status, headers=headers)
+    if reply.content_type == "application/json":
+        return json_response(reply.body, reply.status, headers)
+    return Response(
+        reply.body, status=reply.status, headers=headers, content_type=reply.content_type
+    )
