@@ -243,7 +243,8 @@ def from_conductor(error_body: object, http_status: int | None = None) -> UserEr
     kind = _str(error.get("type"))
     code = _str(error.get("code"))
     integration = _str(error.get("integrationCode"))
-    status = http_status if http_status is not None else error.get("httpStatusCode")
+    # A status of 0 or None means the caller did not know it; the body may.
+    status = http_status or error.get("httpStatusCode") or None
     entry = _entry(kind, code, integration, status if isinstance(status, int) else None)
     what_happened, what_to_do = entry.what_happened, entry.what_to_do
     user_message = _str(error.get("userFacingMessage")).strip()

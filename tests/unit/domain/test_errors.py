@@ -362,3 +362,9 @@ def test_copy_text_and_raising() -> None:
 def test_every_action_has_a_button_label() -> None:
     for action in ErrorAction:
         assert (action.label == "") == (action is ErrorAction.NONE)
+
+
+def test_unknown_status_falls_back_to_the_body() -> None:
+    body = conductor_body("SOMETHING_NEW", "NEVER_SEEN", None, 503)
+    error = from_conductor(body, 0)
+    assert error.retryable and "HTTP 503" in error.details
