@@ -21,6 +21,7 @@ STAGES = (
     "Closed Lost",
 )
 INVOICE_STATUSES = ("Open", "Partially Paid", "Paid", "Voided", "Deleted in QuickBooks")
+PAYMENT_STATUSES = ("Received", "Voided", "Deleted in QuickBooks")
 
 
 def _label(name: str) -> str:
@@ -141,6 +142,8 @@ def _objects() -> list[ObjectDef]:
             money("AnnualRevenue", scale=0),
             _field("NumberOfEmployees", "int", precision=8),
             long_text("Description", 32000),
+            # Account has no standard email field; the customer workflow keeps one here.
+            _field("Email__c", "email", length=80, label="Email"),
             external_id("QuickBooks_Customer_Id__c"),
             money("QuickBooks_Balance__c", precision=16),
             checkbox("Sync_To_QuickBooks__c"),
@@ -330,6 +333,7 @@ def _objects() -> list[ObjectDef]:
             money("Amount__c", precision=16),
             _field("Transaction_Date__c", "date"),
             text("Ref_Number__c", 40),
+            picklist("Status__c", PAYMENT_STATUSES),
         ],
     )
     return [

@@ -126,6 +126,7 @@ class _Seeder:
                         "BillingPostalCode": profile.postal_code,
                         "BillingCountry": "United States",
                         "Phone": profile.phone,
+                        "Email__c": profile.email,
                         "Sync_To_QuickBooks__c": int(
                             rng.random() < (0.4 if in_quickbooks else 0.6)
                         ),
