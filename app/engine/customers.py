@@ -251,11 +251,10 @@ def _push_one(
                     False,
                 )
             ctx.recorder.commit([], [new_link])
-            return (
-                _update_customer(ctx, account, existing["id"], body, digest, new_link)[0],
-                (ctx.store.link_by_qb(WORKFLOW, existing["id"])),
-                True,
+            outcome, updated_link, _ = _update_customer(
+                ctx, account, existing["id"], body, digest, new_link
             )
+            return outcome, updated_link or new_link, True
         ctx.plan(PlannedAction(WORKFLOW, "create", "QuickBooks", name, None, sf_id))
         if ctx.dry_run:
             return ItemOutcome(WORKFLOW, name, Outcome.CREATED, None, sf_id), None, False
