@@ -59,6 +59,7 @@ class Company:
         self.spec = spec
         self._special: dict[str, dict[str, Any]] = {}
         self._deferred: set[str] | None = None
+        self._bulk_lists: dict[str, tuple[str, dict[str, Any]]] | None = None
 
     # -- ids and stamps ---------------------------------------------------------------------
     def list_id(self, at: datetime) -> str:
@@ -77,7 +78,11 @@ class Company:
 
     # -- records ----------------------------------------------------------------------------
     def find(self, record_id: str, kinds: tuple[str, ...]) -> dict[str, Any] | None:
-        row = self.store.get(record_id)
+        row = self._bulk_lists.get(record_id) if self._bulk_lists is not None else None
+        if row is None:
+            row = self.store.get(record_id)
+            if row is not None and self._bulk_lists is not None and row[0] in LIST_KINDS:
+                self._bulk_lists[record_id] = row
         if row is None or row[0] not in kinds:
             return None
         return row[1]
@@ -170,13 +175,15 @@ class Company:
             customer_id = (customer.get("parent") or {}).get("id")
 
     @contextmanager
-    def deferred_balances(self) -> Iterator[None]:
-        """Bulk writes (seeding) refresh each touched customer's balance once, at the end."""
+    def bulk(self) -> Iterator[None]:
+        """Bulk writes (seeding) that only add transactions: customers and items are read once
+        and each touched customer's balance is refreshed once, at the end."""
         self._deferred = set()
+        self._bulk_lists = {}
         try:
             yield
         finally:
-            pending, self._deferred = self._deferred, None
+            pending, self._deferred, self._bulk_lists = self._deferred, None, None
         for customer_id in sorted(pending):
             self.refresh_balance(customer_id)
 

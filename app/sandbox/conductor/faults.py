@@ -150,14 +150,14 @@ def _server_error(fault: Fault, request: Request) -> ConductorError:
 
 
 def _rate_limit(fault: Fault, request: Request) -> ConductorError:
-    seconds = int(fault.params.get("retry_after", 1))
+    seconds = f"{float(fault.params.get('retry_after', 1)):g}"
     return ConductorError(
         status=429,
         type="INVALID_REQUEST_ERROR",
         code="TOO_MANY_REQUESTS",
         message=f"Too many requests. Retry after {seconds} second(s).",
         user_facing_message=errors.MASKED,
-        headers={"Retry-After": str(seconds)},
+        headers={"Retry-After": seconds},
     )
 
 

@@ -63,14 +63,15 @@ class Size:
 def seed(company: Company, seed_value: int, size: Size, anchor: datetime) -> None:
     """Fills an empty company file; `company.clock` must be a virtual clock before `anchor`."""
     first_day = anchor.date() - timedelta(days=HISTORY_DAYS)
-    with company.store.transaction(), company.deferred_balances():
+    with company.store.transaction():
         accounts = _accounts(company)
         for kind, names in (("vendor", VENDORS), ("employee", EMPLOYEES)):
             for name in names:
                 lists.add_other(company, kind, name)
         customers = _customers(company, seed_value, size.customers)
         items = _items(company, seed_value, size.items, accounts)
-        _history(company, seed_value, size, customers, items, first_day, anchor)
+        with company.bulk():
+            _history(company, seed_value, size, customers, items, first_day, anchor)
 
 
 def _accounts(company: Company) -> dict[str, str]:
@@ -125,7 +126,7 @@ def _items(company: Company, seed_value: int, count: int, accounts: dict[str, st
         profile = sample.item(seed_value, index)
         service = profile.kind == "service"
         incomes = _SERVICE_INCOME if service else _GOODS_INCOME
-        is_active = index % 19 != 18
+        is_active = index % 7 != 6
         body = lists.create(
             company,
             "service_item" if service else "non_inventory_item",

@@ -150,6 +150,7 @@ class Store:
         self._db.create_function("ref_le", 2, _ref_le, deterministic=True)
         self._lock = threading.RLock()
         self._depth = 0
+        self._numbers: dict[str, int] = {}
         with self._lock:
             self._db.executescript(_SCHEMA)
 
@@ -191,9 +192,13 @@ class Store:
             )
 
     def next_number(self, counter: str, start: int) -> int:
-        with self.transaction():
-            current = self.meta(counter)
-            number = int(current) + 1 if current is not None else start
+        with self._lock:
+            if counter not in self._numbers:
+                current = self.meta(counter)
+                self._numbers[counter] = int(current) if current is not None else start - 1
+            # After a rollback the stored counter lags this one; ids skip numbers, never repeat.
+            self._numbers[counter] += 1
+            number = self._numbers[counter]
             self.set_meta(counter, str(number))
         return number
 
