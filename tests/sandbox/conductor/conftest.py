@@ -12,13 +12,9 @@ from typing import Any
 
 import conductor
 import pytest
+from conductor_sandbox_support import assert_clean, client_for
 
 from app.sandbox.conductor import ConductorSandbox
-
-
-def assert_clean(sandbox: ConductorSandbox) -> None:
-    assert sandbox.schema_violations == [], sandbox.schema_violations
-    assert sandbox.internal_errors == [], [e["traceback"] for e in sandbox.internal_errors]
 
 
 @pytest.fixture
@@ -55,11 +51,6 @@ def shared() -> Iterator[ConductorSandbox]:
     yield sandbox
     _close_in_background(sandbox)
     assert_clean(sandbox)
-
-
-def client_for(sandbox: ConductorSandbox, **options: Any) -> conductor.Conductor:
-    options.setdefault("max_retries", 0)
-    return conductor.Conductor(api_key=sandbox.secret_key, base_url=sandbox.base_url, **options)
 
 
 @pytest.fixture
