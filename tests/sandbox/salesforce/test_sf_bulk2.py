@@ -97,11 +97,15 @@ def api(sandbox: SalesforceSandbox, http: requests.Session, token: str) -> Any:
 
 def test_job_lifecycle_by_hand(sandbox: SalesforceSandbox, http: requests.Session) -> None:
     call = api(sandbox, http, sandbox.issue_access_token())
-    job = call(
-        "POST",
-        json={"object": "Account", "operation": "upsert", "externalIdFieldName": "QuickBooks_Customer_Id__c",
-              "contentType": "CSV", "lineEnding": "CRLF", "columnDelimiter": "SEMICOLON"},
-    ).json()  # fmt: skip
+    spec = {
+        "object": "Account",
+        "operation": "upsert",
+        "externalIdFieldName": "QuickBooks_Customer_Id__c",
+        "contentType": "CSV",
+        "lineEnding": "CRLF",
+        "columnDelimiter": "SEMICOLON",
+    }
+    job = call("POST", json=spec).json()
     assert job["state"] == "Open"
     assert job["id"].startswith("750")
     data = "Name;QuickBooks_Customer_Id__c\r\nSemi One;Q-1\r\nSemi Two;Q-2\r\n"
