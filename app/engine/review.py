@@ -94,10 +94,17 @@ def candidates(ctx: RunContext, ids: list[str] | None = None) -> list[ReviewCand
             lines_by_opp.setdefault(str(line["OpportunityId"]), []).append(line)
     decisions = ctx.store.review_decisions()
     customer_links = {link.sf_id: link.qb_id for link in ctx.store.links("customers") if link.sf_id}
+    item_links = {link.sf_id: link.qb_id for link in ctx.store.links("items") if link.sf_id}
     result = []
     for opportunity in opportunities:
         lines = lines_by_opp.get(str(opportunity["Id"]), [])
-        draft = draft_invoice(ctx.mapping, opportunity, lines, customer_links=customer_links)
+        draft = draft_invoice(
+            ctx.mapping,
+            opportunity,
+            lines,
+            item_links=item_links,
+            customer_links=customer_links,
+        )
         result.append(
             ReviewCandidate(opportunity, lines, draft, decisions.get(str(opportunity["Id"])))
         )

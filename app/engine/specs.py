@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.engine.adopt import adopt_by_name
 from app.engine.mirror import MirrorSpec
 
 
@@ -24,6 +25,7 @@ ITEMS = MirrorSpec(
     external_field="QuickBooks_Item_Id__c",
     label=_name,
     filters={"status": "all"},
+    before_write=adopt_by_name("Product2", "QuickBooks_Item_Id__c", "items", _name),
 )
 
 INVOICES = MirrorSpec(
