@@ -127,9 +127,8 @@ def test_row_lock_fails_bulk_rows(sf: Salesforce, sandbox: SalesforceSandbox) ->
     sandbox.add_fault("row_lock", method="PATCH", path="jobs/ingest")
     (result,) = sf.bulk2.Account.insert(records=[{"Name": "L1"}, {"Name": "L2"}], wait=0.05)
     assert result["numberRecordsFailed"] == 2
-    failed = list(
-        csv.DictReader(io.StringIO(sf.bulk2.Account.get_failed_records(result["job_id"])))
-    )
+    text = sf.bulk2.Account.get_failed_records(result["job_id"])
+    failed = list(csv.DictReader(io.StringIO(text)))
     assert failed[0]["sf__Error"].startswith("UNABLE_TO_LOCK_ROW:unable to obtain exclusive access")
 
 
@@ -188,10 +187,7 @@ def test_faults_through_the_admin_api(sandbox: SalesforceSandbox) -> None:
     admin.delete(url)
     assert sf.query(QUERY)["totalSize"] == 1
     log = admin.get(f"{sandbox.instance_url}/__sandbox/requests").json()
-    assert [entry["status"] for entry in log if entry["path"].endswith("/query/")] == [
-        503,
-        503,
-        200,
-    ]
+    statuses = [entry["status"] for entry in log if entry["path"].endswith("/query/")]
+    assert statuses == [503, 503, 200]
     with pytest.raises(ValueError, match="unknown fault kind"):
         sandbox.add_fault("meteor")
