@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from app.sandbox.conductor import errors, listing, lists, transactions
+from app.sandbox.conductor import errors, invoices, listing, lists, payments
 from app.sandbox.conductor.company import Company
 from app.sandbox.conductor.connections import Directory
 from app.sandbox.conductor.spec import Operation
@@ -113,16 +113,16 @@ def update_list_object(kind: str) -> Handler:
 
 
 def create_invoice(call: Call) -> dict[str, Any]:
-    return call.company.render("invoice", transactions.create_invoice(call.company, call.body))
+    return call.company.render("invoice", invoices.create_invoice(call.company, call.body))
 
 
 def update_invoice(call: Call) -> dict[str, Any]:
-    body = transactions.update_invoice(call.company, call.record_id, call.body)
+    body = invoices.update_invoice(call.company, call.record_id, call.body)
     return call.company.render("invoice", body)
 
 
 def void_invoice(call: Call) -> dict[str, Any]:
-    body = transactions.void_invoice(call.company, call.record_id)
+    body = invoices.void_invoice(call.company, call.record_id)
     return {
         "id": body["id"],
         "objectType": "qbd_invoice",
@@ -134,22 +134,22 @@ def void_invoice(call: Call) -> dict[str, Any]:
 
 
 def delete_invoice(call: Call) -> dict[str, Any]:
-    body = transactions.delete_invoice(call.company, call.record_id)
+    body = invoices.delete_invoice(call.company, call.record_id)
     return _deleted("qbd_invoice", body)
 
 
 def create_payment(call: Call) -> dict[str, Any]:
-    body = transactions.create_payment(call.company, call.body)
+    body = payments.create_payment(call.company, call.body)
     return call.company.render("receive_payment", body)
 
 
 def update_payment(call: Call) -> dict[str, Any]:
-    body = transactions.update_payment(call.company, call.record_id, call.body)
+    body = payments.update_payment(call.company, call.record_id, call.body)
     return call.company.render("receive_payment", body)
 
 
 def delete_payment(call: Call) -> dict[str, Any]:
-    body = transactions.delete_payment(call.company, call.record_id)
+    body = payments.delete_payment(call.company, call.record_id)
     return _deleted("qbd_receive_payment", body)
 
 

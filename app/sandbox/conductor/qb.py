@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from app.sandbox.conductor import errors, lists, transactions
+from app.sandbox.conductor import errors, invoices, lists, payments
 from app.sandbox.conductor.company import ITEM_KINDS, LIST_KINDS, Company
 from app.sandbox.conductor.values import money
 
@@ -118,25 +118,21 @@ class QuickBooks:
             lines = [{"itemId": self.ids("service_item")[0], "quantity": 1}]
         day = transaction_date or self._company.clock.now().date().isoformat()
         request = {"customerId": customer_id, "transactionDate": day, "lines": lines, **fields}
-        return self._write(
-            lambda: transactions.create_invoice(self._company, request), kind="invoice"
-        )
+        return self._write(lambda: invoices.create_invoice(self._company, request), kind="invoice")
 
     def edit_invoice(self, invoice_id: str, **changes: Any) -> dict[str, Any]:
         current = self._company.require(invoice_id, ("invoice",))
         request = {"revisionNumber": current["revisionNumber"], **changes}
         return self._write(
-            lambda: transactions.update_invoice(self._company, invoice_id, request),
+            lambda: invoices.update_invoice(self._company, invoice_id, request),
             kind="invoice",
         )
 
     def void_invoice(self, invoice_id: str) -> dict[str, Any]:
-        return self._write(
-            lambda: transactions.void_invoice(self._company, invoice_id), kind="invoice"
-        )
+        return self._write(lambda: invoices.void_invoice(self._company, invoice_id), kind="invoice")
 
     def delete_invoice(self, invoice_id: str) -> None:
-        self._write(lambda: transactions.delete_invoice(self._company, invoice_id))
+        self._write(lambda: invoices.delete_invoice(self._company, invoice_id))
 
     def receive_payment(
         self,
@@ -162,11 +158,11 @@ class QuickBooks:
         else:
             request["isAutoApply"] = auto_apply
         return self._write(
-            lambda: transactions.create_payment(self._company, request), kind="receive_payment"
+            lambda: payments.create_payment(self._company, request), kind="receive_payment"
         )
 
     def delete_payment(self, payment_id: str) -> None:
-        self._write(lambda: transactions.delete_payment(self._company, payment_id))
+        self._write(lambda: payments.delete_payment(self._company, payment_id))
 
     # -- plumbing ---------------------------------------------------------------------------
     def _edit_list(self, kind: str, record_id: str, changes: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.sandbox import sample
-from app.sandbox.conductor import lists, transactions
+from app.sandbox.conductor import invoices, lists, payments
 from app.sandbox.conductor.company import Company
 from app.sandbox.conductor.values import money
 
@@ -174,7 +174,7 @@ def _history(
         while due and due[0].day < day:
             made_payments = _pay(company, seed_value, heapq.heappop(due), made_payments)
         _at(company, day, rng)
-        invoice = transactions.create_invoice(
+        invoice = invoices.create_invoice(
             company,
             {
                 "customerId": rng.choice(customers),
@@ -210,7 +210,7 @@ def _pay(company: Company, seed_value: int, due: _Due, made: int) -> int:
     invoice = company.require(due.invoice_id, ("invoice",))
     balance = Decimal(invoice["balanceRemaining"])
     amount = (balance / 2).quantize(Decimal("0.01")) if due.partial else balance
-    transactions.create_payment(
+    payments.create_payment(
         company,
         {
             "customerId": due.customer_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import conductor
+import pytest
 
 from app.sandbox.conductor import ConductorSandbox
 
@@ -19,3 +20,22 @@ def assert_clean(sandbox: ConductorSandbox) -> None:
     """No response failed the spec's schema and no request crashed the sandbox."""
     assert sandbox.schema_violations == [], sandbox.schema_violations
     assert sandbox.internal_errors == [], [e["traceback"] for e in sandbox.internal_errors]
+
+
+def error_of(caught: pytest.ExceptionInfo[Any]) -> dict[str, Any]:
+    body = caught.value.body
+    assert isinstance(body, dict)
+    return dict(body["error"])
+
+
+def qbxml_error(caught: pytest.ExceptionInfo[Any], code: str) -> dict[str, Any]:
+    """The error as Conductor reports a QuickBooks (qbXML) status `code`."""
+    assert isinstance(caught.value, conductor.InternalServerError)
+    assert caught.value.status_code == 502
+    error = error_of(caught)
+    assert error["type"] == "INTEGRATION_ERROR"
+    assert error["code"] == "QBD_REQUEST_ERROR"
+    assert error["integrationCode"] == code
+    assert error["message"].startswith(f"QBD Request Error ({code}): ")
+    assert error["userFacingMessage"]
+    return error

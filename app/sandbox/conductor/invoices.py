@@ -1,10 +1,9 @@
-"""Transactions: invoices and received payments, and how payments settle invoices.
+"""Invoices: lines priced from items, totals, void and delete, as QuickBooks keeps them.
 
-An invoice's `subtotal` is the sum of its lines; payments applied to it are its
+`subtotal` is the sum of the lines; payments applied to an invoice are its
 `linkedTransactions` (negative amounts), their sum is `appliedAmount`, and
 `balanceRemaining = subtotal + salesTaxTotal - appliedAmount`; `isPaid` once that is zero.
-Applying, unapplying, voiding and deleting all move the invoices' `updatedAt` and
-`revisionNumber` as QuickBooks does, and re-derive the customer's balance.
+Voiding or deleting an invoice frees the payments applied to it as unused credit.
 """
 
 from __future__ import annotations
@@ -15,8 +14,8 @@ from typing import Any
 
 from app.sandbox.conductor import errors
 from app.sandbox.conductor.company import ITEM_KINDS, Company
-from app.sandbox.conductor.fields import Address, Money, Plain, Ref, assign, unsupported
-from app.sandbox.conductor.values import ZERO, money, parse_money, rate
+from app.sandbox.conductor.fields import Address, Money, Plain, Ref, assign
+from app.sandbox.conductor.values import ZERO, money, rate
 
 _ACCOUNT = ("account",)
 INVOICE_RULES: dict[str, Any] = {
@@ -77,25 +76,11 @@ LINE_RULES: dict[str, Any] = {
     "priceLevelId": Ref("_priceLevel", "PriceLevel"),
     "overrideItemAccountId": Ref("_overrideItemAccount", "Account", _ACCOUNT),
 }
-PAYMENT_RULES: dict[str, Any] = {
-    **{
-        key: Plain()
-        for key in ("transactionDate", "refNumber", "memo", "exchangeRate", "externalId")
-    },
-    "totalAmount": Money(),
-    "receivablesAccountId": Ref("receivablesAccount", "Account", _ACCOUNT),
-    "depositToAccountId": Ref("depositToAccount", "Account", _ACCOUNT),
-    "paymentMethodId": Ref("paymentMethod", "PaymentMethod"),
-}
 _INVOICE = "Invoice"
-_PAYMENT = "Receive Payment"
-
-
-# -- invoices ------------------------------------------------------------------------------------
 
 
 def create_invoice(company: Company, request: dict[str, Any]) -> dict[str, Any]:
-    customer = _customer(company, request["customerId"], _INVOICE)
+    customer = require_customer(company, request["customerId"], _INVOICE)
     body: dict[str, Any] = {
         "objectType": "qbd_invoice",
         "customer": company.reference(customer),
@@ -116,7 +101,7 @@ def create_invoice(company: Company, request: dict[str, Any]) -> dict[str, Any]:
     at = company.clock.tick()
     body["id"] = company.txn_id(at)
     body["lines"] = _with_ids(company, lines, at)
-    _settle(body)
+    settle(body)
     company.stamp(body, at, created=True)
     company.add("invoice", body)
     company.refresh_balance(body["customer"]["id"])
@@ -128,8 +113,8 @@ def update_invoice(company: Company, invoice_id: str, request: dict[str, Any]) -
     company.check_revision(body, request["revisionNumber"])
     old_customer = body["customer"]["id"]
     if "customerId" in request:
-        customer = _customer(company, request["customerId"], _INVOICE)
-        if customer["id"] != old_customer and _payments_of(body):
+        customer = require_customer(company, request["customerId"], _INVOICE)
+        if customer["id"] != old_customer and payments_of(body):
             raise errors.save_failed(
                 _INVOICE, "The customer cannot change while payments are applied to the invoice."
             )
@@ -153,7 +138,7 @@ def update_invoice(company: Company, invoice_id: str, request: dict[str, Any]) -
             lines.append(_line(company, requested, by_id.get(line_id)))
     at = company.clock.tick()
     body["lines"] = _with_ids(company, lines, at)
-    _settle(body)
+    settle(body)
     if Decimal(body["balanceRemaining"]) < 0:
         raise errors.save_failed(
             _INVOICE, "The invoice total cannot be less than the payments applied to it."
@@ -170,7 +155,7 @@ def update_invoice(company: Company, invoice_id: str, request: dict[str, Any]) -
 def void_invoice(company: Company, invoice_id: str) -> dict[str, Any]:
     body = company.require(invoice_id, ("invoice",))
     at = company.clock.tick()
-    _unapply_all(company, body, at)
+    _free_payments(company, body, at)
     for line in body["lines"]:
         if line.get("amount") is not None:
             line["amount"] = "0.00"
@@ -179,7 +164,7 @@ def void_invoice(company: Company, invoice_id: str) -> dict[str, Any]:
     memo = body.get("memo")
     if not (memo or "").startswith("VOID:"):
         body["memo"] = f"VOID: {memo}" if memo else "VOID:"
-    _settle(body)
+    settle(body)
     company.stamp(body, at)
     company.save("invoice", body)
     company.refresh_balance(body["customer"]["id"])
@@ -189,13 +174,13 @@ def void_invoice(company: Company, invoice_id: str) -> dict[str, Any]:
 def delete_invoice(company: Company, invoice_id: str) -> dict[str, Any]:
     body = company.require(invoice_id, ("invoice",))
     at = company.clock.tick()
-    _unapply_all(company, body, at)
+    _free_payments(company, body, at)
     company.remove("invoice", body, at)
     company.refresh_balance(body["customer"]["id"])
     return body
 
 
-def _customer(company: Company, customer_id: str, within: str) -> dict[str, Any]:
+def require_customer(company: Company, customer_id: str, within: str) -> dict[str, Any]:
     customer = company.find(customer_id, ("customer",))
     if customer is None:
         raise errors.invalid_reference("Customer", customer_id, within)
@@ -245,11 +230,11 @@ def _item_description(item: dict[str, Any]) -> str | None:
     ).get("salesDescription")
 
 
-def _settle(invoice: dict[str, Any]) -> None:
+def settle(invoice: dict[str, Any]) -> None:
     subtotal = sum(
         (Decimal(line["amount"]) for line in invoice["lines"] if line.get("amount")), ZERO
     )
-    applied = -sum((Decimal(link["amount"]) for link in _payments_of(invoice)), ZERO)
+    applied = -sum((Decimal(link["amount"]) for link in payments_of(invoice)), ZERO)
     balance = subtotal + Decimal(invoice.get("salesTaxTotal") or "0") - applied
     invoice["subtotal"] = money(subtotal)
     invoice["appliedAmount"] = money(applied)
@@ -257,7 +242,7 @@ def _settle(invoice: dict[str, Any]) -> None:
     invoice["isPaid"] = balance <= 0
 
 
-def _payments_of(invoice: dict[str, Any]) -> list[dict[str, Any]]:
+def payments_of(invoice: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         link
         for link in invoice.get("linkedTransactions", [])
@@ -265,215 +250,9 @@ def _payments_of(invoice: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-# -- payments ------------------------------------------------------------------------------------
-
-
-def create_payment(company: Company, request: dict[str, Any]) -> dict[str, Any]:
-    if "isAutoApply" in request and "applyToTransactions" in request:
-        raise errors.invalid_request(
-            "Specify either `isAutoApply` or `applyToTransactions` when creating a "
-            "receive-payment, never both."
-        )
-    customer = _customer(company, request["customerId"], _PAYMENT)
-    body: dict[str, Any] = {
-        "objectType": "qbd_receive_payment",
-        "customer": company.reference(customer),
-        "receivablesAccount": company.special_account("accounts_receivable"),
-        "depositToAccount": company.special_account("undeposited_funds"),
-        "unusedCredits": "0.00",
-        "appliedToTransactions": [],
-    }
-    assign(
-        company,
-        body,
-        request,
-        PAYMENT_RULES,
-        _PAYMENT,
-        skip=("customerId", "isAutoApply", "applyToTransactions"),
-    )
-    total = Decimal(body["totalAmount"])
-    if "applyToTransactions" in request:
-        plan = _planned(company, body, request["applyToTransactions"], total)
-    elif request.get("isAutoApply"):
-        plan = _auto_plan(company, body, total)
-    else:
-        plan = []
-    at = company.clock.tick()
-    body["id"] = company.txn_id(at)
-    company.stamp(body, at, created=True)
-    _apply(company, body, plan, at)
-    company.add("receive_payment", body)
-    company.refresh_balance(body["customer"]["id"])
-    return body
-
-
-def update_payment(company: Company, payment_id: str, request: dict[str, Any]) -> dict[str, Any]:
-    body = company.require(payment_id, ("receive_payment",))
-    company.check_revision(body, request["revisionNumber"])
-    old_customer = body["customer"]["id"]
-    at = company.clock.tick()
-    previous = {a["transactionId"]: Decimal(a["amount"]) for a in body["appliedToTransactions"]}
-    _unapply_payment(company, body, at)
-    if "customerId" in request:
-        body["customer"] = company.reference(_customer(company, request["customerId"], _PAYMENT))
-    assign(
-        company,
-        body,
-        request,
-        PAYMENT_RULES,
-        _PAYMENT,
-        skip=("customerId", "applyToTransactions", "revisionNumber"),
-    )
-    total = Decimal(body["totalAmount"])
-    if "applyToTransactions" in request:
-        plan = _planned(company, body, request["applyToTransactions"], total)
-    else:
-        plan = [
-            (company.require(invoice_id, ("invoice",)), amount)
-            for invoice_id, amount in previous.items()
-        ]
-        _check_total(plan, total)
-    company.stamp(body, at)
-    _apply(company, body, plan, at)
-    company.save("receive_payment", body)
-    company.refresh_balance(old_customer)
-    if body["customer"]["id"] != old_customer:
-        company.refresh_balance(body["customer"]["id"])
-    return body
-
-
-def delete_payment(company: Company, payment_id: str) -> dict[str, Any]:
-    body = company.require(payment_id, ("receive_payment",))
-    at = company.clock.tick()
-    _unapply_payment(company, body, at)
-    company.remove("receive_payment", body, at)
-    company.refresh_balance(body["customer"]["id"])
-    return body
-
-
-Plan = list[tuple[dict[str, Any], Decimal]]
-
-
-def _planned(
-    company: Company, payment: dict[str, Any], requested: list[dict[str, Any]], total: Decimal
-) -> Plan:
-    plan: Plan = []
-    seen: set[str] = set()
-    for target in requested:
-        invoice_id = target["transactionId"]
-        if invoice_id in seen:
-            raise errors.save_failed(_PAYMENT, f'The transaction "{invoice_id}" is listed twice.')
-        seen.add(invoice_id)
-        for key in ("applyCredits", "discountAmount", "discountAccountId", "discountClassId"):
-            if key in target:
-                raise unsupported(f"applyToTransactions.{key}", _PAYMENT)
-        invoice = company.find(invoice_id, ("invoice",))
-        if (
-            invoice is None
-            or invoice["isPaid"]
-            or invoice["customer"]["id"] != payment["customer"]["id"]
-        ):
-            raise errors.object_not_found(invoice_id)
-        if "paymentAmount" not in target:
-            raise errors.save_failed(
-                _PAYMENT,
-                f'Empty transaction: specify a paymentAmount for "{invoice_id}".',
-            )
-        amount = parse_money("paymentAmount", target["paymentAmount"])
-        if amount > Decimal(invoice["balanceRemaining"]):
-            raise errors.save_failed(
-                _PAYMENT,
-                f'The amount applied to "{invoice_id}" exceeds its balance remaining '
-                f"({invoice['balanceRemaining']}).",
-            )
-        plan.append((invoice, amount))
-    _check_total(plan, total)
-    return plan
-
-
-def _check_total(plan: Plan, total: Decimal) -> None:
-    if sum((amount for _, amount in plan), ZERO) > total:
-        raise errors.save_failed(
-            _PAYMENT, "The sum of the amounts applied exceeds the payment's totalAmount."
-        )
-
-
-def _auto_plan(company: Company, payment: dict[str, Any], total: Decimal) -> Plan:
-    """An exact match first; otherwise the oldest open invoices until the money runs out."""
-    open_invoices = [
-        body
-        for _, _, body in company.store.select(
-            "kind = 'invoice' AND customer_id = ? AND is_paid = 0",
-            [payment["customer"]["id"]],
-            order="txn_date, seq",
-        )
-    ]
-    for invoice in open_invoices:
-        if Decimal(invoice["balanceRemaining"]) == total:
-            return [(invoice, total)]
-    plan: Plan = []
-    left = total
-    for invoice in open_invoices:
-        if left <= 0:
-            break
-        amount = min(left, Decimal(invoice["balanceRemaining"]))
-        if amount > 0:
-            plan.append((invoice, amount))
-            left -= amount
-    return plan
-
-
-def _apply(company: Company, payment: dict[str, Any], plan: Plan, at: datetime) -> None:
-    applied = ZERO
-    payment["appliedToTransactions"] = []
-    for invoice, amount in plan:
-        invoice["linkedTransactions"].append(
-            {
-                "id": payment["id"],
-                "objectType": "qbd_linked_transaction",
-                "transactionType": "receive_payment",
-                "transactionDate": payment["transactionDate"],
-                "refNumber": payment.get("refNumber"),
-                "linkType": "amount",
-                "amount": money(-amount),
-            }
-        )
-        _settle(invoice)
-        company.stamp(invoice, at)
-        company.save("invoice", invoice)
-        payment["appliedToTransactions"].append(
-            {
-                "transactionId": invoice["id"],
-                "transactionType": "invoice",
-                "transactionDate": invoice["transactionDate"],
-                "refNumber": invoice.get("refNumber"),
-                "balanceRemaining": invoice["balanceRemaining"],
-                "amount": money(amount),
-                "linkedTransactions": [],
-            }
-        )
-        applied += amount
-    payment["unusedPayment"] = money(Decimal(payment["totalAmount"]) - applied)
-
-
-def _unapply_payment(company: Company, payment: dict[str, Any], at: datetime) -> None:
-    for applied in payment["appliedToTransactions"]:
-        invoice = company.find(applied["transactionId"], ("invoice",))
-        if invoice is None:
-            continue
-        invoice["linkedTransactions"] = [
-            link for link in invoice["linkedTransactions"] if link["id"] != payment["id"]
-        ]
-        _settle(invoice)
-        company.stamp(invoice, at)
-        company.save("invoice", invoice)
-    payment["appliedToTransactions"] = []
-    payment["unusedPayment"] = payment["totalAmount"]
-
-
-def _unapply_all(company: Company, invoice: dict[str, Any], at: datetime) -> None:
+def _free_payments(company: Company, invoice: dict[str, Any], at: datetime) -> None:
     """Voiding or deleting an invoice frees the payments applied to it as unused credit."""
-    for link in _payments_of(invoice):
+    for link in payments_of(invoice):
         payment = company.find(link["id"], ("receive_payment",))
         if payment is None:
             continue
@@ -493,7 +272,7 @@ def _unapply_all(company: Company, invoice: dict[str, Any], at: datetime) -> Non
 
 def _refresh_links(company: Company, invoice: dict[str, Any]) -> None:
     """Payments show their targets' ref numbers and dates as they are now."""
-    for link in _payments_of(invoice):
+    for link in payments_of(invoice):
         payment = company.find(link["id"], ("receive_payment",))
         if payment is None:
             continue
