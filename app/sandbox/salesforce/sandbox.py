@@ -107,10 +107,14 @@ class SalesforceSandbox:
             threading.Timer(0.01, _wake, args=(server.port,)).start()
             server.stop()
         self._servers.clear()
-        self.org.store.close()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+    def close(self) -> None:
+        """Stop serving and release the database; the data stays readable after `stop` alone."""
+        self.stop()
+        self.org.store.close()
 
     def __enter__(self) -> SalesforceSandbox:
         return self.start()
