@@ -6,8 +6,8 @@
 
 Modules: `sandbox` (the Python API), `app` (HTTP), `handlers` (one per operation), `spec`
 (validation against `schema.json`, derived by `derive_schema`), `company` / `lists` /
-`transactions` (QuickBooks rules), `listing` (filters, pagination), `connections` (end users,
-auth sessions), `setup_page` (the auth flow page), `faults`, `seed`, `qb` (acting inside
+`invoices` / `payments` (QuickBooks rules), `listing` (filters, pagination), `connections` (end
+users, auth sessions), `setup_page` (the auth flow page), `faults`, `seed`, `qb` (acting inside
 QuickBooks), `store` (SQLite), `clock`, `values`, `errors`, `fields`.
 """
 

@@ -1,7 +1,7 @@
 """The QuickBooks company file: records, their ids and stamps, references and balances.
 
 Everything that changes data goes through here (HTTP handlers and the in-QuickBooks helpers
-alike); the rules of each kind of record live in `lists` and `transactions`.
+alike); the rules of each kind of record live in `lists`, `invoices` and `payments`.
 """
 
 from __future__ import annotations

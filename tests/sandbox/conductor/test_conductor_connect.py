@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import conductor
 import pytest
@@ -129,6 +131,21 @@ def test_auth_session_rules(sb: ConductorSandbox, client: conductor.Conductor) -
     assert done.status_code == 303
     assert done.headers["Location"] == "https://app.example.com/connected"
     assert requests.get(f"{sb.root_url}/setup/nope", timeout=10).status_code == 404
+
+
+def test_an_expired_link_is_refused(make_sandbox: Any) -> None:
+    start = datetime(2025, 8, 1, 9, 0, tzinfo=UTC)
+    sandbox = make_sandbox(seed=2, customers=2, items=2, invoices=2, payments=1, start_time=start)
+    session = client_for(sandbox).auth_sessions.create(
+        publishable_key=sandbox.publishable_key, end_user_id=sandbox.end_user_id
+    )
+    lifetime = datetime.fromisoformat(session.expires_at) - datetime.fromisoformat(
+        session.created_at
+    )
+    assert lifetime == timedelta(minutes=30)
+    sandbox.company.clock.observe(start + timedelta(minutes=31))
+    assert requests.get(session.auth_flow_url, timeout=10).status_code == 410
+    assert requests.post(session.auth_flow_url, timeout=10).status_code == 410
 
 
 def test_admin_api_needs_the_token(sb: ConductorSandbox) -> None:

@@ -149,3 +149,27 @@ def test_void_and_delete_free_the_payments(
         freed = Decimal(after.unused_payment or "0") - Decimal(before.unused_payment or "0")
         assert freed == Decimal(invoice.applied_amount or "0")
         assert after.revision_number != before.revision_number
+
+
+def test_changes_made_in_quickbooks_show_up(
+    sb: ConductorSandbox, client: conductor.Conductor
+) -> None:
+    eu = sb.end_user_id
+    newest = max(i["updatedAt"] for i in sb.qb.all("invoice"))
+    invoice_id = sb.qb.ids("invoice")[4]
+    before = client.qbd.invoices.retrieve(invoice_id, conductor_end_user_id=eu)
+    edited = sb.qb.edit_invoice(invoice_id, memo="Changed at the front desk")
+    assert edited["updatedAt"] > newest
+    changed = client.qbd.invoices.list(conductor_end_user_id=eu, updated_after=edited["updatedAt"])
+    assert [(i.id, i.memo) for i in changed.data] == [(invoice_id, "Changed at the front desk")]
+    with pytest.raises(conductor.APIStatusError) as caught:
+        client.qbd.invoices.update(
+            invoice_id, conductor_end_user_id=eu, revision_number=before.revision_number, memo="x"
+        )
+    qbxml_error(caught, "3200")
+    added = sb.qb.add_invoice(sb.qb.ids("customer")[0], refNumber="QB-1")
+    assert (
+        client.qbd.invoices.list(conductor_end_user_id=eu, ref_numbers=["QB-1"]).data[0].id
+        == added["id"]
+    )
+    assert sb.qb.count("invoice") == 41
