@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.sandbox.salesforce import ids, values
@@ -20,6 +20,7 @@ class Org:
     schema: Schema
     store: Store
     clock: Clock
+    _ids: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def open(cls, schema: Schema, path: str | Path | None = None) -> Org:
@@ -31,11 +32,20 @@ class Org:
 
     @property
     def org_id(self) -> str:
-        return self.store.meta("org_id") or ""
+        return self._identity("org_id")
 
     @property
     def user_id(self) -> str:
-        return self.store.meta("user_id") or ""
+        return self._identity("user_id")
+
+    def _identity(self, key: str) -> str:
+        # Set once when the org is seeded and never changed, so it is read from storage once.
+        if key not in self._ids:
+            value = self.store.meta(key)
+            if value is None:
+                return ""
+            self._ids[key] = value
+        return self._ids[key]
 
     def new_id(self, obj: ObjectDef) -> str:
         return ids.make(obj.key_prefix, self.store.next_number("id_counter", ID_COUNTER_START))

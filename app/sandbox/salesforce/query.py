@@ -335,9 +335,7 @@ class _Compiler:
         return self.bind_raw(values.stored_datetime(value.value))
 
     def collate(self, f: FieldDef) -> str:
-        if f.is_text and not f.case_sensitive and f.type not in {"id", "reference"}:
-            return f" COLLATE {NOCASE}"
-        return ""
+        return f" COLLATE {NOCASE}" if f.ignores_case else ""
 
     # -- the statement --------------------------------------------------------------------------
     @property

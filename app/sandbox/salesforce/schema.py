@@ -77,6 +77,11 @@ class FieldDef:
         return self.type in TEXT_TYPES
 
     @property
+    def ignores_case(self) -> bool:
+        """Compared case-insensitively, as Salesforce compares text (ids are case-sensitive)."""
+        return self.is_text and not self.case_sensitive and self.type not in {"id", "reference"}
+
+    @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.type]
 

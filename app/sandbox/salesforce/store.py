@@ -77,7 +77,7 @@ class Store:
                         or f.type == "reference"
                         or f.name == "SystemModstamp"
                     ):
-                        collate = "" if f.case_sensitive or not f.is_text else f" COLLATE {NOCASE}"
+                        collate = f" COLLATE {NOCASE}" if f.ignores_case else ""
                         self._db.execute(
                             f"CREATE INDEX IF NOT EXISTS {q(f'ix_{obj.name}_{f.name}')} "
                             f"ON {table} ({q(f.name)}{collate})"
@@ -122,10 +122,12 @@ class Store:
         self.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def next_number(self, key: str, start: int = 1) -> int:
-        with self.lock:
-            value = int(self.meta(key) or start - 1) + 1
-            self.set_meta(key, str(value))
-            return value
+        rows = self.select(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+            "DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value",
+            (key, str(start)),
+        )
+        return int(rows[0][0])
 
     # -- records -------------------------------------------------------------------------------
     def _row(self, obj: ObjectDef, cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
@@ -142,7 +144,7 @@ class Store:
         self, obj: ObjectDef, f: FieldDef, value: Any, *, include_deleted: bool = False
     ) -> list[str]:
         """Ids of the records whose `f` equals `value` (case-insensitive unless `f` says so)."""
-        collate = "" if f.case_sensitive or not f.is_text else f" COLLATE {NOCASE}"
+        collate = f" COLLATE {NOCASE}" if f.ignores_case else ""
         deleted = "" if include_deleted else " AND IsDeleted = 0"
         rows = self.select(
             f"SELECT Id FROM {q(obj.name)} WHERE {q(f.name)} = ?{collate}{deleted} ORDER BY Id",
