@@ -148,6 +148,10 @@ class Store:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.create_function("ref_ge", 2, _ref_ge, deterministic=True)
         self._db.create_function("ref_le", 2, _ref_le, deterministic=True)
+        if self.path != ":memory:":
+            # One process owns the file; WAL without a sync per statement keeps a demo snappy.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.RLock()
         self._depth = 0
         self._numbers: dict[str, int] = {}
