@@ -24,10 +24,6 @@ class Clock:
             self._last = current
             return current
 
-    def advance_to(self, moment: datetime) -> None:
-        with self._lock:
-            self._last = max(self._last, moment)
-
     @contextlib.contextmanager
     def frozen(self, start: datetime) -> Iterator[None]:
         """Tick 1 ms at a time from `start`, whatever the real time: seeded data stays the same."""

@@ -93,7 +93,7 @@ class Cursor:
     batch: int
 
 
-def _range(name: str, n: int, today: date) -> tuple[date, date]:
+def date_range(name: str, n: int, today: date) -> tuple[date, date]:
     """[start, end) of a SOQL date literal, with weeks starting on Sunday (en_US)."""
     week = today - timedelta(days=(today.weekday() + 1) % 7)
 
@@ -270,7 +270,7 @@ class _Compiler:
         if value.kind == "date_range":
             if f.type not in {"date", "datetime"}:
                 raise invalid_field(self.type_message(f))
-            start, end = (self.date_bound(f, d) for d in _range(*value.value, self.today))
+            start, end = (self.date_bound(f, d) for d in date_range(*value.value, self.today))
             if op == "=":
                 return f"({sql} >= {self.bind_raw(start)} AND {sql} < {self.bind_raw(end)})"
             if op == "!=":

@@ -155,7 +155,8 @@ class RestApi:
         body = call.json_object()
         with self.org.store.transaction():
             record_id = self.writer.create(obj, body, call.lock)
-        return Reply(201, {"id": record_id, "success": True, "errors": []})
+        location = {"Location": f"/services/data/v{call.version}/sobjects/{obj.name}/{record_id}"}
+        return Reply(201, {"id": record_id, "success": True, "errors": []}, location)
 
     def _fields_arg(self, call: Call, obj: ObjectDef) -> list[FieldDef] | None:
         wanted = call.args.get("fields")

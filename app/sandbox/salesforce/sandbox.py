@@ -186,11 +186,17 @@ class SalesforceSandbox:
 
     # -- data ----------------------------------------------------------------------------------
     def records(self, object_name: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
-        """The object's records as the API would show them (visible fields), oldest first."""
-        obj = self.org.object(object_name)
-        fields = self.org.schema.fields(obj)
+        """The object's records, every stored field in JSON form, oldest first.
+
+        Objects and fields switched off with `missing` are included: this is the org's storage,
+        not what the API shows.
+        """
+        obj = self.org.schema.stored_object(object_name)
         rows = self.org.store.rows(obj, include_deleted=include_deleted)
-        return [{f.name: values.to_json(f, row.get(f.name)) for f in fields} for row in rows]
+        return [
+            {f.name: values.to_json(f, row.get(f.name)) for f in obj.fields.values()}
+            for row in rows
+        ]
 
     def dump(self, *, system_fields: bool = True) -> dict[str, list[dict[str, Any]]]:
         """Every record of every object, deleted ones included, in a stable order.
