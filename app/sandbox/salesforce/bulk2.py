@@ -149,7 +149,7 @@ class BulkIngest:
         if operation == "upsert":
             name = str(body.get("externalIdFieldName") or "")
             external_id = self.schema.field(obj, name)
-            if external_id is None or not (external_id.external_id or external_id.name == "Id"):
+            if external_id is None or not external_id.upsert_key:
                 raise _job_error(
                     400,
                     "INVALIDJOB",
@@ -279,7 +279,7 @@ class BulkIngest:
                 lookup = self.schema.relationship(job.object, rel)
                 parent = self.schema.parent(lookup) if lookup else None
                 ext = self.schema.field(parent, ext_name) if parent else None
-                if lookup is None or ext is None or not (ext.external_id or ext.name == "Id"):
+                if lookup is None or ext is None or not ext.upsert_key:
                     self._fail(job, f"InvalidBatch : Field name not found : {name}")
                     return None
                 columns.append((lookup.relationship_name or rel, lookup, ext))
@@ -387,10 +387,8 @@ class BulkIngest:
             raise RecordError("MISSING_ARGUMENT", "Id not specified", ["Id"])
         if job.operation == "update":
             self.writer.update(obj, record_id, body, lock)
-        elif job.operation == "delete":
-            self.writer.delete(obj, record_id, lock)
         else:
-            self.writer.hard_delete(obj, record_id, lock)
+            self.writer.delete(obj, record_id, lock, hard=job.operation == "hardDelete")
         return ids.normalise(record_id) or record_id, False
 
     # -- results ---------------------------------------------------------------------------------

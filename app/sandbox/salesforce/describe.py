@@ -74,7 +74,7 @@ def field_json(f: FieldDef) -> dict[str, Any]:
         "defaultValue": f.default if isinstance(f.default, bool) else None,
         "unique": f.unique,
         "externalId": f.external_id,
-        "idLookup": f.external_id or f.name == "Id" or (f.unique and text),
+        "idLookup": f.upsert_key or (f.unique and text),
         "caseSensitive": f.case_sensitive,
         "nameField": f.name_field,
         "filterable": f.type != "textarea" or f.length <= 255,

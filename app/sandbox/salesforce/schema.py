@@ -77,6 +77,11 @@ class FieldDef:
         return self.type in TEXT_TYPES
 
     @property
+    def upsert_key(self) -> bool:
+        """An upsert or a parent reference can match records on it: External ID fields and Id."""
+        return self.external_id or self.name == "Id"
+
+    @property
     def ignores_case(self) -> bool:
         """Compared case-insensitively, as Salesforce compares text (ids are case-sensitive)."""
         return self.is_text and not self.case_sensitive and self.type not in {"id", "reference"}

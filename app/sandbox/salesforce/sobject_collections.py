@@ -76,7 +76,7 @@ class Collections:
         if len(rest) == 2 and call.method == "PATCH":
             obj = self.org.object(rest[0])
             ext = self.schema.field(obj, rest[1])
-            if ext is None or not (ext.external_id or ext.name == "Id"):
+            if ext is None or not ext.upsert_key:
                 raise ApiError(
                     400,
                     "INVALID_FIELD",

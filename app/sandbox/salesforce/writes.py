@@ -55,7 +55,7 @@ class Writer:
     def upsert_field(self, obj: ObjectDef, name: str) -> FieldDef:
         """The field an upsert matches on: an External ID field or Id."""
         f = self.schema.field(obj, name)
-        if f is None or not (f.external_id or f.name == "Id"):
+        if f is None or not f.upsert_key:
             raise ApiError(
                 404,
                 "NOT_FOUND",
@@ -164,7 +164,10 @@ class Writer:
             rest[f.name] = value
         return self.create(obj, rest, lock), True
 
-    def delete(self, obj: ObjectDef, record_id: str, lock: RowLock = no_lock) -> None:
+    def delete(
+        self, obj: ObjectDef, record_id: str, lock: RowLock = no_lock, *, hard: bool = False
+    ) -> None:
+        """Move the record to the recycle bin (IsDeleted), or with `hard` remove it for good."""
         current = self.existing(obj, record_id)
         if not obj.deletable:
             raise RecordError(
@@ -173,13 +176,8 @@ class Writer:
         if lock([current["Id"]]):
             raise _lock_error([current["Id"]])
         self._delete(obj, current)
-
-    def hard_delete(self, obj: ObjectDef, record_id: str, lock: RowLock = no_lock) -> None:
-        current = self.existing(obj, record_id)
-        if lock([current["Id"]]):
-            raise _lock_error([current["Id"]])
-        self._delete(obj, current)
-        self.store.remove(obj, current["Id"])
+        if hard:
+            self.store.remove(obj, current["Id"])
 
     # -- helpers ---------------------------------------------------------------------------------
     def _delete(self, obj: ObjectDef, record: dict[str, Any]) -> None:
@@ -187,11 +185,10 @@ class Writer:
             for lookup in child.fields.values():
                 if lookup.type != "reference" or obj.name not in lookup.reference_to:
                     continue
-                if lookup.name in {"CreatedById", "LastModifiedById", "OwnerId"}:
-                    continue
                 for child_id in self.store.find(child, lookup, record["Id"]):
-                    if lookup.cascade_delete:
-                        self._delete(child, self.store.get(child, child_id) or {})
+                    row = self.store.get(child, child_id)
+                    if lookup.cascade_delete and row is not None:
+                        self._delete(child, row)
                     else:
                         self.store.update(child, child_id, {lookup.name: None})
         stamp = self.org.stamp()
@@ -257,7 +254,7 @@ class Writer:
                 [],
             )
         ext = self.schema.field(parent, keys[0])
-        if ext is None or not (ext.external_id or ext.name == "Id"):
+        if ext is None or not ext.upsert_key:
             raise RecordError(
                 "INVALID_FIELD",
                 f"Field name provided, {keys[0]} is not an External ID or indexed field for "
