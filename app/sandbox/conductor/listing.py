@@ -95,7 +95,7 @@ def _filtered(
             )
     where = ["kind = ?"]
     params: list[Any] = [listing.kind]
-    if listing.kind in NAMESPACES and listing.kind != "vendor":
+    if listing.kind in NAMESPACES:
         status = query.get("status", "active")
         if status != "all":
             where.append("is_active = ?")
