@@ -64,9 +64,10 @@ class Shape:
         for index, ref in enumerate(self.columns, start=1):
             target: dict[str, Any] | None = out
             for depth in range(1, len(ref.rels) + 1):
+                if target is None:
+                    break
                 rels = ref.rels[:depth]
                 name = rels[-1]
-                assert target is not None
                 if name not in target:
                     parent_id = row[self.join_id_index[rels]]
                     target[name] = (

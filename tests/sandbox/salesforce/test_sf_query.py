@@ -151,7 +151,9 @@ def test_parent_fields_come_back_nested(sf: Salesforce, sandbox: SalesforceSandb
         method="POST",
         json={"records": [{"attributes": {"type": "QuickBooks_Invoice__c"}, "Name": "1"}]},
     )
-    orphan = sf.query("SELECT Name, Account__r.Name FROM QuickBooks_Invoice__c")
+    orphan = sf.query(
+        "SELECT Name, Account__r.Name, Account__r.Owner.Username FROM QuickBooks_Invoice__c"
+    )
     assert orphan["records"][0]["Account__r"] is None
     by_parent = sf.query(
         format_soql("SELECT Id FROM Opportunity WHERE Account.Name = {}", account["Name"])
