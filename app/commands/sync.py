@@ -66,7 +66,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def _engine(ctx: AppContext) -> SyncEngine:
     from app.salesforce import oauth
 
-    return open_engine(ctx, oauth.refresher_factory(ctx.credentials))
+    return open_engine(ctx, oauth.KeyringRefresherFactory(ctx.credentials))
 
 
 def _guarded(ctx: AppContext, work) -> int:  # type: ignore[no-untyped-def]

@@ -1,0 +1,241 @@
+"""`python -m bench [--quick]`: the benchmark table, also written to bench/results/latest.json.
+
+QuickBooks sandbox: 300 ms per request, one at a time. Salesforce sandbox: 80 ms per call.
+B1 backfill vs the naive loop and the QuickBooks floor; B2 calls of a sync with nothing to do;
+B3 peak memory of large backfills (separate processes, no latency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.baseline import naive_loop
+from bench.engine_run import engine_for
+from bench.sandbox_process import SandboxProcess
+
+QB_LATENCY_MS = 300
+SF_LATENCY_MS = 80
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def b1_backfill(n: int, baseline_limit: int | None) -> dict[str, Any]:
+    with SandboxProcess.start(invoices=n) as sandbox, engine_for(sandbox) as engine:
+        sandbox.set_latency(0, 0)
+        engine.run(["customers"], trigger="bench-setup")
+        sandbox.set_latency(QB_LATENCY_MS, SF_LATENCY_MS)
+        started = time.perf_counter()
+        floor_count = sum(
+            len(page.records)
+            for page in engine.quickbooks.pages("invoice", include_line_items=False)
+        )
+        floor = time.perf_counter() - started
+        before = len(sandbox.sf_requests())
+        started = time.perf_counter()
+        result = engine.run(["invoices"], trigger="bench")
+        seconds = time.perf_counter() - started
+        calls = sandbox.sf_requests()[before:]
+    assert floor_count == n, f"read {floor_count} of {n}"
+    written = result.count("created") + result.count("updated")
+    assert written == n, f"wrote {written} of {n} ({result.status.value})"
+    writes = [c for c in calls if c["method"] in WRITE_METHODS]
+    by_kind = Counter(_kind(c) for c in calls)
+
+    with SandboxProcess.start(invoices=n) as sandbox, engine_for(sandbox) as engine:
+        sandbox.set_latency(0, 0)
+        engine.run(["customers"], trigger="bench-setup")
+        sandbox.set_latency(QB_LATENCY_MS, SF_LATENCY_MS)
+        limit = min(n, baseline_limit) if baseline_limit else None
+        sent, measured = naive_loop(engine.quickbooks, engine.salesforce, limit)
+    baseline = measured * n / sent
+    return {
+        "n": n,
+        "seconds": round(seconds, 2),
+        "baseline_seconds": round(baseline, 2),
+        "baseline_measured_records": sent,
+        "floor_seconds": round(floor, 2),
+        "ratio_to_baseline": round(baseline / seconds, 1),
+        "ratio_to_floor": round(seconds / floor, 3),
+        "sf_write_calls": len(writes),
+        "sf_calls": len(calls),
+        "sf_calls_per_1000": round(len(calls) * 1000 / n, 2),
+        "sf_calls_by_kind": dict(by_kind),
+        "bulk": any("jobs/ingest" in c["path"] for c in calls),
+        "write_call_bound": math.ceil(n / 200) + 5,
+    }
+
+
+def _kind(call: dict[str, Any]) -> str:
+    path = call["path"]
+    for marker, name in (
+        ("jobs/ingest", "bulk"),
+        ("composite/sobjects", "collections"),
+        ("/composite", "composite"),
+        ("/query", "query"),
+        ("/limits", "limits"),
+        ("/sobjects", "sobject"),
+    ):
+        if marker in path:
+            return f"{name} {call['method']}"
+    return f"other {call['method']}"
+
+
+QB_WORKFLOW = {
+    "customers": "customers",
+    "service-items": "items",
+    "non-inventory-items": "items",
+    "invoices": "invoices",
+    "receive-payments": "payments",
+    "deleted-transactions": "invoices+payments (deletions)",
+}
+
+
+def b2_incremental() -> dict[str, Any]:
+    with SandboxProcess.start(invoices=300, payments=150) as sandbox, engine_for(sandbox) as engine:
+        engine.run(trigger="bench-setup")
+        sandbox.set_latency(QB_LATENCY_MS, SF_LATENCY_MS)
+        qb_before, sf_before = len(sandbox.qb_requests()), len(sandbox.sf_requests())
+        started = time.perf_counter()
+        result = engine.run(trigger="bench")
+        seconds = time.perf_counter() - started
+        qb_calls = sandbox.qb_requests()[qb_before:]
+        sf_calls = sandbox.sf_requests()[sf_before:]
+        workflows = len(engine.enabled_workflows())
+    qb_by = Counter(QB_WORKFLOW.get(c["path"].rsplit("/", 1)[-1], c["path"]) for c in qb_calls)
+    sf_by = Counter(_sf_workflow(c) for c in sf_calls)
+    writes = [c for c in qb_calls + sf_calls if c["method"] in WRITE_METHODS]
+    return {
+        "reads": len(qb_calls) + len(sf_calls) - len(writes),
+        "qb_reads": len(qb_calls),
+        "sf_reads": len(sf_calls) - len([c for c in sf_calls if c["method"] in WRITE_METHODS]),
+        "writes": len(writes) + result.count("created") + result.count("updated"),
+        "workflows": workflows,
+        "seconds": round(seconds, 2),
+        "qb_reads_by_workflow": dict(qb_by),
+        "sf_reads_by_workflow": dict(sf_by),
+    }
+
+
+def _sf_workflow(call: dict[str, Any]) -> str:
+    query = call.get("query", "")
+    if "/limits" in call["path"]:
+        return "headroom check"
+    for obj, name in (("Opportunity", "opportunities"), ("Account", "customers")):
+        if f"FROM+{obj}" in query or f"FROM%20{obj}" in query or f"from+{obj.lower()}" in query:
+            return name
+    return call["path"]
+
+
+def b3_memory(sizes: list[int]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for n in sizes:
+        env = {**os.environ, "QBSF_NO_BOOTSTRAP": "1"}
+        line = (
+            subprocess.run(
+                [sys.executable, "-m", "bench.memory_probe", str(n)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        probe = json.loads(line)
+        assert probe["written"] == n, probe
+        out[f"rss_mb_{_short(n)}"] = probe["rss_mb"]
+        out[f"seconds_{_short(n)}"] = probe["seconds"]
+    return out
+
+
+def _short(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [
+        f"Machine: {results['machine']['platform']}, {results['machine']['cpus']} CPUs, "
+        f"Python {results['machine']['python']}",
+        "",
+    ]
+    lines.append("| benchmark | this project | baseline | ratio |")
+    lines.append("|---|---|---|---|")
+    for run in results.get("b1_runs", []):
+        lines.append(
+            f"| B1 backfill {run['n']:,} invoices | {run['seconds']} s "
+            f"({run['sf_write_calls']} SF write calls, {run['sf_calls_per_1000']} SF calls/1,000) "
+            f"| naive loop {run['baseline_seconds']} s; QuickBooks floor {run['floor_seconds']} s "
+            f"| {run['ratio_to_baseline']}x faster than the loop; "
+            f"{run['ratio_to_floor']}x the floor |"
+        )
+    if "b2" in results:
+        b2 = results["b2"]
+        lines.append(
+            f"| B2 sync with nothing to do ({b2['workflows']} workflows) "
+            f"| {b2['qb_reads']} QuickBooks reads, {b2['sf_reads']} Salesforce reads, "
+            f"{b2['writes']} writes, {b2['seconds']} s "
+            f"| at most {b2['workflows']} + {b2['workflows']} reads, 0 writes | |"
+        )
+    if "b3" in results:
+        b3 = results["b3"]
+        sizes = sorted(k for k in b3 if k.startswith("rss_mb_"))
+        figures = ", ".join(f"{b3[k]} MB at {k.removeprefix('rss_mb_')}" for k in sizes)
+        lines.append(f"| B3 peak memory of a backfill | {figures} | 250 MB at 100k | |")
+    for key in ("b4", "b5"):
+        if key in results:
+            lines.append(f"| {key.upper()} | {json.dumps(results[key])} | | |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="B1 at 1,000 only; B3 at 10,000 only")
+    parser.add_argument("--sizes", default="1000,10000", help="B1 sizes (comma separated)")
+    parser.add_argument(
+        "--baseline-limit",
+        type=int,
+        default=2000,
+        help="records the naive loop really sends per size (the rest is extrapolated; 0 = all)",
+    )
+    parser.add_argument("--only", help="comma separated subset of b1,b2,b3")
+    args = parser.parse_args()
+    only = set((args.only or "b1,b2,b3").split(","))
+    sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    results: dict[str, Any] = {"machine": machine()}
+    if RESULTS.exists():
+        previous = json.loads(RESULTS.read_text())
+        results.update({k: v for k, v in previous.items() if k not in {"machine"}})
+    if "b1" in only:
+        runs = [b1_backfill(n, args.baseline_limit or None) for n in sizes]
+        results["b1_runs"] = runs
+        results["b1"] = runs[-1]
+    if "b2" in only:
+        results["b2"] = b2_incremental()
+    if "b3" in only:
+        results["b3"] = b3_memory([10_000] if args.quick else [10_000, 100_000])
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

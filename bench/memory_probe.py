@@ -1,0 +1,35 @@
+"""`python -m bench.memory_probe N`: backfill N invoices in a fresh process; print peak RSS."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+from bench.engine_run import engine_for
+from bench.sandbox_process import SandboxProcess
+
+
+def main() -> None:
+    invoices = int(sys.argv[1])
+    with SandboxProcess.start(invoices=invoices) as sandbox, engine_for(sandbox) as engine:
+        started = time.perf_counter()
+        result = engine.run(["customers", "invoices"], trigger="bench")
+        seconds = time.perf_counter() - started
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(
+            json.dumps(
+                {
+                    "invoices": invoices,
+                    "status": result.status.value,
+                    "written": result.count("created") + result.count("updated"),
+                    "seconds": round(seconds, 2),
+                    "rss_mb": round(peak_kb / 1024, 1),
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
