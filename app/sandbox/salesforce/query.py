@@ -303,7 +303,7 @@ class _Compiler:
         )
 
     def bind(self, f: FieldDef, value: Literal) -> str:
-        """A placeholder for `value` checked against `f`'s type and converted to storage form."""
+        """The SQL parameter marker for `value`, checked against `f`'s type and in storage form."""
         kind = value.kind
         if f.type in {"id", "reference"}:
             if kind != "string":
