@@ -332,50 +332,29 @@ class OAuth:
             "query": f"{base}/services/data/v{version}/query/",
             "profile": f"{base}/{self.org.user_id}",
         }
+        facts = [
+            ("preferred_username", "username", user.get("Username")),
+            ("nickname", "nick_name", user.get("Alias")),
+            ("name", "display_name", user.get("Name")),
+            ("email", "email", user.get("Email")),
+            ("email_verified", "email_verified", True),
+            ("given_name", "first_name", user.get("FirstName")),
+            ("family_name", "last_name", user.get("LastName")),
+            ("zoneinfo", "timezone", "America/Los_Angeles"),
+            ("active", "active", True),
+            ("user_type", "user_type", "STANDARD"),
+            ("language", "language", "en_US"),
+            ("locale", "locale", "en_US"),
+            ("utcOffset", "utcOffset", -28800000),
+            ("urls", "urls", urls),
+        ]
+        ids = {"user_id": self.org.user_id, "organization_id": self.org.org_id}
         if openid:
-            return json_response(
-                {
-                    "sub": self.identity_url(),
-                    "user_id": self.org.user_id,
-                    "organization_id": self.org.org_id,
-                    "preferred_username": user.get("Username"),
-                    "nickname": user.get("Alias"),
-                    "name": user.get("Name"),
-                    "email": user.get("Email"),
-                    "email_verified": True,
-                    "given_name": user.get("FirstName"),
-                    "family_name": user.get("LastName"),
-                    "zoneinfo": "America/Los_Angeles",
-                    "active": True,
-                    "user_type": "STANDARD",
-                    "language": "en_US",
-                    "locale": "en_US",
-                    "utcOffset": -28800000,
-                    "urls": urls,
-                }
-            )
-        return json_response(
-            {
-                "id": self.identity_url(),
-                "asserted_user": True,
-                "user_id": self.org.user_id,
-                "organization_id": self.org.org_id,
-                "username": user.get("Username"),
-                "nick_name": user.get("Alias"),
-                "display_name": user.get("Name"),
-                "email": user.get("Email"),
-                "email_verified": True,
-                "first_name": user.get("FirstName"),
-                "last_name": user.get("LastName"),
-                "timezone": "America/Los_Angeles",
-                "active": True,
-                "user_type": "STANDARD",
-                "language": "en_US",
-                "locale": "en_US",
-                "utcOffset": -28800000,
-                "urls": urls,
-            }
-        )
+            body = {"sub": self.identity_url(), **ids, **{key: v for key, _, v in facts}}
+        else:
+            head = {"id": self.identity_url(), "asserted_user": True, **ids}
+            body = {**head, **{key: v for _, key, v in facts}}
+        return json_response(body)
 
 
 def _error_page(error: str, description: str) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app.sandbox.salesforce import ids, values
 from app.sandbox.salesforce.clock import Clock
@@ -52,6 +53,19 @@ class Org:
 
     def stamp(self) -> str:
         return values.stored_datetime(self.clock.now())
+
+    def new_record(self, obj: ObjectDef) -> dict[str, Any]:
+        """The system fields of a record being created now by the org's user."""
+        stamp = self.stamp()
+        return {
+            "Id": self.new_id(obj),
+            "IsDeleted": 0,
+            "CreatedDate": stamp,
+            "CreatedById": self.user_id,
+            "LastModifiedDate": stamp,
+            "LastModifiedById": self.user_id,
+            "SystemModstamp": stamp,
+        }
 
     def object(self, name: str) -> ObjectDef:
         """The visible object called `name`, or the 404 Salesforce gives for an unknown type."""

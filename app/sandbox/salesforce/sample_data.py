@@ -67,18 +67,9 @@ class _Seeder:
 
     def row(self, obj: ObjectDef, fields: dict[str, Any]) -> dict[str, Any]:
         """A complete stored row, system fields included, written without the API's checks."""
-        stamp = self.org.stamp()
         out: dict[str, Any] = {f.name: 0 for f in obj.fields.values() if f.type == "boolean"}
         out.update(fields)
-        out.update(
-            Id=self.org.new_id(obj),
-            IsDeleted=0,
-            CreatedDate=stamp,
-            CreatedById=self.org.user_id,
-            LastModifiedDate=stamp,
-            LastModifiedById=self.org.user_id,
-            SystemModstamp=stamp,
-        )
+        out.update(self.org.new_record(obj))
         if obj.get("OwnerId") is not None:
             out["OwnerId"] = self.org.user_id
         return out

@@ -81,7 +81,8 @@ class Writer:
         changes, parents = self._prepare(obj, body, creating=True)
         if lock(parents):
             raise _lock_error(parents)
-        record_id = self.org.new_id(obj)
+        system = self.org.new_record(obj)
+        record_id = system["Id"]
         record = self._defaults(obj) | changes
         missing = [
             f.name for f in self.schema.fields(obj) if f.required and record.get(f.name) is None
@@ -94,16 +95,7 @@ class Writer:
             )
         record.update(derived.before_write(self.org, obj, record))
         self._check(obj, record, changes, record_id)
-        stamp = self.org.stamp()
-        record.update(
-            Id=record_id,
-            IsDeleted=0,
-            CreatedDate=stamp,
-            CreatedById=self.org.user_id,
-            LastModifiedDate=stamp,
-            LastModifiedById=self.org.user_id,
-            SystemModstamp=stamp,
-        )
+        record.update(system)
         self.store.insert(obj, record)
         derived.after_write(self.org, obj, record)
         return record_id

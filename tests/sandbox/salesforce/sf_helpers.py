@@ -31,3 +31,9 @@ def connect(sandbox: SalesforceSandbox, token: str | None = None) -> Salesforce:
 def first_error(exc: Any) -> dict[str, Any]:
     """The first entry of a simple-salesforce exception's parsed error list."""
     return exc.content[0]
+
+
+def refresh(sandbox: SalesforceSandbox, http: requests.Session, token: str) -> requests.Response:
+    """The token endpoint's refresh_token grant, as the app's session calls it."""
+    form = {"grant_type": "refresh_token", "refresh_token": token, "client_id": sandbox.client_id}
+    return http.post(f"{sandbox.login_url}/services/oauth2/token", data=form)

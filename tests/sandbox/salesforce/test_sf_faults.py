@@ -8,7 +8,7 @@ import time
 
 import pytest
 import requests
-from sf_helpers import client_session, connect, first_error
+from sf_helpers import client_session, connect, first_error, refresh
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
@@ -35,14 +35,7 @@ def test_expired_token_until_refreshed(sandbox: SalesforceSandbox, http: request
             "message": "Session expired or invalid",
             "errorCode": "INVALID_SESSION_ID",
         }
-    renewed = http.post(
-        f"{sandbox.login_url}/services/oauth2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-            "client_id": sandbox.client_id,
-        },
-    ).json()
+    renewed = refresh(sandbox, http, tokens["refresh_token"]).json()
     assert connect(sandbox, renewed["access_token"]).query(QUERY)["totalSize"] == 1
 
 
@@ -51,14 +44,7 @@ def test_expired_refresh_token_too(sandbox: SalesforceSandbox, http: requests.Se
     sandbox.add_fault("expired_token", refresh_too=True)
     with pytest.raises(SalesforceExpiredSession):
         connect(sandbox, tokens["access_token"]).query(QUERY)
-    answer = http.post(
-        f"{sandbox.login_url}/services/oauth2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-            "client_id": sandbox.client_id,
-        },
-    )
+    answer = refresh(sandbox, http, tokens["refresh_token"])
     assert answer.status_code == 400
     assert answer.json() == {
         "error": "invalid_grant",

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sf_helpers import client_session, connect, first_error
+from sf_helpers import client_session, connect, first_error, refresh
 from simple_salesforce.exceptions import SalesforceExpiredSession
 
 from app.sandbox._http import ADMIN_HEADER
@@ -73,11 +73,6 @@ def exchange(
         "code_verifier": verifier,
         **extra,
     }
-    return http.post(f"{sandbox.login_url}/services/oauth2/token", data=form)
-
-
-def refresh(sandbox: SalesforceSandbox, http: requests.Session, token: str) -> requests.Response:
-    form = {"grant_type": "refresh_token", "refresh_token": token, "client_id": sandbox.client_id}
     return http.post(f"{sandbox.login_url}/services/oauth2/token", data=form)
 
 
