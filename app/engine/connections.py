@@ -58,8 +58,10 @@ def quickbooks_from(store: Store, credentials: CredentialStore) -> QuickBooks:
     base_url = os.environ.get(ENV_QB_BASE_URL) or store.get_setting(
         "conductor.base_url", DEFAULT_CONDUCTOR_URL
     )
-    key = os.environ.get(ENV_QB_SECRET_KEY) or credentials.get(Secret.CONDUCTOR_SECRET_KEY)
     end_user = os.environ.get(ENV_QB_END_USER) or store.get_setting("conductor.end_user_id")
+    key = None
+    if end_user:
+        key = os.environ.get(ENV_QB_SECRET_KEY) or credentials.get(Secret.CONDUCTOR_SECRET_KEY)
     if not key or not end_user:
         raise NotConnectedError(
             "QuickBooks", "Run the setup (or `connect quickbooks`) to connect it through Conductor."

@@ -218,7 +218,8 @@ class SandboxApp:
                 return early
         response = self.dispatch(request)
         if fault is not None and fault.after_commit:
-            self._fault(fault, request)
+            # The write happened; the client sees the fault's answer (or none) instead.
+            return self._fault(fault, request) or response
         return response
 
     def _fault(self, fault: Fault, request: Request) -> Response | None:
@@ -332,7 +333,10 @@ class ServerThread:
         self.host = host
         self.port: int = self._server.socket.getsockname()[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"sandbox-{self.port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sandbox-{self.port}",
+            daemon=True,
         )
 
     def start(self) -> ServerThread:
