@@ -1,0 +1,362 @@
+"""The running tray app: tray (or status window), notifier, poller and the windows, wired together.
+
+Every menu action, notification click and error button ends in `trigger` or `open_target` here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QSystemTrayIcon, QWidget
+
+from app.context import AppContext
+from app.domain.user_error import UserError
+from app.engine.health import Health, Status
+from app.engine.result import RunResult
+from app.ui.controller import Controller, RunKind
+from app.ui.menu import MenuAction, MenuEntry, menu_entries
+from app.ui.notifier import (
+    STARTUP_QUIET_S,
+    Notice,
+    NoticeKind,
+    Notifier,
+    notice_for_problem,
+    notice_for_run,
+)
+from app.ui.opener import open_folder, open_url, quickbooks_help_url
+from app.ui.poller import HealthPoller
+from app.ui.preferences import SYNC_EVERY_MINUTES, notification_enabled
+from app.ui.status import present
+from app.ui.status_window import StatusWindow
+from app.ui.targets import Place, Target
+from app.ui.tray import Tray
+from app.ui.windows.about import AboutWindow
+from app.ui.windows.error_dialog import ErrorDialog
+from app.ui.windows.history import HistoryWindow
+from app.ui.windows.preview import PreviewWindow
+from app.ui.windows.progress import ProgressWindow
+from app.ui.windows.review import ReviewWindow
+from app.ui.windows.settings import SettingsWindow
+from app.ui.wizard.context import SetupContext
+from app.ui.wizard.defaults import SetupDefaults
+from app.ui.wizard.wizard import SetupWizard
+
+log = logging.getLogger(__name__)
+
+
+class Shell(QObject):
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        controller: Controller | None = None,
+        defaults: SetupDefaults | None = None,
+        use_tray: bool | None = None,
+        quiet_s: float = STARTUP_QUIET_S,
+        poll: bool = True,
+        open_browser: Callable[[str], bool] = open_url,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.controller = controller or Controller(ctx, parent=self)
+        self.defaults = defaults
+        self.open_browser = open_browser
+        self.windows: dict[str, QWidget] = {}
+        self.errors: list[ErrorDialog] = []
+        self.notifier = Notifier(
+            self._draw_notice,
+            lambda kind: notification_enabled(ctx.store, kind),
+            quiet_s=quiet_s,
+            parent=self,
+        )
+        self.notifier.open_target.connect(self.open_target)
+        self.poller = HealthPoller(self._poll, parent=self)
+        self._poll_enabled = poll
+        self._check_asked = False
+        self._quiet_run = False
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._timed_sync)
+
+        tray_ok = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
+        self.tray: Tray | None = None
+        self.status_window: StatusWindow | None = None
+        if tray_ok:
+            self.tray = Tray(self.entries, self.trigger, self.notifier.clicked, parent=self)
+        else:
+            self.status_window = StatusWindow(self.entries, self.trigger, self.notifier.clicked)
+            self.status_window.closed.connect(self.quit)
+
+        c = self.controller
+        c.facts_changed.connect(self._facts_changed)
+        c.checked.connect(self._checked)
+        c.check_started.connect(self._facts_changed)
+        c.run_started.connect(self._run_started)
+        c.run_finished.connect(self._run_finished)
+        c.run_failed.connect(self._run_failed)
+        self._facts_changed()
+
+    # -- start and stop -------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.tray is not None:
+            self.tray.show()
+        if self.status_window is not None:
+            self.status_window.show()
+        if self._poll_enabled:
+            self.poller.start()
+        self._schedule_timed_sync()
+        if not self.controller.facts.set_up:
+            self.open_wizard()
+
+    def quit(self) -> None:
+        self.poller.stop()
+        self.timer.stop()
+        self.controller.cancel_run()
+        for window in list(self.windows.values()):
+            window.close()
+        if self.tray is not None:
+            self.tray.hide()
+        self.quit_requested.emit()
+
+    def handle_arguments(self, arguments: list[str]) -> None:
+        """A second start forwarded its arguments: come forward, or open what it asked for."""
+        if "setup" in arguments:
+            self.open_wizard()
+        elif "sync" in arguments:
+            self.trigger(MenuAction.SYNC_NOW)
+        elif self.status_window is not None:
+            self._raise(self.status_window)
+        elif self.tray is not None:
+            self.tray.icon.showMessage("Already running", "The app is in the tray.")
+
+    # -- status ---------------------------------------------------------------------------------
+    def entries(self) -> list[MenuEntry]:
+        c = self.controller
+        return menu_entries(c.facts, present(c.facts), checking=c.checking)
+
+    def _facts_changed(self, *_: Any) -> None:
+        view = present(self.controller.facts)
+        if self.tray is not None:
+            self.tray.show_status(view)
+        if self.status_window is not None:
+            self.status_window.show_status(view)
+
+    def _draw_notice(self, notice: Notice) -> None:
+        if self.tray is not None:
+            self.tray.show_notice(notice)
+        if self.status_window is not None:
+            self.status_window.show_notice(notice)
+
+    def _checked(self, health: Health) -> None:
+        ok = health.status in (Status.HEALTHY, Status.SYNCING)
+        self.poller.checked(ok)
+        if ok:
+            self.notifier.forget(NoticeKind.QUICKBOOKS_BLOCKED)
+            self.notifier.forget(NoticeKind.SIGN_IN_EXPIRED)
+        elif health.error is not None:
+            self.notifier.notify(notice_for_problem(health.error))
+            if self._check_asked:
+                self.show_error(health.error, retry=self.check_connection)
+        self._check_asked = False
+        self._facts_changed()
+
+    # -- menu -----------------------------------------------------------------------------------
+    def trigger(self, action: MenuAction) -> None:
+        handlers: dict[MenuAction, Callable[[], Any]] = {
+            MenuAction.SYNC_NOW: self.sync_now,
+            MenuAction.SHOW_PROGRESS: self.show_progress,
+            MenuAction.REVIEW: self.open_review,
+            MenuAction.PREVIEW: self.open_preview,
+            MenuAction.HISTORY: self.open_history,
+            MenuAction.CHECK: self.check_connection,
+            MenuAction.SETTINGS: self.open_settings,
+            MenuAction.SETUP: self.open_wizard,
+            MenuAction.LOGS: self.open_logs,
+            MenuAction.ABOUT: self.open_about,
+            MenuAction.QUIT: self.quit,
+        }
+        handlers[action]()
+
+    def check_connection(self) -> None:
+        """Asked for by the person: a problem found is shown at once, with Try again."""
+        if self.controller.check_connection():
+            self._check_asked = True
+
+    def sync_now(self) -> None:
+        if not self.controller.start_run(RunKind.SYNC):
+            self.show_progress()
+
+    def open_target(self, target: Target) -> None:
+        if target.place is Place.ERROR and target.error is not None:
+            self.show_error(target.error, retry=self._retry_for(target.error))
+        elif target.place is Place.HISTORY:
+            self.open_history(target.run_id)
+        elif target.place is Place.REVIEW:
+            self.open_review()
+        elif target.place is Place.SETUP:
+            self.open_wizard(target.page)
+        elif target.place is Place.SETTINGS:
+            self.open_settings()
+        elif target.place is Place.PROGRESS:
+            self.show_progress()
+
+    # -- windows --------------------------------------------------------------------------------
+    def _window(self, name: str, make: Callable[[], QWidget]) -> QWidget:
+        window = self.windows.get(name)
+        if window is None:
+            window = self.windows[name] = make()
+            window.destroyed.connect(lambda *_: self.windows.pop(name, None))
+        self._raise(window)
+        return window
+
+    @staticmethod
+    def _raise(window: QWidget) -> None:
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def show_progress(self) -> ProgressWindow:
+        window = self._window(
+            "progress",
+            lambda: ProgressWindow(
+                self.controller, open_history=self.open_history, show_error=self.show_error
+            ),
+        )
+        assert isinstance(window, ProgressWindow)
+        return window
+
+    def open_preview(self) -> PreviewWindow:
+        window = self._window(
+            "preview",
+            lambda: PreviewWindow(
+                self.controller, sync_now=self.sync_now, show_error=self.show_error
+            ),
+        )
+        assert isinstance(window, PreviewWindow)
+        if not window.loading:
+            window.refresh()
+        return window
+
+    def open_review(self) -> ReviewWindow:
+        window = self._window(
+            "review", lambda: ReviewWindow(self.controller, show_error=self.show_error)
+        )
+        assert isinstance(window, ReviewWindow)
+        window.refresh()
+        return window
+
+    def open_history(self, run_id: int | None = None) -> HistoryWindow:
+        window = self._window(
+            "history", lambda: HistoryWindow(self.controller, show_error=self.show_error)
+        )
+        assert isinstance(window, HistoryWindow)
+        window.refresh(run_id)
+        return window
+
+    def open_settings(self) -> SettingsWindow:
+        window = self._window(
+            "settings", lambda: SettingsWindow(self.ctx, saved=self._settings_saved)
+        )
+        assert isinstance(window, SettingsWindow)
+        return window
+
+    def open_about(self) -> AboutWindow:
+        window = self._window("about", lambda: AboutWindow(self.ctx))
+        assert isinstance(window, AboutWindow)
+        return window
+
+    def open_wizard(self, page: str | None = None) -> SetupWizard | None:
+        current = self.windows.get("setup")
+        if current is not None:
+            self._raise(current)
+            return current if isinstance(current, SetupWizard) else None
+        if self.controller.running is not None and self.controller.running is not RunKind.PREVIEW:
+            self.show_progress()
+            return None
+        defaults = self.defaults or SetupDefaults.from_store(self.ctx.store)
+        setup = SetupContext(self.ctx, self.controller, defaults, self.open_browser)
+        wizard = SetupWizard(setup, start=page)
+        wizard.finished.connect(lambda _result: self._wizard_closed(wizard))
+        self.windows["setup"] = wizard
+        self._raise(wizard)
+        return wizard
+
+    def _wizard_closed(self, wizard: SetupWizard) -> None:
+        if self.windows.get("setup") is wizard:
+            del self.windows["setup"]
+        wizard.deleteLater()
+        self.controller.refresh()
+        if self.controller.facts.set_up and self._poll_enabled:
+            self.poller.start()
+
+    def open_logs(self) -> None:
+        open_folder(self.ctx.paths.log_dir)
+
+    def show_error(self, error: UserError, retry: Callable[[], None] | None = None) -> ErrorDialog:
+        dialog = ErrorDialog(error, self, retry=retry or self._retry_for(error))
+        dialog.finished.connect(lambda _r: self.errors.remove(dialog))
+        self.errors.append(dialog)
+        self._raise(dialog)
+        return dialog
+
+    def _retry_for(self, error: UserError) -> Callable[[], None] | None:
+        return self.check_connection if error.retryable else None
+
+    # -- ErrorActions ---------------------------------------------------------------------------
+    def open_quickbooks_help(self, error: UserError) -> None:
+        self.open_browser(quickbooks_help_url(error.code))
+
+    def reconnect_salesforce(self) -> None:
+        self.open_wizard("salesforce")
+
+    def open_setup(self) -> None:
+        self.open_wizard()
+
+    # -- runs -----------------------------------------------------------------------------------
+    def _run_started(self, kind: str) -> None:
+        self.poller.stop()
+        quiet, self._quiet_run = self._quiet_run, False
+        if kind in (RunKind.SYNC, RunKind.RETRY, RunKind.APPROVE) and not quiet:
+            self.show_progress()
+
+    def _run_finished(self, kind: str, result: RunResult) -> None:
+        if self._poll_enabled:
+            self.poller.checked(result.error is None)
+        if kind != RunKind.PREVIEW:
+            self.notifier.notify(notice_for_run(result))
+
+    def _run_failed(self, kind: str, error: UserError) -> None:
+        if self._poll_enabled:
+            self.poller.checked(False)
+        self.notifier.notify(notice_for_problem(error))
+
+    # -- polling and timed sync -----------------------------------------------------------------
+    def _poll(self) -> None:
+        c = self.controller
+        if not c.facts.set_up or c.running is not None or c.checking:
+            self.poller.checked(True)
+            return
+        c.check_connection(schema=False)
+
+    def _settings_saved(self) -> None:
+        self.controller.settings_changed()
+        self._schedule_timed_sync()
+
+    def _schedule_timed_sync(self) -> None:
+        minutes = int(self.ctx.store.get_setting(SYNC_EVERY_MINUTES, 0) or 0)
+        if minutes > 0:
+            self.timer.start(minutes * 60_000)
+        else:
+            self.timer.stop()
+
+    def _timed_sync(self) -> None:
+        view = present(self.controller.facts)
+        if view.status is Status.HEALTHY and self.controller.running is None:
+            self._quiet_run = True
+            if not self.controller.start_run(RunKind.SYNC, trigger="timer"):
+                self._quiet_run = False

@@ -1,0 +1,109 @@
+"""Where the desktop has no tray: a small window with the status and the tray menu's actions.
+
+Notifications show in it as a banner whose button opens what the notice speaks of.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import APP_NAME
+from app.ui.icons import app_icon, status_icon
+from app.ui.menu import MenuAction, MenuEntry
+from app.ui.notifier import Notice
+from app.ui.status import StatusView
+
+
+class StatusWindow(QWidget):
+    closed = Signal()
+
+    def __init__(
+        self,
+        entries: Callable[[], list[MenuEntry]],
+        trigger: Callable[[MenuAction], None],
+        notice_clicked: Callable[[], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._entries = entries
+        self._trigger = trigger
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
+        self.setMinimumWidth(380)
+
+        self.icon = QLabel()
+        self.line = QLabel("")
+        self.line.setWordWrap(True)
+        header = QHBoxLayout()
+        header.addWidget(self.icon)
+        header.addWidget(self.line, 1)
+
+        self.banner = QFrame()
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner.setStyleSheet("QFrame { background: #fff4e5; border-radius: 4px; }")
+        self.banner_text = QLabel("")
+        self.banner_text.setWordWrap(True)
+        self.banner_open = QPushButton("Open")
+        self.banner_open.clicked.connect(notice_clicked)
+        dismiss = QPushButton("Dismiss")
+        dismiss.clicked.connect(self.banner.hide)
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.addWidget(self.banner_text, 1)
+        banner_layout.addWidget(self.banner_open)
+        banner_layout.addWidget(dismiss)
+        self.banner.hide()
+
+        self.actions_box = QVBoxLayout()
+        self.buttons: dict[MenuAction, QPushButton] = {}
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.banner)
+        layout.addLayout(self.actions_box)
+        layout.addStretch(1)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        while self.actions_box.count():
+            item = self.actions_box.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.buttons.clear()
+        for entry in self._entries():
+            if entry.action is None:
+                continue
+            button = QPushButton(entry.label)
+            button.setEnabled(entry.enabled)
+            button.setObjectName(entry.action.value)
+            chosen = entry.action
+            button.clicked.connect(lambda _=False, chosen=chosen: self._trigger(chosen))
+            self.buttons[entry.action] = button
+            self.actions_box.addWidget(button)
+
+    def show_status(self, view: StatusView) -> None:
+        self.icon.setPixmap(status_icon(view.status).pixmap(32, 32))
+        self.line.setText(view.line)
+        self.setToolTip(view.tooltip)
+        self.rebuild()
+
+    def show_notice(self, notice: Notice) -> None:
+        self.banner_text.setText(
+            f"<b>{html.escape(notice.title)}</b><br>{html.escape(notice.text)}"
+        )
+        self.banner_text.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.show()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.closed.emit()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The app's windows and dialogs: progress, preview, review, history, settings, errors, about."""

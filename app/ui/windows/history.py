@@ -1,0 +1,228 @@
+"""Sync history: past runs, each record's outcome with its reason, retry failed, export to CSV."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.commands.sync import write_items_csv
+from app.context import AppContext
+from app.domain.outcomes import Outcome
+from app.domain.user_error import UserError
+from app.engine.result import RunResult
+from app.store.models import Run, RunItem
+from app.ui.controller import Controller, RunKind
+from app.ui.timefmt import local_minute
+from app.ui.windows.progress import workflow_title
+from app.ui.windows.tables import fill, read_only_table, selected_rows
+
+RUN_HEADERS = ("Run", "Started", "From", "Result", "Records")
+ITEM_HEADERS = ("Workflow", "Record", "Outcome", "QuickBooks id", "Salesforce id", "Reason")
+PROBLEM_OUTCOMES = {Outcome.FAILED.value, Outcome.CONFLICT.value}
+STATUS_TEXT = {
+    "running": "Running",
+    "succeeded": "Finished",
+    "partial": "Finished with problems",
+    "needs_attention": "Stopped: needs attention",
+    "stopped_limit": "Paused at the API limit",
+    "cancelled": "Cancelled",
+    "failed": "Failed",
+}
+
+
+def run_rows(runs: list[Run]) -> list[tuple[str, ...]]:
+    rows = []
+    for run in runs:
+        totals: dict[str, int] = {}
+        for counts in (run.summary or {}).values():
+            for outcome, n in counts.items():
+                totals[outcome] = totals.get(outcome, 0) + int(n)
+        records = ", ".join(f"{n} {k}" for k, n in sorted(totals.items()) if n)
+        result = STATUS_TEXT.get(run.status, run.status)
+        if run.dry_run:
+            result += " (preview)"
+        rows.append((f"#{run.id}", local_minute(run.started_at), run.trigger, result, records))
+    return rows
+
+
+def item_rows(items: list[RunItem], *, problems_only: bool) -> list[tuple[str, ...]]:
+    return [
+        (
+            workflow_title(i.workflow),
+            i.record_key,
+            i.outcome,
+            i.qb_id or "",
+            i.sf_id or "",
+            i.message or "",
+        )
+        for i in items
+        if not problems_only or i.outcome in PROBLEM_OUTCOMES
+    ]
+
+
+class HistoryWindow(QDialog):
+    def __init__(
+        self,
+        controller: Controller,
+        *,
+        show_error: Callable[[UserError], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._show_error = show_error
+        self.runs: list[Run] = []
+        self.items: list[RunItem] = []
+        self.run_id: int | None = None
+        self._wanted: int | None = None
+        self.loading = False
+        self.setWindowTitle("Sync history")
+        self.resize(1000, 600)
+
+        self.runs_table = read_only_table(RUN_HEADERS)
+        self.runs_table.itemSelectionChanged.connect(self._run_selected)
+        self.items_table = read_only_table(ITEM_HEADERS)
+        self.run_label = QLabel("")
+        self.run_label.setWordWrap(True)
+        self.run_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems_only = QCheckBox("Only records with problems")
+        self.problems_only.toggled.connect(self._fill_items)
+        items_box = QWidget()
+        items_layout = QVBoxLayout(items_box)
+        items_layout.setContentsMargins(0, 0, 0, 0)
+        items_layout.addWidget(self.run_label)
+        items_layout.addWidget(self.problems_only)
+        items_layout.addWidget(self.items_table, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.runs_table)
+        splitter.addWidget(items_box)
+        splitter.setSizes([220, 380])
+
+        self.retry_button = QPushButton("Retry failed records")
+        self.retry_button.clicked.connect(self.retry_failed)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.clicked.connect(self._ask_export)
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        buttons.addWidget(refresh)
+        buttons.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(buttons)
+        self._enable()
+        controller.run_finished.connect(self._run_finished)
+
+    # -- loading --------------------------------------------------------------------------------
+    def refresh(self, run_id: int | None = None) -> None:
+        self._wanted = run_id if run_id is not None else self.run_id
+        self.loading = True
+        self._enable()
+        self.controller.read(
+            lambda ctx: ctx.store.runs(limit=200), self._runs_loaded, self._failed, name="runs"
+        )
+
+    def _runs_loaded(self, runs: list[Run]) -> None:
+        self.loading = False
+        self.runs = runs
+        fill(self.runs_table, run_rows(runs))
+        row = next((i for i, r in enumerate(runs) if r.id == self._wanted), 0 if runs else None)
+        if row is not None:
+            self.runs_table.selectRow(row)
+        self._enable()
+
+    def _run_selected(self) -> None:
+        rows = selected_rows(self.runs_table)
+        if not rows or rows[0] >= len(self.runs):
+            return
+        run = self.runs[rows[0]]
+        self.run_id = run.id
+        self.loading = True
+        self._enable()
+
+        def read(ctx: AppContext) -> list[RunItem]:
+            return ctx.store.run_items(run.id)
+
+        self.controller.read(read, lambda items: self._items_loaded(run, items), self._failed)
+
+    def _items_loaded(self, run: Run, items: list[RunItem]) -> None:
+        if run.id != self.run_id:
+            return
+        self.loading = False
+        self.items = items
+        who = f"by {run.os_user}" if run.os_user else ""
+        message = f" {run.message}." if run.message else ""
+        self.run_label.setText(
+            f"<b>Run #{run.id}</b>: {STATUS_TEXT.get(run.status, run.status)}, started "
+            f"{local_minute(run.started_at)} {who} from {run.trigger}.{message}"
+        )
+        self._fill_items()
+        self._enable()
+
+    def _fill_items(self) -> None:
+        fill(self.items_table, item_rows(self.items, problems_only=self.problems_only.isChecked()))
+
+    def _failed(self, error: UserError) -> None:
+        self.loading = False
+        self._enable()
+        self._show_error(error)
+
+    def _enable(self) -> None:
+        run = self.selected_run()
+        failed = any(i.outcome == Outcome.FAILED.value for i in self.items)
+        self.retry_button.setEnabled(
+            not self.loading
+            and run is not None
+            and not run.dry_run
+            and failed
+            and self.controller.running is None
+        )
+        self.export_button.setEnabled(not self.loading and run is not None)
+
+    def selected_run(self) -> Run | None:
+        return next((r for r in self.runs if r.id == self.run_id), None)
+
+    # -- actions --------------------------------------------------------------------------------
+    def retry_failed(self) -> None:
+        if self.run_id is not None:
+            self.controller.start_run(RunKind.RETRY, retry_of=self.run_id, trigger="retry")
+            self._enable()
+
+    def _ask_export(self) -> None:
+        if self.run_id is None:
+            return
+        suggested = str(Path.home() / f"sync-run-{self.run_id}.csv")
+        path, _ = QFileDialog.getSaveFileName(self, "Export records", suggested, "CSV (*.csv)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        write_items_csv(path, self.items)
+        self.run_label.setText(
+            f"{self.run_label.text()}<br>Saved {len(self.items)} records to "
+            f"{html.escape(str(path))}."
+        )
+
+    def _run_finished(self, kind: str, result: RunResult) -> None:
+        if kind != RunKind.PREVIEW and self.isVisible():
+            self.refresh(result.run_id)

@@ -1,0 +1,233 @@
+"""Invoices to create: each won opportunity with the QuickBooks invoice it would become.
+
+Nothing reaches QuickBooks until the bookkeeper approves; skipped opportunities stay out of the
+queue for good.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.user_error import UserError
+from app.engine.result import RunResult
+from app.engine.review import ReviewCandidate
+from app.ui.controller import Controller, RunKind
+from app.ui.windows.tables import align_right, fill, read_only_table, selected_rows
+
+QUEUE_HEADERS = ("Opportunity", "Customer", "Date", "Subtotal", "State")
+LINE_HEADERS = ("Product", "Description", "Quantity", "Rate", "Amount")
+
+
+def money(value: object) -> str:
+    if isinstance(value, Decimal | int | float):
+        return f"{value:,.2f}"
+    return "" if value is None else str(value)
+
+
+def queue_rows(candidates: list[ReviewCandidate]) -> list[tuple[str, ...]]:
+    rows = []
+    for c in candidates:
+        preview = c.draft.preview
+        state = c.decision or ("cannot be invoiced yet" if preview.problems else "waiting")
+        rows.append(
+            (
+                c.name,
+                preview.customer_name,
+                preview.transaction_date or "",
+                money(preview.subtotal),
+                state,
+            )
+        )
+    return rows
+
+
+def invoice_html(candidate: ReviewCandidate) -> str:
+    preview = candidate.draft.preview
+    parts = [
+        f"<h3>Invoice for {html.escape(preview.customer_name)}</h3>",
+        f"<p>From opportunity <b>{html.escape(candidate.name)}</b>, dated "
+        f"{html.escape(preview.transaction_date or 'today')}. Subtotal "
+        f"<b>{money(preview.subtotal)}</b>; QuickBooks adds sales tax from the customer's and "
+        "items' tax settings.</p>",
+    ]
+    if not preview.matches_opportunity_amount:
+        parts.append(
+            f"<p>The opportunity's amount is {money(preview.opportunity_amount)}, which differs "
+            "from the lines' subtotal.</p>"
+        )
+    if preview.problems:
+        items = "".join(f"<li>{html.escape(p.message)}</li>" for p in preview.problems)
+        parts.append(f"<p><b>Cannot be created yet:</b></p><ul>{items}</ul>")
+    return "".join(parts)
+
+
+class ReviewWindow(QDialog):
+    def __init__(
+        self,
+        controller: Controller,
+        *,
+        show_error: Callable[[UserError], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._show_error = show_error
+        self.candidates: list[ReviewCandidate] = []
+        self.loading = False
+        self.setWindowTitle("Review invoices to create")
+        self.resize(980, 560)
+
+        self.intro = QLabel(
+            "Won opportunities wait here until you approve them. Approving creates the invoice "
+            "in QuickBooks; skipping leaves the opportunity out for good."
+        )
+        self.intro.setWordWrap(True)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setVisible(False)
+        self.queue = read_only_table(QUEUE_HEADERS)
+        self.queue.itemSelectionChanged.connect(self._show_selected)
+        self.invoice = QLabel("")
+        self.invoice.setWordWrap(True)
+        self.invoice.setTextFormat(Qt.TextFormat.RichText)
+        self.invoice.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.lines = read_only_table(LINE_HEADERS)
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.invoice)
+        detail_layout.addWidget(self.lines, 1)
+        splitter = QSplitter()
+        splitter.addWidget(self.queue)
+        splitter.addWidget(detail)
+        splitter.setSizes([460, 520])
+
+        self.status = QLabel("")
+        self.approve_button = QPushButton("Approve and create invoices")
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.skip_button = QPushButton("Skip")
+        self.skip_button.clicked.connect(self.skip_selected)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        for button in (self.refresh_button, self.skip_button, self.approve_button, close):
+            buttons.addWidget(button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addWidget(self.busy)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(buttons)
+        self._enable()
+
+        controller.run_finished.connect(self._run_finished)
+
+    # -- loading --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.loading = True
+        self.busy.setVisible(True)
+        self.status.setText("Reading won opportunities from Salesforce…")
+        self._enable()
+        self.controller.load_review(self._loaded, self._failed)
+
+    def _loaded(self, candidates: list[ReviewCandidate]) -> None:
+        self.loading = False
+        self.busy.setVisible(False)
+        self.candidates = [c for c in candidates if c.decision != "skipped"]
+        fill(self.queue, queue_rows(self.candidates))
+        align_right(self.queue, 3)
+        waiting = sum(1 for c in self.candidates if c.decision is None)
+        self.status.setText(
+            f"{waiting} waiting for approval." if waiting else "Nothing is waiting for approval."
+        )
+        if self.candidates:
+            self.queue.selectRow(0)
+        else:
+            self.invoice.setText("")
+            fill(self.lines, [])
+        self._enable()
+
+    def _failed(self, error: UserError) -> None:
+        self.loading = False
+        self.busy.setVisible(False)
+        self.status.setText(error.title)
+        self._enable()
+        self._show_error(error)
+
+    # -- selection ------------------------------------------------------------------------------
+    def selected(self) -> list[ReviewCandidate]:
+        return [self.candidates[r] for r in selected_rows(self.queue) if r < len(self.candidates)]
+
+    def select(self, opportunity_ids: list[str]) -> None:
+        self.queue.clearSelection()
+        for row, candidate in enumerate(self.candidates):
+            if candidate.id in opportunity_ids:
+                self.queue.selectRow(row)
+
+    def _show_selected(self) -> None:
+        chosen = self.selected()
+        self._enable()
+        if not chosen:
+            return
+        candidate = chosen[-1]
+        self.invoice.setText(invoice_html(candidate))
+        fill(
+            self.lines,
+            [
+                (
+                    line.product,
+                    line.description,
+                    line.quantity,
+                    money(line.rate),
+                    money(line.amount),
+                )
+                for line in candidate.draft.preview.lines
+            ],
+        )
+        for column in (2, 3, 4):
+            align_right(self.lines, column)
+
+    def _enable(self) -> None:
+        chosen = self.selected()
+        idle = not self.loading and self.controller.running is None
+        self.approve_button.setEnabled(
+            idle and bool(chosen) and all(c.draft.preview.can_approve for c in chosen)
+        )
+        self.skip_button.setEnabled(idle and bool(chosen))
+        self.refresh_button.setEnabled(not self.loading)
+
+    # -- decisions ------------------------------------------------------------------------------
+    def approve_selected(self) -> None:
+        ids = [c.id for c in self.selected() if c.draft.preview.can_approve]
+        if ids and self.controller.start_run(RunKind.APPROVE, opportunity_ids=ids):
+            self.status.setText(f"Creating {len(ids)} invoice(s) in QuickBooks…")
+            self._enable()
+
+    def skip_selected(self) -> None:
+        ids = [c.id for c in self.selected()]
+        if not ids:
+            return
+        self.loading = True
+        self._enable()
+        self.controller.skip(ids, lambda _: self.refresh(), self._failed)
+
+    def _run_finished(self, kind: str, result: RunResult) -> None:
+        if kind == RunKind.APPROVE:
+            self.refresh()

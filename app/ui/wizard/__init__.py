@@ -1,0 +1,1 @@
+"""The setup wizard: QuickBooks, Salesforce, schema check, workflows, matching, first preview."""

@@ -1,0 +1,89 @@
+"""Long work off the GUI thread: a task runs on a QThreadPool thread and reports by signals.
+
+The signals object is created on the GUI thread and every callback is connected queued, so
+progress, result and error handlers always run on the GUI thread, whichever thread emits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+#: The work receives a function to report progress with; its return value is the result.
+Work = Callable[[Callable[[object], None]], Any]
+
+_QUEUED = Qt.ConnectionType.QueuedConnection
+
+
+class TaskSignals(QObject):
+    progress = Signal(object)
+    result = Signal(object)
+    error = Signal(object)  # the exception the work raised
+    finished = Signal()
+
+
+class Task(QRunnable):
+    def __init__(self, work: Work, name: str) -> None:
+        super().__init__()
+        self.signals = TaskSignals()
+        self.name = name
+        self._work = work
+        self.setAutoDelete(False)
+
+    def run(self) -> None:
+        try:
+            value = self._work(self.signals.progress.emit)
+        except BaseException as exc:
+            log.info("background task %s ended with %s", self.name, type(exc).__name__)
+            self.signals.error.emit(exc)
+        else:
+            self.signals.result.emit(value)
+        finally:
+            self.signals.finished.emit()
+
+
+class Background(QObject):
+    """Starts tasks and keeps them alive until they finish."""
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._running: set[Task] = set()
+
+    def start(
+        self,
+        work: Work,
+        *,
+        name: str,
+        on_result: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+    ) -> Task:
+        task = Task(work, name)
+        signals = task.signals
+        if on_progress is not None:
+            signals.progress.connect(on_progress, _QUEUED)
+        if on_result is not None:
+            signals.result.connect(on_result, _QUEUED)
+        if on_error is not None:
+            signals.error.connect(on_error, _QUEUED)
+        if on_finished is not None:
+            signals.finished.connect(on_finished, _QUEUED)
+        signals.finished.connect(lambda: self._running.discard(task), _QUEUED)
+        self._running.add(task)
+        self.pool.start(task)
+        return task
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def wait(self, timeout_ms: int = 30_000) -> bool:
+        return self.pool.waitForDone(timeout_ms)
