@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace, AppContext], int]
 
 #: Command modules, in the order `--help` lists them.
-COMMAND_MODULES = ("status", "sync", "sandbox")
+COMMAND_MODULES = ("tray", "demo", "status", "sync", "sandbox", "connect", "doctor")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,9 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
-        from app.commands import status
+        from app.commands import tray
 
-        handler = status.run
+        handler = tray.run
     level = logging.INFO if args.verbose else logging.WARNING
     try:
         ctx = AppContext.create(args.data_dir, console_level=level)

@@ -201,13 +201,14 @@ def _problems(inputs: HealthInputs) -> Iterable[Problem]:
 
 def _not_set_up_line(inputs: HealthInputs, error: UserError | None) -> str:
     if error is not None:
-        return _fit(f"Not set up: {error.title}")
+        return _fit(error.title)
     missing = []
     if not inputs.quickbooks_set_up:
         missing.append("connect QuickBooks")
     if not inputs.salesforce_set_up:
         missing.append("sign in to Salesforce")
-    return _fit("Not set up: " + " and ".join(missing or ["finish the setup"]))
+    text = " and ".join(missing or ["finish the setup"])
+    return _fit(text[0].upper() + text[1:])
 
 
 def _problem_line(problem: Problem, inputs: HealthInputs) -> str:
@@ -235,7 +236,13 @@ def probe_quickbooks(quickbooks: QuickBooks) -> Probe:
         duration = quickbooks.health()
     except QuickBooksError as exc:
         return Probe(False, exc.user_error)
-    return Probe(True, detail=f"QuickBooks answered in {duration / 1000:.1f} s")
+    return Probe(True, detail=f"QuickBooks answered in {format_duration(duration)}")
+
+
+def format_duration(milliseconds: float) -> str:
+    if milliseconds < 1000:
+        return f"{milliseconds:.0f} ms"
+    return f"{milliseconds / 1000:.1f} s"
 
 
 def probe_salesforce(salesforce: SalesforceClient) -> tuple[Probe, ApiUsage | None]:
