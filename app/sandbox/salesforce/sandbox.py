@@ -33,6 +33,7 @@ class SalesforceSandbox:
 
     `state_file` keeps the org (records, tokens, API usage) in SQLite, and the test CA beside it,
     so demo mode survives a restart; without it everything lives in memory and a temporary folder.
+    Bulk 2.0 jobs, query cursors and authorization codes are short-lived and kept in memory only.
     `missing` hides objects or fields: ("Account.QuickBooks_Balance__c", "QuickBooks_Payment__c").
     """
 
