@@ -165,7 +165,9 @@ def run_salesforce(args: argparse.Namespace, ctx: AppContext) -> int:
         out.write(f"Waiting up to {args.timeout:.0f} s for the sign-in (Ctrl+C stops).\n")
         out.flush()
         try:
-            signed_in = sign_in.wait()
+            signed_in = sign_in.wait(
+                on_signed_in=lambda result: save_sign_in(store, ctx.credentials, result)
+            )
         except KeyboardInterrupt:
             sign_in.cancel()
             out.write("Sign-in stopped.\n")
@@ -174,7 +176,6 @@ def run_salesforce(args: argparse.Namespace, ctx: AppContext) -> int:
             code = ExitCode.CANCELLED if sign_in.cancelled.is_set() else ExitCode.ERROR
             _fail(exc.error, args)
             return code
-    save_sign_in(store, ctx.credentials, signed_in)
     who = signed_in.identity
     out.write(
         f"Signed in to Salesforce as {who.username}"

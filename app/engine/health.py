@@ -317,7 +317,7 @@ def check_configured(
     quickbooks: QuickBooks | None = None
     salesforce: SalesforceClient | None = None
     qb_set_up = sf_set_up = True
-    qb_probe = sf_probe = None
+    sf_probe = None
     local_error = None
     try:
         quickbooks = _without_retries(quickbooks_from(store, credentials))
@@ -350,13 +350,14 @@ def check_configured(
     finally:
         if quickbooks is not None:
             quickbooks.close()
+        if salesforce is not None:
+            salesforce.session.close()
     inputs = health.inputs or HealthInputs(qb_set_up, sf_set_up)
     health = evaluate(
         replace(
             inputs,
             quickbooks_set_up=qb_set_up,
             salesforce_set_up=sf_set_up,
-            quickbooks=inputs.quickbooks or qb_probe,
             salesforce=inputs.salesforce or sf_probe,
             local_error=local_error,
         )

@@ -27,9 +27,11 @@ from app.domain.errors import (
     UserError,
     UserFacingError,
     from_oauth,
+    keyring_locked,
+    keyring_missing,
     no_network,
 )
-from app.platform.credentials import CredentialStore, Secret
+from app.platform.credentials import CredentialError, CredentialStore, KeyringLockedError, Secret
 from app.salesforce.loopback import LoopbackListener
 from app.store import Store
 
@@ -354,7 +356,9 @@ class SalesforceSignIn:
     def cancel(self) -> None:
         self.cancelled.set()
 
-    def wait(self) -> SignedIn:
+    def wait(self, on_signed_in: Callable[[SignedIn], None] | None = None) -> SignedIn:
+        """`on_signed_in` (saving the sign-in, say) runs before the browser is told the outcome,
+        so the page never says "signed in" when the app could not keep it."""
         try:
             callback = self._listener.wait(self.timeout_s, self.cancelled)
             if callback is None:
@@ -368,6 +372,9 @@ class SalesforceSignIn:
             if not tokens.refresh_token:
                 raise UserFacingError(refresh_not_allowed())
             identity = self._oauth.userinfo(tokens.instance_url, tokens.access_token)
+            signed_in = SignedIn(tokens, identity, self.login_url, self.client_id)
+            if on_signed_in is not None:
+                _keeping_keyring_errors(on_signed_in, signed_in)
         except UserFacingError as exc:
             self._listener.finish(False, exc.error.title, exc.error.what_to_do)
             raise
@@ -376,7 +383,7 @@ class SalesforceSignIn:
             "Signed in to Salesforce",
             f"Connected as {identity.username}. You can close this window.",
         )
-        return SignedIn(tokens, identity, self.login_url, self.client_id)
+        return signed_in
 
     def close(self) -> None:
         self._listener.close()
@@ -387,6 +394,15 @@ class SalesforceSignIn:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _keeping_keyring_errors(action: Callable[[SignedIn], None], signed_in: SignedIn) -> None:
+    try:
+        action(signed_in)
+    except KeyringLockedError as exc:
+        raise UserFacingError(keyring_locked(f"{exc.title}: {exc.message}")) from exc
+    except CredentialError as exc:
+        raise UserFacingError(keyring_missing(f"{exc.title}: {exc.message}")) from exc
 
 
 def save_sign_in(store: Store, credentials: CredentialStore, signed_in: SignedIn) -> None:

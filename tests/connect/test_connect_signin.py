@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import keyring
 import pytest
 import requests
 
@@ -29,6 +30,7 @@ from app.sandbox.salesforce import SalesforceSandbox
 from app.sandbox.salesforce.oauth import challenge_for as sandbox_challenge
 from tests.connect.browser import Browser
 from tests.connect.cli_run import CliRun
+from tests.keyring_backends import LockedKeyring
 
 
 def _sign_in(sandbox: SalesforceSandbox, port: int, **options: object) -> SalesforceSignIn:
@@ -315,3 +317,21 @@ def test_the_authorize_link_asks_for_pkce_and_state(
 def test_verification_cannot_be_turned_off(salesforce: SalesforceSandbox, port: int) -> None:
     with pytest.raises(ValueError, match="cannot be turned off"):
         SalesforceSignIn(salesforce.login_url, salesforce.client_id, port=port, verify=False)
+
+
+def test_a_locked_keyring_fails_the_sign_in_on_the_page_too(
+    salesforce: SalesforceSandbox, browser: Browser, port: int, ctx: AppContext
+) -> None:
+    keyring.set_keyring(LockedKeyring())
+    with _sign_in(salesforce, port) as sign_in:
+        url = sign_in.start()
+        thread, result = _in_background(
+            sign_in.wait, lambda done: save_sign_in(ctx.store, ctx.credentials, done)
+        )
+        page = browser.sign_in(url)
+        thread.join(10)
+    error = result["error"]
+    assert isinstance(error, UserFacingError)
+    assert error.error.code == "local.keyring_locked"
+    assert "Password store locked" in page.text
+    assert ctx.store.get_setting("salesforce.username") is None
