@@ -1,0 +1,102 @@
+"""installer/qbsf.nsi: names in step with the app, per-user install, and it compiles."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from app import APP_ID, APP_NAME
+from app.platform import appid, autostart
+from app.platform.credentials import CredentialStore, Secret, _part_name
+from tests.shipping.support import load_buildinfo
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "installer" / "qbsf.nsi"
+
+
+@pytest.fixture(scope="module")
+def defines() -> dict[str, str]:
+    text = SCRIPT.read_text(encoding="utf-8")
+    found = dict(re.findall(r'^!define (\w+) "(.*)"$', text, flags=re.MULTILINE))
+
+    def expand(value: str) -> str:
+        return re.sub(r"\$\{(\w+)\}", lambda m: found.get(m.group(1), m.group(0)), value)
+
+    return {name: expand(expand(value)) for name, value in found.items()}
+
+
+def test_the_installer_uses_the_apps_names_and_keys(defines: dict[str, str]) -> None:
+    assert defines["PRODUCT"] == APP_NAME
+    assert defines["EXE"] == f"{APP_ID}.exe"
+    assert defines["RUN_KEY"] == autostart.RUN_KEY
+    assert defines["RUN_VALUE"] == autostart.RUN_VALUE
+    assert defines["APP_USER_MODEL_ID"] == appid.APP_USER_MODEL_ID
+    assert defines["AUMID_KEY"] == appid.REGISTRATION_KEY
+    assert defines["USER_DATA"] == rf"$LOCALAPPDATA\{APP_ID}"
+    assert defines["KEYRING_SERVICE"] == CredentialStore().service
+
+
+def test_removing_user_data_removes_every_secret_the_app_saves() -> None:
+    text = SCRIPT.read_text(encoding="utf-8")
+    removed = set(re.findall(r'!insertmacro DELETE_SECRET "([^"]+)"', text))
+    assert removed == {str(secret) for secret in Secret}
+    assert _part_name("x", 1) == "x#part1"  # the pattern DELETE_SECRET follows
+    assert '"${NAME}#part$R5@${KEYRING_SERVICE}"' in text
+
+
+def test_per_user_install_with_quoted_autostart_and_kept_data() -> None:
+    text = SCRIPT.read_text(encoding="utf-8")
+    assert "RequestExecutionLevel user" in text
+    assert 'InstallDir "$LOCALAPPDATA\\Programs\\${PRODUCT}"' in text
+    assert """WriteRegStr HKCU "${RUN_KEY}" "${RUN_VALUE}" '"$INSTDIR\\${EXE}"'""" in text
+    assert "MUI_FINISHPAGE_RUN" in text
+    # Removing the data is a choice left off by default.
+    assert re.search(r'^Section /o "un\.Remove my', text, flags=re.MULTILINE)
+    assert 'DeleteRegValue HKCU "${RUN_KEY}" "${RUN_VALUE}"' in text
+    assert "HKLM" not in text
+
+
+@pytest.mark.skipif(shutil.which("makensis") is None, reason="makensis (Debian: nsis) is missing")
+def test_the_script_compiles_against_a_built_folder(tmp_path: Path) -> None:
+    bundle = tmp_path / "qbsf"
+    icons = bundle / "_internal" / "resources" / "icons"
+    icons.mkdir(parents=True)
+    (bundle / "qbsf.exe").write_bytes(b"MZ not really")
+    load_buildinfo().draw_icon(ROOT / "resources" / "icons" / "app.svg", icons / "app.ico")
+    setup = tmp_path / "qbsf-1.2.3-setup.exe"
+    result = subprocess.run(
+        [
+            "makensis",
+            "-V2",
+            "-DCOMPRESSOR=zlib",
+            "-DVERSION=1.2.3",
+            "-DVERSION_QUAD=1.2.3.0",
+            f"-DBUNDLE_DIR={bundle}",
+            f"-DOUTFILE={setup}",
+            str(SCRIPT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning" not in result.stdout.lower(), result.stdout
+    assert setup.read_bytes()[:2] == b"MZ"
+
+
+@pytest.mark.skipif(shutil.which("makensis") is None, reason="makensis (Debian: nsis) is missing")
+def test_the_script_refuses_to_compile_without_a_version(tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["makensis", f"-DBUNDLE_DIR={tmp_path}", str(SCRIPT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "/DVERSION" in result.stdout + result.stderr
