@@ -41,10 +41,10 @@ def forward_to_running(name: str, arguments: Sequence[str]) -> bool:
         return False
     socket.write(json.dumps(list(arguments)).encode("utf-8") + b"\n")
     socket.flush()
-    delivered = socket.waitForBytesWritten(IO_TIMEOUT_MS)
+    socket.waitForBytesWritten(IO_TIMEOUT_MS)
     answered = socket.waitForReadyRead(IO_TIMEOUT_MS) and bytes(socket.readAll().data()) == b"ok\n"
     socket.disconnectFromServer()
-    return delivered and answered
+    return answered
 
 
 class SingleInstance(QObject):

@@ -1,0 +1,166 @@
+"""Tray app fixtures: one set of sandboxes per module, a browser played over HTTP, a set-up app."""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+
+from app.context import AppContext
+from app.platform.credentials import Secret
+from app.quickbooks.setup import save_connection
+from app.sandbox.launcher import Sandboxes, SandboxSize, start_sandboxes
+from app.ui.controller import Controller
+from app.ui.preferences import SIGN_IN_PORT
+from app.ui.shell import Shell
+from app.ui.wizard.defaults import SetupDefaults
+
+SMALL = SandboxSize(
+    customers=12, items=6, invoices=30, payments=15, opportunities=6, extra_accounts=3
+)
+_INPUT = re.compile(r"<input[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def sandboxes() -> Iterator[Sandboxes]:
+    with start_sandboxes(seed=11, size=SMALL, login_port=0) as started:
+        yield started
+
+
+@pytest.fixture
+def ctx(data_dir: Path) -> Iterator[AppContext]:
+    context = AppContext.create(data_dir, console_level=None)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def sign_in_port(sandboxes: Sandboxes, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A free loopback port the sandbox accepts as the sign-in redirect, and its CA trusted."""
+    from app.commands.demo import free_port
+
+    port = free_port()
+    sandboxes.salesforce.set_config(redirect_uris=[f"http://localhost:{port}/OauthRedirect"])
+    monkeypatch.setenv("QBSF_CA_BUNDLE", sandboxes.info()["ca_bundle"])
+    return port
+
+
+@pytest.fixture
+def defaults(sandboxes: Sandboxes, sign_in_port: int) -> SetupDefaults:
+    return SetupDefaults.from_sandboxes(sandboxes.info(), sign_in_port)
+
+
+def connect(ctx: AppContext, sandboxes: Sandboxes, port: int) -> None:
+    """What a finished setup leaves behind, without walking the wizard."""
+    info = sandboxes.info()
+    save_connection(
+        ctx.store,
+        ctx.credentials,
+        secret_key=info["conductor_secret_key"],
+        end_user_id=info["conductor_end_user_id"],
+        base_url=info["conductor_base_url"],
+        publishable_key=info["conductor_publishable_key"],
+    )
+    tokens = sandboxes.salesforce.issue_tokens()
+    ctx.credentials.set(Secret.SALESFORCE_REFRESH_TOKEN, tokens["refresh_token"])
+    for key, value in {
+        "salesforce.login_url": info["salesforce_login_url"],
+        "salesforce.client_id": info["salesforce_client_id"],
+        "salesforce.instance_url": tokens["instance_url"],
+        "salesforce.username": sandboxes.salesforce.username,
+        "salesforce.org_id": sandboxes.salesforce.org_id,
+        SIGN_IN_PORT: port,
+        "setup.finished": True,
+    }.items():
+        ctx.store.set_setting(key, value)
+
+
+@pytest.fixture
+def connected(ctx: AppContext, sandboxes: Sandboxes, sign_in_port: int) -> AppContext:
+    connect(ctx, sandboxes, sign_in_port)
+    return ctx
+
+
+@pytest.fixture
+def shell(qtbot: Any, connected: AppContext, defaults: SetupDefaults) -> Iterator[Shell]:
+    """The running app, set up, with no tray (offscreen), no start-up quiet and no polling."""
+    controller = Controller(connected)
+    app_shell = Shell(
+        connected, controller=controller, defaults=defaults, use_tray=False, quiet_s=0, poll=False
+    )
+    app_shell.start()
+    yield app_shell
+    app_shell.quit()
+    controller.cancel_run()
+    qtbot.waitUntil(lambda: not controller.background.busy, timeout=30_000)
+
+
+class Browser(QObject):
+    """Stands in for the system browser: records every URL it is asked to open and, for a
+    Salesforce sign-in, signs in on the sandbox's page and follows it back to the app."""
+
+    def __init__(self, sandboxes: Sandboxes, *, allow: bool = True) -> None:
+        super().__init__()
+        self.sandboxes = sandboxes
+        self.allow = allow
+        #: False: only record what was opened, as a browser nobody looks at.
+        self.follow = True
+        self.opened: list[str] = []
+        self.answers: list[int] = []
+        self.errors: list[BaseException] = []
+        self._threads: list[threading.Thread] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        text = url.toString()
+        self.opened.append(text)
+        if self.follow and "/services/oauth2/authorize" in text:
+            thread = threading.Thread(target=self._sign_in, args=(text,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _sign_in(self, url: str) -> None:
+        try:
+            with requests.Session() as web:
+                page = web.get(url, timeout=30)
+                page.raise_for_status()
+                form = form_fields(page.text)
+                form["decision"] = "allow" if self.allow else "deny"
+                action = url.split("/services/oauth2/authorize")[0]
+                answer = web.post(f"{action}/services/oauth2/authorize", data=form, timeout=60)
+                self.answers.append(answer.status_code)
+        except BaseException as exc:  # reported to the test, which fails on it
+            self.errors.append(exc)
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+
+def form_fields(page: str) -> dict[str, str]:
+    fields = {}
+    for tag in _INPUT.findall(page):
+        attrs = dict(_ATTR.findall(tag))
+        if "name" in attrs and attrs.get("type") != "submit":
+            fields[attrs["name"]] = html.unescape(attrs.get("value", ""))
+    return fields
+
+
+@pytest.fixture
+def browser(sandboxes: Sandboxes) -> Iterator[Browser]:
+    player = Browser(sandboxes)
+    for scheme in ("http", "https", "file"):
+        QDesktopServices.setUrlHandler(scheme, player, "open")
+    yield player
+    for scheme in ("http", "https", "file"):
+        QDesktopServices.unsetUrlHandler(scheme)
+    player.join()

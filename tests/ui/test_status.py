@@ -1,0 +1,137 @@
+"""The tray status: precedence, and the icon, tooltip and menu line each status shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.domain.errors import no_network, salesforce_limit_reserve
+from app.domain.user_error import ErrorAction, ErrorKind, UserError
+from app.engine.health import Status
+from app.engine.result import RunStatus
+from app.ui.icons import status_icon_file
+from app.ui.menu import MenuAction, menu_entries
+from app.ui.status import TOOLTIP_LIMIT, LastRun, TrayFacts, derive_status, present
+
+QB_DIALOG = UserError(
+    code="conductor.QBD_CONNECTION_ERROR.0x80040414",
+    title="QuickBooks is not reachable",
+    what_happened="A window is open in QuickBooks.",
+    what_to_do="Close it, then try again.",
+    action=ErrorAction.OPEN_QUICKBOOKS_HELP,
+    kind=ErrorKind.CONNECTION,
+    retryable=True,
+)
+SIGN_IN_EXPIRED = UserError(
+    code="salesforce.INVALID_SESSION_ID",
+    title="Salesforce sign-in expired",
+    what_happened="Salesforce no longer accepts this app's sign-in.",
+    what_to_do="Click Reconnect Salesforce and sign in again.",
+    action=ErrorAction.RECONNECT_SALESFORCE,
+    kind=ErrorKind.CONFIGURATION,
+    retryable=False,
+)
+PARTIAL = LastRun(3, RunStatus.PARTIAL, "Sync finished with problems: 4 written, 1 failed.", "", 1)
+GOOD = LastRun(
+    2, RunStatus.SUCCEEDED, "Sync finished: 4 records written.", "2025-06-30T17:05:09+00:00"
+)
+
+
+def test_each_status_in_its_own_situation() -> None:
+    ready = TrayFacts(set_up=True)
+    assert derive_status(TrayFacts()) is Status.NOT_SET_UP
+    assert derive_status(ready) is Status.HEALTHY
+    assert derive_status(TrayFacts(set_up=True, syncing=True)) is Status.SYNCING
+    assert derive_status(TrayFacts(set_up=True, problem=QB_DIALOG)) is Status.NEEDS_ATTENTION
+    assert derive_status(TrayFacts(set_up=True, problem=SIGN_IN_EXPIRED)) is Status.ERROR
+    assert derive_status(TrayFacts(set_up=True, problem=no_network("Salesforce"))) is (
+        Status.OFFLINE
+    )
+    assert derive_status(TrayFacts(set_up=True, last_run=PARTIAL)) is Status.ERROR
+    assert derive_status(TrayFacts(set_up=True, last_run=GOOD)) is Status.HEALTHY
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        (TrayFacts(set_up=False, syncing=True, problem=QB_DIALOG), Status.NOT_SET_UP),
+        (TrayFacts(set_up=True, syncing=True, problem=QB_DIALOG), Status.SYNCING),
+        (TrayFacts(set_up=True, problem=QB_DIALOG, last_run=PARTIAL), Status.NEEDS_ATTENTION),
+        (TrayFacts(set_up=True, problem=no_network(), last_run=PARTIAL), Status.ERROR),
+    ],
+)
+def test_precedence_when_several_apply(facts: TrayFacts, expected: Status) -> None:
+    assert derive_status(facts) is expected
+
+
+def test_the_health_models_verdict_on_a_problem_wins_over_its_kind() -> None:
+    limit = salesforce_limit_reserve(9_500, 10_000)
+    facts = TrayFacts(set_up=True, problem=limit, problem_status=Status.NEEDS_ATTENTION)
+    assert derive_status(facts) is Status.NEEDS_ATTENTION
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("dark", [False, True])
+def test_every_status_has_light_and_dark_icons_and_a_windows_ico(
+    status: Status, dark: bool
+) -> None:
+    svg = Path(status_icon_file(status, dark=dark))
+    assert svg.is_file()
+    assert svg.read_text(encoding="utf-8").startswith("<svg")
+    assert svg.with_suffix(".ico").is_file()
+
+
+def test_tooltips_stay_under_the_windows_limit() -> None:
+    long_title = "QuickBooks could not start " + "because of a very long reason " * 10
+    problem = UserError(**{**QB_DIALOG.__dict__, "title": long_title})
+    view = present(TrayFacts(set_up=True, problem=problem))
+    assert len(view.tooltip) <= TOOLTIP_LIMIT < 128
+    assert view.tooltip.endswith("…")
+    assert view.line == problem.title
+
+
+def test_views_name_icon_tooltip_and_line() -> None:
+    view = present(TrayFacts(set_up=True, problem=QB_DIALOG))
+    assert view.icon == "tray-needs-attention"
+    assert view.line == "QuickBooks is not reachable"
+    assert "QuickBooks is not reachable" in view.tooltip
+    assert present(TrayFacts()).line.startswith("Not set up")
+    syncing = present(TrayFacts(set_up=True, syncing=True, activity="Invoices 3 of 30"))
+    assert syncing.line == "Syncing: Invoices 3 of 30"
+    assert present(TrayFacts(set_up=True, last_run=PARTIAL)).line.startswith(
+        "Sync finished with problems"
+    )
+    assert present(TrayFacts(set_up=True, last_run=GOOD)).line.startswith("Up to date (last sync")
+
+
+def test_menu_entries_follow_the_facts() -> None:
+    facts = TrayFacts(set_up=True, review_count=4)
+    entries = menu_entries(facts, present(facts))
+    labels = [e.label for e in entries if e.label]
+    assert labels == [
+        present(facts).line,
+        "Sync now",
+        "Review invoices to create (4)",
+        "Preview changes",
+        "Sync history",
+        "Check connection",
+        "Settings",
+        "Set up…",
+        "Open logs folder",
+        "About",
+        "Quit",
+    ]
+    assert not entries[0].enabled
+    assert all(e.enabled for e in entries[1:] if e.action)
+
+    not_set_up = menu_entries(TrayFacts(), present(TrayFacts()))
+    enabled = {e.action for e in not_set_up if e.action and e.enabled}
+    assert MenuAction.SYNC_NOW not in enabled
+    assert MenuAction.SETUP in enabled
+
+    busy = TrayFacts(set_up=True, syncing=True)
+    actions = {e.action: e.enabled for e in menu_entries(busy, present(busy)) if e.action}
+    assert actions[MenuAction.SHOW_PROGRESS]
+    assert not actions[MenuAction.PREVIEW]
+    assert not actions[MenuAction.CHECK]
