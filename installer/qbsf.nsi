@@ -3,8 +3,9 @@
 ;   makensis /DVERSION=0.1.0 /DVERSION_QUAD=0.1.0.0 /DBUNDLE_DIR=..\dist\qbsf installer\qbsf.nsi
 ;
 ; Optional: /DOUTFILE=path.exe (default: beside this script), /DAPP_ICON=path.ico (default: the icon
-; inside the bundle), /DCOMPRESSOR=zlib (faster, bigger; default: solid LZMA). Relative paths are
-; relative to this folder. Names and registry keys match app/platform/autostart.py and appid.py; the
+; inside the bundle), /DCOMPRESSOR=zlib (faster, bigger; default: solid LZMA),
+; /DSIGN_COMMAND="signtool sign /fd sha256 ..." (signs the installer and the uninstaller inside it;
+; the command gets the file as its last argument). Relative paths are relative to this folder. Names and registry keys match app/platform/autostart.py and appid.py; the
 ; tests in tests/shipping/test_installer.py keep them in step.
 
 Unicode true
@@ -15,6 +16,11 @@ RequestExecutionLevel user
   !define COMPRESSOR "/SOLID lzma"
 !endif
 SetCompressor ${COMPRESSOR}
+
+!ifdef SIGN_COMMAND
+  !finalize '${SIGN_COMMAND} "%1"' = 0
+  !uninstfinalize '${SIGN_COMMAND} "%1"' = 0
+!endif
 
 !ifndef VERSION
   !error "Pass the version: /DVERSION=x.y.z"

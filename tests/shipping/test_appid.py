@@ -41,3 +41,20 @@ def test_the_display_name_and_icon_are_registered_once(tmp_path: Path) -> None:
     assert registry.read(REGISTRATION_KEY, "IconUri") == str(icon)
     register_display_name(registry, icon=icon)
     assert len(writes) == 2
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="the AppUserModelID is Windows'")
+def test_on_windows_the_process_takes_the_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes
+
+    from app.platform import appid
+
+    registry = MemoryRegistry()
+    monkeypatch.setattr(appid, "current_user_registry", lambda: registry)
+    assert set_app_user_model_id() is True
+    current = ctypes.c_wchar_p()
+    shell32 = ctypes.windll.shell32  # type: ignore[attr-defined]
+    assert shell32.GetCurrentProcessExplicitAppUserModelID(ctypes.byref(current)) == 0
+    assert current.value == APP_USER_MODEL_ID
+    ctypes.windll.ole32.CoTaskMemFree(current)  # type: ignore[attr-defined]
+    assert registry.read(REGISTRATION_KEY, "DisplayName") == APP_NAME

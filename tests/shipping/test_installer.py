@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,8 +61,12 @@ def test_per_user_install_with_quoted_autostart_and_kept_data() -> None:
     assert "HKLM" not in text
 
 
-@pytest.mark.skipif(shutil.which("makensis") is None, reason="makensis (Debian: nsis) is missing")
-def test_the_script_compiles_against_a_built_folder(tmp_path: Path) -> None:
+needs_makensis = pytest.mark.skipif(
+    shutil.which("makensis") is None, reason="makensis (Debian: nsis) is missing"
+)
+
+
+def compile_installer(tmp_path: Path, *defines: str) -> tuple[subprocess.CompletedProcess, Path]:
     bundle = tmp_path / "qbsf"
     icons = bundle / "_internal" / "resources" / "icons"
     icons.mkdir(parents=True)
@@ -77,6 +82,7 @@ def test_the_script_compiles_against_a_built_folder(tmp_path: Path) -> None:
             "-DVERSION_QUAD=1.2.3.0",
             f"-DBUNDLE_DIR={bundle}",
             f"-DOUTFILE={setup}",
+            *defines,
             str(SCRIPT),
         ],
         capture_output=True,
@@ -84,12 +90,32 @@ def test_the_script_compiles_against_a_built_folder(tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
+    return result, setup
+
+
+@needs_makensis
+def test_the_script_compiles_against_a_built_folder(tmp_path: Path) -> None:
+    result, setup = compile_installer(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "warning" not in result.stdout.lower(), result.stdout
     assert setup.read_bytes()[:2] == b"MZ"
 
 
-@pytest.mark.skipif(shutil.which("makensis") is None, reason="makensis (Debian: nsis) is missing")
+@needs_makensis
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in signer is a shell script")
+def test_a_sign_command_signs_the_installer_and_the_uninstaller(tmp_path: Path) -> None:
+    log = tmp_path / "signed.log"
+    signer = tmp_path / "sign"
+    signer.write_text(f'#!/bin/sh\necho "$1" >> "{log}"\n', encoding="utf-8")
+    signer.chmod(0o755)
+    result, setup = compile_installer(tmp_path, f"-DSIGN_COMMAND={signer}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    signed = log.read_text(encoding="utf-8").split()
+    assert len(signed) == 2  # the uninstaller (a temporary file), then the installer
+    assert signed[-1] == str(setup)
+
+
+@needs_makensis
 def test_the_script_refuses_to_compile_without_a_version(tmp_path: Path) -> None:
     result = subprocess.run(
         ["makensis", f"-DBUNDLE_DIR={tmp_path}", str(SCRIPT)],
