@@ -6,8 +6,10 @@ To draw the icon: `python installer/buildinfo.py icon resources/icons/app.svg ou
 
 from __future__ import annotations
 
+import os
 import re
 import struct
+import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -147,12 +149,32 @@ def ico_from_pngs(images: list[tuple[int, bytes]]) -> bytes:
     return header + directory + payload
 
 
-def draw_icon(svg: Path, ico: Path, sizes: Iterable[int] = ICON_SIZES) -> None:
+def draw_icon(svg: Path, ico: Path) -> None:
+    """Draw `svg` into a multi-size `ico`, in a child process.
+
+    Drawing needs a QGuiApplication, and a process can have only one; the spec (and a test run,
+    whose widgets need a QApplication) must not be left holding one.
+    """
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, __file__, "icon", str(svg), str(ico)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or [f"exit code {result.returncode}"]
+        raise ValueError(f"drawing {svg} failed: {lines[-1]}")
+
+
+def _render_icon(svg: Path, ico: Path, sizes: Iterable[int] = ICON_SIZES) -> None:
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
     from PySide6.QtGui import QGuiApplication, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    _app = QGuiApplication.instance() or QGuiApplication(["draw_icon", "-platform", "offscreen"])
+    _app = QGuiApplication.instance() or QGuiApplication(["draw_icon"])
     renderer = QSvgRenderer(str(svg))
     if not renderer.isValid():
         raise ValueError(f"{svg} is not a valid SVG")
@@ -176,4 +198,5 @@ def draw_icon(svg: Path, ico: Path, sizes: Iterable[int] = ICON_SIZES) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] != "icon":
         sys.exit("usage: buildinfo.py icon SVG ICO")
-    draw_icon(Path(sys.argv[2]), Path(sys.argv[3]))
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _render_icon(Path(sys.argv[2]), Path(sys.argv[3]))
