@@ -31,6 +31,10 @@ from app.store import Store
 log = logging.getLogger(__name__)
 
 ALL_WORKFLOWS: tuple[str, ...] = tuple(d.id.value for d in in_sync_order(list(WORKFLOWS)))
+INTERRUPTED = (
+    "Interrupted: the app stopped before this run finished. What it had done is kept, "
+    "and the next sync carried on from there."
+)
 
 
 @dataclass
@@ -115,6 +119,8 @@ class SyncEngine:
         progress: ProgressCallback,
         cancel: CancelToken | None,
     ) -> RunContext:
+        # The run lock is ours, so a run still marked running died with its process.
+        self.store.close_unfinished_runs(RunStatus.FAILED.value, INTERRUPTED)
         run_id = self.store.start_run(trigger, _os_user(), dry_run=dry_run)
         recorder = RunRecorder(self.store, run_id, dry_run=dry_run)
         return RunContext(

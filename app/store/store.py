@@ -188,6 +188,14 @@ class Store:
             (now_iso(), status, json.dumps(summary), message, run_id),
         )
 
+    def close_unfinished_runs(self, status: str, message: str) -> int:
+        """Ends the runs still marked running; call only while holding the run lock."""
+        cur = self._write(
+            "UPDATE runs SET finished_at = ?, status = ?, message = ? WHERE finished_at IS NULL",
+            (now_iso(), status, message),
+        )
+        return int(cur.rowcount)
+
     def get_run(self, run_id: int) -> Run | None:
         row = self._execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         return _run(row) if row else None
