@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from app.domain.user_error import UserError
 from app.domain.workflows import workflow
 from app.engine.events import Progress
-from app.engine.result import RunResult
+from app.engine.result import RunResult, RunStatus
 from app.ui.controller import Controller, RunKind
 
 _PHASES = {
@@ -40,6 +40,20 @@ def workflow_title(workflow_id: str) -> str:
         return workflow(workflow_id).title
     except ValueError:
         return workflow_id.capitalize()
+
+
+def run_outcome_text(result: RunResult) -> str:
+    """What to make of a finished run, beyond the counts the rows already show."""
+    if result.error is not None:
+        return f"{result.error.what_happened} {result.error.what_to_do}"
+    if result.problems:
+        return (
+            f"{result.problems} records were not synced. Show records in history lists each "
+            "with the reason; Retry failed records there runs just those again."
+        )
+    if result.status is RunStatus.CANCELLED:
+        return "Everything done before the cancel is kept; the next sync carries on from there."
+    return "Both sides are in step."
 
 
 class _Row:
@@ -163,14 +177,7 @@ class ProgressWindow(QDialog):
         self.result = result
         self.error = result.error
         self.heading.setText(f"<b>{result.headline()}</b>")
-        lines = [
-            f"{workflow_title(w)}: {counts_text(c) or 'nothing to do'}"
-            for w, c in result.summary().items()
-        ]
-        if result.error is not None:
-            lines.append("")
-            lines.append(f"{result.error.what_happened} {result.error.what_to_do}")
-        self.summary.setText("\n".join(lines))
+        self.summary.setText(run_outcome_text(result))
         self._set_finished_buttons(True, result)
 
     def _failed(self, kind: str, error: UserError) -> None:

@@ -38,6 +38,12 @@ def money(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def quantity(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.normalize():f}"
+
+
 def queue_rows(candidates: list[ReviewCandidate]) -> list[tuple[str, ...]]:
     rows = []
     for c in candidates:
@@ -89,7 +95,7 @@ class ReviewWindow(QDialog):
         self.candidates: list[ReviewCandidate] = []
         self.loading = False
         self.setWindowTitle("Review invoices to create")
-        self.resize(980, 560)
+        self.resize(1180, 600)
 
         self.intro = QLabel(
             "Won opportunities wait here until you approve them. Approving creates the invoice "
@@ -114,7 +120,7 @@ class ReviewWindow(QDialog):
         splitter = QSplitter()
         splitter.addWidget(self.queue)
         splitter.addWidget(detail)
-        splitter.setSizes([460, 520])
+        splitter.setSizes([640, 540])
 
         self.status = QLabel("")
         self.approve_button = QPushButton("Approve and create invoices")
@@ -194,7 +200,7 @@ class ReviewWindow(QDialog):
                 (
                     line.product,
                     line.description,
-                    line.quantity,
+                    quantity(line.quantity),
                     money(line.rate),
                     money(line.amount),
                 )

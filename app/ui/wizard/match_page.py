@@ -29,7 +29,7 @@ from app.ui.wizard import record_matching
 from app.ui.wizard.context import SetupContext
 from app.ui.wizard.widgets import BusyLine, ProblemLabel, done_label
 
-HEADERS = ("Link", "Salesforce account", "QuickBooks customer", "Same")
+HEADERS = ("Link", "Salesforce account", "QuickBooks customer", "Matched by")
 
 
 class MatchPage(QWizardPage):

@@ -40,6 +40,7 @@ from app.ui.wizard.context import SetupContext
 from app.ui.wizard.widgets import BusyLine, ProblemLabel, done_label
 
 NEW_COMPANY = "__new__"
+COMPANY_NAME = "conductor.company_name"
 KEY_MISSING = UserError(
     code="local.conductor_key_missing",
     title="Enter the Conductor secret key",
@@ -122,8 +123,8 @@ class QuickBooksPage(QWizardPage):
         self.connected_label = done_label()
         self.problem = ProblemLabel()
         status_row = QHBoxLayout()
-        status_row.addWidget(self.busy, 1)
         status_row.addWidget(self.check_again)
+        status_row.addWidget(self.busy, 1)
 
         company = QGroupBox("Company file")
         company_layout = QVBoxLayout(company)
@@ -172,6 +173,7 @@ class QuickBooksPage(QWizardPage):
         except Exception as exc:
             self.problem.show_error(user_error_for(exc))
             return False
+        self.setup.ctx.store.set_setting(COMPANY_NAME, self.company_combo.currentText())
         self.setup.controller.settings_changed()
         return True
 
@@ -260,8 +262,7 @@ class QuickBooksPage(QWizardPage):
         self.company_combo.blockSignals(True)
         self.company_combo.clear()
         for user in end_users:
-            state = "connected" if user.connected else "not connected yet"
-            self.company_combo.addItem(f"{user.company_name} ({state})", user.id)
+            self.company_combo.addItem(user.company_name, user.id)
         self.company_combo.addItem("Add a company…", NEW_COMPANY)
         index = self.company_combo.findData(wanted) if wanted else -1
         self.company_combo.setCurrentIndex(index if index >= 0 else 0)
@@ -298,7 +299,7 @@ class QuickBooksPage(QWizardPage):
             self.end_users.append(user)
             self.company_combo.blockSignals(True)
             self.company_combo.insertItem(
-                self.company_combo.count() - 1, f"{user.company_name} (not connected yet)", user.id
+                self.company_combo.count() - 1, user.company_name, user.id
             )
             self.company_combo.setCurrentIndex(self.company_combo.findData(user.id))
             self.company_combo.blockSignals(False)
@@ -380,11 +381,20 @@ class QuickBooksPage(QWizardPage):
         self.check = check
         if check.ok:
             self.problem.clear_error()
-            seconds = (check.duration_ms or 0) / 1000
-            self.connected_label.setText(f"Connected: QuickBooks answered in {seconds:.1f} s.")
+            company = self.company_combo.currentText()
+            self.connected_label.setText(
+                f"Connected: QuickBooks answered for {company} in {answer_time(check)}."
+            )
             return
         self.connected_label.setText("")
         if check.error is not None:
             self.problem.show_error(check.error)
         if self._stop_wait is not None:
             self.busy.start("Waiting for QuickBooks. This page checks again by itself…")
+
+
+def answer_time(check: HealthCheck) -> str:
+    milliseconds = check.duration_ms or 0
+    if milliseconds < 1000:
+        return f"{milliseconds:.0f} ms"
+    return f"{milliseconds / 1000:.1f} s"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWizardPage
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizardPage
 
 from app.domain.user_error import UserError
 from app.domain.workflows import workflow
@@ -14,6 +14,7 @@ from app.ui.controller import RunKind
 from app.ui.preferences import Preferences
 from app.ui.windows.preview import preview_summary
 from app.ui.wizard.context import SetupContext
+from app.ui.wizard.quickbooks_page import COMPANY_NAME
 from app.ui.wizard.widgets import BusyLine, ProblemLabel
 
 
@@ -41,7 +42,10 @@ class SummaryPage(QWizardPage):
         layout.addWidget(self.busy)
         layout.addWidget(self.preview)
         layout.addWidget(self.problem)
-        layout.addWidget(self.again)
+        again_row = QHBoxLayout()
+        again_row.addWidget(self.again)
+        again_row.addStretch(1)
+        layout.addLayout(again_row)
         layout.addStretch(1)
         setup.controller.run_finished.connect(self._finished)
         setup.controller.run_failed.connect(self._failed)
@@ -53,7 +57,9 @@ class SummaryPage(QWizardPage):
             for w, on in Preferences.load(self.setup.ctx.store).workflows.items()
             if on
         ]
-        company = html.escape(settings.get("conductor.end_user_id", "?"))
+        company = html.escape(
+            settings.get(COMPANY_NAME) or settings.get("conductor.end_user_id", "?")
+        )
         user = html.escape(settings.get("salesforce.username", "?"))
         lines = [
             f"<b>QuickBooks</b>: company {company} through Conductor",
