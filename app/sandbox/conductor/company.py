@@ -6,6 +6,7 @@ alike); the rules of each kind of record live in `lists`, `invoices` and `paymen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -25,11 +26,15 @@ OBJECT_TYPES = {
     "account": "qbd_account",
     "invoice": "qbd_invoice",
     "receive_payment": "qbd_receive_payment",
+    "vendor": "qbd_vendor",
+    "employee": "qbd_employee",
+    "other_name": "qbd_other_name",
 }
 LABELS = {
     "customer": "Customer",
     "vendor": "Vendor",
     "employee": "Employee",
+    "other_name": "OtherName",
     "service_item": "ItemService",
     "non_inventory_item": "ItemNonInventory",
     "account": "Account",
@@ -41,6 +46,7 @@ LIST_TYPES = {
     "customer": "customer",
     "vendor": "vendor",
     "employee": "employee",
+    "other_name": "other_name",
     "service_item": "item_service",
     "non_inventory_item": "item_non_inventory",
     "account": "account",
@@ -50,6 +56,9 @@ LIST_KINDS = tuple(NAMESPACES)
 TRANSACTION_KINDS = ("invoice", "receive_payment")
 
 _FIRST_LIST_ID = 0x80000001
+_SETTINGS = "preferences"
+#: The company preferences the sandbox acts on; the rest of Conductor's object is fixed.
+DEFAULT_SETTINGS: dict[str, Any] = {"closingDate": None, "homeCurrency": None, "currencies": {}}
 
 
 class Company:
@@ -149,6 +158,38 @@ class Company:
                 body.get("fullName"),
             )
 
+    # -- preferences and the rules they set --------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        stored = self.store.meta(_SETTINGS)
+        return {**DEFAULT_SETTINGS, **(json.loads(stored) if stored else {})}
+
+    def change_settings(self, **changes: Any) -> dict[str, Any]:
+        settings = {**self.settings(), **changes}
+        self.store.set_meta(_SETTINGS, json.dumps(settings))
+        return settings
+
+    def currency(self, name: str) -> dict[str, Any]:
+        """A currency reference, minted the first time the name is used."""
+        currencies = dict(self.settings()["currencies"])
+        if name not in currencies:
+            currencies[name] = self.list_id(self.clock.now())
+            self.change_settings(currencies=currencies)
+        return {"id": currencies[name], "fullName": name}
+
+    def check_open_period(self, object_label: str, day: str | None) -> None:
+        """QuickBooks refuses transactions dated on or before the closing date (3171)."""
+        closing = self.settings()["closingDate"]
+        if closing and day and day <= closing:
+            raise errors.closed_period(object_label, day, closing)
+
+    def check_credit_limit(self, customer: dict[str, Any], added: Decimal) -> None:
+        limit = customer.get("creditLimit")
+        if limit is None or added <= 0:
+            return
+        balance = Decimal(customer.get("totalBalance") or "0") + added
+        if balance > Decimal(limit):
+            raise errors.credit_limit_exceeded(customer["fullName"], money(balance), limit)
+
     # -- balances ---------------------------------------------------------------------------
     def refresh_balance(self, customer_id: str | None) -> None:
         """A customer's balance (and its parents' total balance) after a transaction changed.
@@ -199,6 +240,7 @@ class Company:
     ) -> dict[str, Any]:
         """The full response object: every schema property, in order."""
         shown = dict(body)
+        shown.setdefault("objectType", OBJECT_TYPES[kind])
         if kind == "invoice":
             if not lines:
                 shown["lines"] = []

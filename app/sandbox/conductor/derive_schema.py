@@ -53,6 +53,10 @@ SERVED: tuple[tuple[str, str], ...] = (
     ("DELETE", "/quickbooks-desktop/receive-payments/{id}"),
     ("GET", "/quickbooks-desktop/deleted-transactions"),
     ("GET", "/quickbooks-desktop/deleted-list-objects"),
+    ("GET", "/quickbooks-desktop/preferences"),
+    ("GET", "/quickbooks-desktop/vendors"),
+    ("GET", "/quickbooks-desktop/employees"),
+    ("GET", "/quickbooks-desktop/other-names"),
 )
 
 #: Always kept: every error body is validated against these.

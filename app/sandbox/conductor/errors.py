@@ -193,3 +193,20 @@ def record_in_use(object_label: str, object_id: str) -> ConductorError:
         "in use. QuickBooks error message: This record is being edited by another user or is "
         "open in a window. Close the window in QuickBooks Desktop and try again.",
     )
+
+
+def closed_period(object_label: str, day: str, closing_date: str) -> ConductorError:
+    return qbxml(
+        3171,
+        f'The {object_label} dated "{day}" is on or before the closing date of the company '
+        f'("{closing_date}"). QuickBooks error message: This transaction is in a closed period. '
+        "Ask the person who set the closing date to change it, or date the transaction after it.",
+    )
+
+
+def credit_limit_exceeded(customer: str, balance: str, limit: str) -> ConductorError:
+    return save_failed(
+        "Invoice",
+        f'This transaction would bring the balance of "{customer}" to {balance}, over its '
+        f"credit limit of {limit}.",
+    )

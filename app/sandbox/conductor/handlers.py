@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from app.sandbox.conductor import errors, invoices, listing, lists, payments
+from app.sandbox.conductor import errors, invoices, listing, lists, payments, preferences
 from app.sandbox.conductor.company import Company
 from app.sandbox.conductor.connections import Directory
 from app.sandbox.conductor.spec import Operation
@@ -78,6 +78,10 @@ def create_auth_session(call: Call) -> dict[str, Any]:
         redirect_url=call.body.get("redirectUrl"),
         root_url=call.root_url,
     )
+
+
+def get_preferences(call: Call) -> dict[str, Any]:
+    return preferences.render(call.company)
 
 
 # -- QuickBooks lists and transactions ----------------------------------------------------------
@@ -250,4 +254,8 @@ HANDLERS: dict[str, Handler] = {
     "DELETE /quickbooks-desktop/receive-payments/{id}": delete_payment,
     "GET /quickbooks-desktop/deleted-transactions": deleted_transactions,
     "GET /quickbooks-desktop/deleted-list-objects": deleted_list_objects,
+    "GET /quickbooks-desktop/preferences": get_preferences,
+    "GET /quickbooks-desktop/vendors": list_records,
+    "GET /quickbooks-desktop/employees": list_records,
+    "GET /quickbooks-desktop/other-names": list_records,
 }

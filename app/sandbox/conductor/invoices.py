@@ -3,7 +3,9 @@
 `subtotal` is the sum of the lines; payments applied to an invoice are its
 `linkedTransactions` (negative amounts), their sum is `appliedAmount`, and
 `balanceRemaining = subtotal + salesTaxTotal - appliedAmount`; `isPaid` once that is zero.
-Voiding or deleting an invoice frees the payments applied to it as unused credit.
+Voiding or deleting an invoice frees the payments applied to it as unused credit. Invoices
+dated on or before the company's closing date cannot be added or changed (3171), and a new
+invoice may not take a customer over its credit limit (3180).
 """
 
 from __future__ import annotations
@@ -96,12 +98,15 @@ def create_invoice(company: Company, request: dict[str, Any]) -> dict[str, Any]:
         "lines": [],
     }
     assign(company, body, request, INVOICE_RULES, _INVOICE, skip=("customerId", "lines"))
+    company.check_open_period(_INVOICE, body["transactionDate"])
     body.setdefault("dueDate", body["transactionDate"])
     lines = [_line(company, line, None) for line in request.get("lines", [])]
+    body["lines"] = lines
+    settle(body)
+    company.check_credit_limit(customer, Decimal(body["balanceRemaining"]))
     at = company.clock.tick()
     body["id"] = company.txn_id(at)
     body["lines"] = _with_ids(company, lines, at)
-    settle(body)
     company.stamp(body, at, created=True)
     company.add("invoice", body)
     company.refresh_balance(body["customer"]["id"])
@@ -111,6 +116,8 @@ def create_invoice(company: Company, request: dict[str, Any]) -> dict[str, Any]:
 def update_invoice(company: Company, invoice_id: str, request: dict[str, Any]) -> dict[str, Any]:
     body = company.require(invoice_id, ("invoice",))
     company.check_revision(body, request["revisionNumber"])
+    company.check_open_period(_INVOICE, body["transactionDate"])
+    company.check_open_period(_INVOICE, request.get("transactionDate"))
     old_customer = body["customer"]["id"]
     if "customerId" in request:
         customer = require_customer(company, request["customerId"], _INVOICE)
@@ -154,6 +161,7 @@ def update_invoice(company: Company, invoice_id: str, request: dict[str, Any]) -
 
 def void_invoice(company: Company, invoice_id: str) -> dict[str, Any]:
     body = company.require(invoice_id, ("invoice",))
+    company.check_open_period(_INVOICE, body["transactionDate"])
     at = company.clock.tick()
     _free_payments(company, body, at)
     for line in body["lines"]:
@@ -173,6 +181,7 @@ def void_invoice(company: Company, invoice_id: str) -> dict[str, Any]:
 
 def delete_invoice(company: Company, invoice_id: str) -> dict[str, Any]:
     body = company.require(invoice_id, ("invoice",))
+    company.check_open_period(_INVOICE, body["transactionDate"])
     at = company.clock.tick()
     _free_payments(company, body, at)
     company.remove("invoice", body, at)

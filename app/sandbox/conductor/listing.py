@@ -1,9 +1,10 @@
 """List endpoints: filters, exact-match lookups and cursor pagination over the stored records.
 
-`ids`, `fullNames` and `refNumbers` bypass every other filter (as QuickBooks does) and fail when
-a value matches nothing. Otherwise the filters combine, records come in the order QuickBooks
-added them, and a page's `nextCursor` resumes after its last record; the client resends the
-original filters with it. Accounts are not paginated.
+`ids`, `fullNames` (`names` for vendors, employees and other names) and `refNumbers` bypass
+every other filter (as QuickBooks does) and fail when a value matches nothing. Otherwise the
+filters combine, records come in the order QuickBooks added them, and a page's `nextCursor`
+resumes after its last record; the client resends the original filters with it. Accounts,
+employees and other names are not paginated.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ LISTINGS = {
     "/quickbooks-desktop/invoices": Listing("invoice"),
     "/quickbooks-desktop/receive-payments": Listing("receive_payment"),
     "/quickbooks-desktop/accounts": Listing("account", paginated=False),
+    "/quickbooks-desktop/vendors": Listing("vendor"),
+    "/quickbooks-desktop/employees": Listing("employee", paginated=False),
+    "/quickbooks-desktop/other-names": Listing("other_name", paginated=False),
 }
 
 _EXCLUSIVE = (
@@ -74,6 +78,8 @@ def list_records(company: Company, template: str, query: dict[str, Any]) -> dict
         data = _by_ids(company, listing.kind, query["ids"])
     elif "fullNames" in query:
         data = _by_full_names(company, listing.kind, query["fullNames"])
+    elif "names" in query:
+        data = _by_full_names(company, listing.kind, query["names"])
     elif "refNumbers" in query:
         data = _by_ref_numbers(company, listing.kind, query["refNumbers"])
     else:

@@ -196,7 +196,7 @@ def _object_type(kind: str) -> str:
 
 
 def add_other(company: Company, kind: str, name: str) -> dict[str, Any]:
-    """A vendor or employee: not served over the API, but their names are taken."""
+    """A vendor, employee or other name: listed (read-only) over the API; their names are taken."""
     company.check_name_free(kind, name)
     at = company.clock.tick()
     body = {"id": company.list_id(at), "name": name, "fullName": name, "isActive": True}

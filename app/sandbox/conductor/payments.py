@@ -2,7 +2,8 @@
 
 Applying or unapplying a payment changes the invoices it touches in the same write: their
 `appliedAmount`, `balanceRemaining`, `isPaid`, `updatedAt` and `revisionNumber` move, and the
-customer's balance is derived again.
+customer's balance is derived again. Payments dated on or before the company's closing date cannot
+be added, changed or deleted (3171).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def create_payment(company: Company, request: dict[str, Any]) -> dict[str, Any]:
         _PAYMENT,
         skip=("customerId", "isAutoApply", "applyToTransactions"),
     )
+    company.check_open_period(_PAYMENT, body["transactionDate"])
     total = Decimal(body["totalAmount"])
     if "applyToTransactions" in request:
         plan = _planned(company, body, request["applyToTransactions"], total)
@@ -73,6 +75,8 @@ def create_payment(company: Company, request: dict[str, Any]) -> dict[str, Any]:
 def update_payment(company: Company, payment_id: str, request: dict[str, Any]) -> dict[str, Any]:
     body = company.require(payment_id, ("receive_payment",))
     company.check_revision(body, request["revisionNumber"])
+    company.check_open_period(_PAYMENT, body["transactionDate"])
+    company.check_open_period(_PAYMENT, request.get("transactionDate"))
     old_customer = body["customer"]["id"]
     at = company.clock.tick()
     previous = {a["transactionId"]: Decimal(a["amount"]) for a in body["appliedToTransactions"]}
@@ -109,6 +113,7 @@ def update_payment(company: Company, payment_id: str, request: dict[str, Any]) -
 
 def delete_payment(company: Company, payment_id: str) -> dict[str, Any]:
     body = company.require(payment_id, ("receive_payment",))
+    company.check_open_period(_PAYMENT, body["transactionDate"])
     at = company.clock.tick()
     _unapply_payment(company, body, at)
     company.remove("receive_payment", body, at)

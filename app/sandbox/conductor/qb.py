@@ -67,6 +67,32 @@ class QuickBooks:
     def add_vendor(self, name: str) -> dict[str, Any]:
         return self._write(lambda: lists.add_other(self._company, "vendor", name))
 
+    def add_employee(self, name: str) -> dict[str, Any]:
+        return self._write(lambda: lists.add_other(self._company, "employee", name))
+
+    def add_other_name(self, name: str) -> dict[str, Any]:
+        return self._write(lambda: lists.add_other(self._company, "other_name", name))
+
+    def set_customer_currency(self, customer_id: str, currency: str) -> dict[str, Any]:
+        """Bills the customer in another currency (Edit Customer > Currency, multicurrency on)."""
+
+        def change() -> dict[str, Any]:
+            body = self._company.require(customer_id, ("customer",))
+            body["currency"] = self._company.currency(currency)
+            self._company.stamp(body, self._company.clock.tick())
+            self._company.save("customer", body)
+            return body
+
+        return self._write(change, kind="customer")
+
+    # -- preferences (Edit > Preferences, Company > Set Closing Date) -------------------------
+    def set_closing_date(self, day: str | None) -> None:
+        """Nothing dated on or before `day` can be added or changed any more (3171)."""
+        self._write(lambda: self._company.change_settings(closingDate=day))
+
+    def use_multicurrency(self, home_currency: str = "US Dollar") -> None:
+        self._write(lambda: self._company.change_settings(homeCurrency=home_currency))
+
     def edit_customer(self, customer_id: str, **changes: Any) -> dict[str, Any]:
         return self._edit_list("customer", customer_id, changes)
 

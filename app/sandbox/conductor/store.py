@@ -20,6 +20,7 @@ NAMESPACES = {
     "customer": "name",
     "vendor": "name",
     "employee": "name",
+    "other_name": "name",
     "service_item": "item",
     "non_inventory_item": "item",
     "account": "account",
