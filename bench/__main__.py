@@ -228,13 +228,20 @@ def main() -> None:
         runs = [b1_backfill(n, args.baseline_limit or None) for n in sizes]
         results["b1_runs"] = runs
         results["b1"] = runs[-1]
+        save(results)
     if "b2" in only:
         results["b2"] = b2_incremental()
+        save(results)
     if "b3" in only:
         results["b3"] = b3_memory([10_000] if args.quick else [10_000, 100_000])
+        save(results)
+    print(table(results))
+
+
+def save(results: dict[str, Any]) -> None:
+    """After each benchmark, so a late failure does not lose the earlier figures."""
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(table(results))
 
 
 if __name__ == "__main__":

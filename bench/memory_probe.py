@@ -23,7 +23,8 @@ def main() -> None:
                 {
                     "invoices": invoices,
                     "status": result.status.value,
-                    "written": result.count("created") + result.count("updated"),
+                    "written": result.count("created", "invoices")
+                    + result.count("updated", "invoices"),
                     "seconds": round(seconds, 2),
                     "rss_mb": round(peak_kb / 1024, 1),
                 }

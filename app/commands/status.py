@@ -8,7 +8,7 @@ import sys
 from app import APP_NAME, __version__
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
-from app.platform.credentials import CredentialError, Secret
+from app.engine.health import status_lines
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -18,32 +18,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     store = ctx.store
-    settings = store.settings()
     out = sys.stdout
     out.write(f"{APP_NAME} {__version__}\n")
     out.write(f"Data folder: {ctx.paths.data_dir}\n")
     out.write(f"Database:    {ctx.paths.database} (schema {store.schema_version()})\n")
     out.write(f"Logs:        {ctx.paths.log_file}\n\n")
 
-    try:
-        has_key = ctx.credentials.get(Secret.CONDUCTOR_SECRET_KEY) is not None
-        has_token = ctx.credentials.get(Secret.SALESFORCE_REFRESH_TOKEN) is not None
-        keyring_note = ""
-    except CredentialError as exc:
-        has_key = has_token = False
-        keyring_note = f"  ({exc.title}: {exc.message})\n"
-    end_user = settings.get("conductor.end_user_id")
-    if end_user and has_key:
-        out.write(f"QuickBooks:  connected through Conductor (end user {end_user})\n")
-    else:
-        out.write("QuickBooks:  not connected\n")
-    sf_user = settings.get("salesforce.username")
-    if sf_user and has_token:
-        org = settings.get("salesforce.org_id", "?")
-        out.write(f"Salesforce:  signed in as {sf_user} (org {org})\n")
-    else:
-        out.write("Salesforce:  not signed in\n")
-    out.write(keyring_note)
+    for line in status_lines(store, ctx.credentials):
+        out.write(line + "\n")
 
     run_row = store.last_run()
     if run_row is None:

@@ -71,7 +71,9 @@ class RunContext:
         self.progress(Progress(workflow, phase, done, total, counts))
 
     def plan(self, action: PlannedAction) -> None:
-        self.planned.append(action)
+        """Kept for previews only: a real run of 100,000 records must not hold 100,000 plans."""
+        if self.dry_run:
+            self.planned.append(action)
 
 
 def parse_stamp(value: str) -> datetime:

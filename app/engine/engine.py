@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.domain.errors import unexpected
+from app.domain.errors import ErrorKind, UserFacingError, unexpected
 from app.domain.fieldmap import MappingConfig
 from app.domain.outcomes import Outcome
 from app.domain.workflows import WORKFLOWS, in_sync_order
@@ -197,6 +197,13 @@ class SyncEngine:
         except QuickBooksError as exc:
             error = exc.user_error
             status = RunStatus.NEEDS_ATTENTION if exc.connection_problem else RunStatus.FAILED
+        except UserFacingError as exc:  # e.g. the Salesforce sign-in can no longer be refreshed
+            error = exc.error
+            status = (
+                RunStatus.NEEDS_ATTENTION
+                if exc.error.kind in {ErrorKind.CONFIGURATION, ErrorKind.CONNECTION}
+                else RunStatus.FAILED
+            )
         except SalesforceError as exc:
             error = exc.user_error
             if exc.limit_reached:

@@ -37,6 +37,9 @@ from app.store import Link
 
 log = logging.getLogger(__name__)
 
+#: Rows per transaction when committing a Bulk job's results.
+COMMIT_CHUNK = 5000
+
 #: Hook run on each page before writing: links parents, returns records it could not prepare.
 BeforeWrite = Callable[[RunContext, list[dict[str, Any]]], list[ItemOutcome]]
 
@@ -309,7 +312,13 @@ def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _Mirr
         )
         outcomes: list[ItemOutcome] = []
         links: list[Link] = []
-        for row in result.successful:
+
+        def flush() -> None:
+            ctx.recorder.commit(outcomes, links)
+            outcomes.clear()
+            links.clear()
+
+        for row in result.successful():
             qb_id = row.get(spec.external_field, "")
             if qb_id not in spool.pending:
                 continue
@@ -318,7 +327,9 @@ def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _Mirr
             outcome = Outcome.CREATED if created else Outcome.UPDATED
             outcomes.append(ItemOutcome(spec.workflow, label, outcome, qb_id, row["sf__Id"]))
             links.append(Link(spec.link_key, qb_id, row["sf__Id"], digest, qb_revision=revision))
-        for row in result.failed:
+            if len(links) >= COMMIT_CHUNK:
+                flush()
+        for row in result.failed():
             qb_id = row.get(spec.external_field, "")
             if qb_id not in spool.pending:
                 continue
@@ -345,7 +356,7 @@ def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _Mirr
                         result.error_message or "",
                     )
                 )
-        ctx.recorder.commit(outcomes, links)
+        flush()
     finally:
         spool.cleanup()
 

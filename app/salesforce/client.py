@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -29,12 +28,26 @@ RETRIES = 4
 
 @dataclass
 class BulkResult:
+    """A finished ingest job. Result rows are read lazily: a 100,000-row job stays small."""
+
     job_id: str
     state: str
-    successful: list[dict[str, str]] = field(default_factory=list)
-    failed: list[dict[str, str]] = field(default_factory=list)
-    unprocessed: list[dict[str, str]] = field(default_factory=list)
     error_message: str | None = None
+    _client: SalesforceClient | None = field(default=None, repr=False)
+
+    def successful(self) -> Iterator[dict[str, str]]:
+        return self._rows("successfulResults")
+
+    def failed(self) -> Iterator[dict[str, str]]:
+        return self._rows("failedResults")
+
+    def unprocessed(self) -> Iterator[dict[str, str]]:
+        return self._rows("unprocessedRecords")
+
+    def _rows(self, kind: str) -> Iterator[dict[str, str]]:
+        if self._client is None or self.state not in {"JobComplete", "Failed"}:
+            return iter(())
+        return self._client.stream_csv(f"jobs/ingest/{self.job_id}/{kind}/")
 
 
 class SalesforceClient:
@@ -216,17 +229,17 @@ class SalesforceClient:
             info = self._http("GET", f"jobs/ingest/{job_id}/").json()
             self.read_calls += 1
             state = info["state"]
-        result = BulkResult(job_id, state, error_message=info.get("errorMessage"))
-        if state == "JobComplete" or state == "Failed":
-            result.successful = self._csv(f"jobs/ingest/{job_id}/successfulResults/")
-            result.failed = self._csv(f"jobs/ingest/{job_id}/failedResults/")
-            result.unprocessed = self._csv(f"jobs/ingest/{job_id}/unprocessedRecords/")
-        return result
+        return BulkResult(job_id, state, info.get("errorMessage"), self)
 
-    def _csv(self, path: str) -> list[dict[str, str]]:
+    def stream_csv(self, path: str) -> Iterator[dict[str, str]]:
+        """A CSV result read row by row from the response stream."""
         self.read_calls += 1
-        text = self._http("GET", path).text
-        return list(csv.DictReader(io.StringIO(text)))
+        response = self._http("GET", path, stream=True)
+        response.encoding = "utf-8"
+        try:
+            yield from csv.DictReader(response.iter_lines(decode_unicode=True))
+        finally:
+            response.close()
 
 
 def _strip(record: dict[str, Any]) -> dict[str, Any]:
