@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app import APP_ID, APP_NAME, __version__
@@ -36,6 +37,18 @@ def qt_application() -> QApplication:
     return app
 
 
+def stop_on_signals(shell: Shell) -> QTimer:
+    """Ctrl+C or a polite kill quits like the menu's Quit, so the demo cleans up after itself."""
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda *_: shell.quit())
+    # Python runs signal handlers only between bytecodes; a tick lets it in while Qt waits.
+    ticker = QTimer(shell)
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)
+    return ticker
+
+
 def run_tray(
     ctx: AppContext,
     arguments: Sequence[str] = (),
@@ -55,6 +68,7 @@ def run_tray(
     hook = ExceptHook(shell.show_error).install()
     instance.activated.connect(shell.handle_arguments)
     shell.quit_requested.connect(app.quit)
+    stop_on_signals(shell)
     shell.start()
     if arguments:
         shell.handle_arguments(list(arguments))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from enum import StrEnum
@@ -95,7 +95,7 @@ class Controller(QObject):
         self.checking = False
         self._cancel: CancelToken | None = None
         #: Thread ids the background work ran on, newest last; tests compare them to the GUI's.
-        self.worker_threads: list[int] = []
+        self.worker_threads: deque[int] = deque(maxlen=64)
         self.refresh()
 
     # -- facts --------------------------------------------------------------------------------
@@ -253,6 +253,10 @@ class Controller(QObject):
             on_result=loaded,
             on_error=lambda exc: on_error(user_error_for(exc)),
         )
+
+    def refresh_review_count(self) -> None:
+        """Counts the invoices waiting for approval, for the menu; quiet when it cannot."""
+        self.load_review(lambda _candidates: None, lambda _error: None)
 
     def skip(
         self,

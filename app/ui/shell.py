@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 from app.context import AppContext
 from app.domain.user_error import UserError
 from app.engine.health import Health, Status
-from app.engine.result import RunResult
+from app.engine.result import RunResult, RunStatus
 from app.ui.controller import Controller, RunKind
 from app.ui.menu import MenuAction, MenuEntry, menu_entries
 from app.ui.notifier import (
@@ -80,6 +80,7 @@ class Shell(QObject):
         self._poll_enabled = poll
         self._check_asked = False
         self._quiet_run = False
+        self._review_counted = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._timed_sync)
 
@@ -154,7 +155,11 @@ class Shell(QObject):
 
     def _checked(self, health: Health) -> None:
         ok = health.status in (Status.HEALTHY, Status.SYNCING)
-        self.poller.checked(ok)
+        if self._poll_enabled:
+            self.poller.checked(ok)
+        if ok and not self._review_counted:
+            self._review_counted = True
+            self.controller.refresh_review_count()
         if ok:
             self.notifier.forget(NoticeKind.QUICKBOOKS_BLOCKED)
             self.notifier.forget(NoticeKind.SIGN_IN_EXPIRED)
@@ -329,6 +334,8 @@ class Shell(QObject):
             self.poller.checked(result.error is None)
         if kind != RunKind.PREVIEW:
             self.notifier.notify(notice_for_run(result))
+            if result.status is not RunStatus.CANCELLED and kind != RunKind.APPROVE:
+                self.controller.refresh_review_count()
 
     def _run_failed(self, kind: str, error: UserError) -> None:
         if self._poll_enabled:

@@ -30,6 +30,13 @@ _INPUT = re.compile(r"<input[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.ui)
+
+
 @pytest.fixture(scope="module")
 def sandboxes() -> Iterator[Sandboxes]:
     with start_sandboxes(seed=11, size=SMALL, login_port=0) as started:

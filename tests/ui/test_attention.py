@@ -11,6 +11,7 @@ from app.ui.menu import MenuAction
 from app.ui.notifier import NoticeKind
 from app.ui.shell import Shell
 from app.ui.windows.error_dialog import ErrorDialog
+from app.ui.wizard.wizard import PageId, SetupWizard
 
 WAIT = 60_000
 
@@ -79,3 +80,21 @@ def test_a_sync_stopped_by_the_dialog_needs_attention_too(
     assert shell.notifier.last.kind is NoticeKind.QUICKBOOKS_BLOCKED
     assert check(qtbot, shell).status is Status.HEALTHY
     assert shell.controller.view.status is Status.HEALTHY
+
+
+def test_an_expired_salesforce_sign_in_says_so_and_a_click_reconnects(
+    qtbot: Any, shell: Shell, sandboxes: Sandboxes
+) -> None:
+    sandboxes.salesforce.expire_tokens(refresh_too=True)
+    health = check(qtbot, shell)
+    assert health.status is Status.ERROR
+    assert shell.controller.view.status is Status.ERROR
+    notice = shell.notifier.last
+    assert notice is not None and notice.kind is NoticeKind.SIGN_IN_EXPIRED
+    assert notice.title == "Salesforce sign-in expired"
+    window = shell.status_window
+    assert window is not None
+    window.banner_open.click()
+    wizard = shell.windows["setup"]
+    assert isinstance(wizard, SetupWizard)
+    assert wizard.currentId() == PageId.SALESFORCE

@@ -44,7 +44,9 @@ def test_sync_now_shows_progress_then_summary_then_history(
     assert isinstance(progress, ProgressWindow)
     assert set(progress.rows) >= {"customers", "items", "invoices", "payments"}
     assert progress.heading.text() == f"<b>{result.headline()}</b>"
-    assert "Invoices:" in progress.summary.text()
+    assert "created" in progress.rows["invoices"].note.text()
+    assert progress.rows["invoices"].bar.value() == progress.rows["invoices"].bar.maximum()
+    assert progress.summary.text()
     assert not progress.cancel_button.isVisible()
     assert shell.controller.facts.last_run is not None
     assert shell.controller.facts.last_run.run_id == result.run_id

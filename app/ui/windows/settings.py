@@ -63,6 +63,8 @@ class SettingsWindow(QDialog):
         self._saved = saved
         self._set_start_at_login = set_start_at_login
         self.preferences = Preferences.load(ctx.store)
+        if autostart.start_at_login_supported():
+            self.preferences.start_at_login = autostart.is_start_at_login()
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)
 
