@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the database, settings and logs in DIR (also: QBSF_DATA_DIR)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="show informational logs")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation end to end against the built-in sandboxes, then exit",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"app.commands.{name}").register(commands)
@@ -42,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from app.selftest import run_self_test
+
+        return run_self_test()
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         from app.commands import tray
