@@ -17,6 +17,8 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"
     CONFLICT = "conflict"
     FAILED = "failed"
+    #: Needs a person's eye but is no failure, e.g. a payment that looks entered twice.
+    WARNING = "warning"
 
 
 @dataclass(frozen=True)

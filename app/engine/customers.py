@@ -287,7 +287,7 @@ def _create_customer(
         return _qb_failure(name, sf_id, None, result.error), None, False
     assert result.qb_id is not None
     revision = (result.record or {}).get("revisionNumber")
-    link = Link(WORKFLOW, result.qb_id, sf_id, digest, qb_revision=revision)
+    link = Link(WORKFLOW, result.qb_id, sf_id, digest, qb_revision=revision, content=body)
     return ItemOutcome(WORKFLOW, name, Outcome.CREATED, result.qb_id, sf_id), link, True
 
 
@@ -312,7 +312,7 @@ def _update_customer(
         and _projection_hash(current, body) != link.content_hash
     )
     if _projection_hash(current, body) == digest:  # QuickBooks already holds these values
-        new_link = Link(WORKFLOW, qb_id, sf_id, digest, current.get("revisionNumber"))
+        new_link = Link(WORKFLOW, qb_id, sf_id, digest, current.get("revisionNumber"), content=body)
         return (
             ItemOutcome(WORKFLOW, name, Outcome.UNCHANGED, qb_id, sf_id),
             new_link,
@@ -334,7 +334,7 @@ def _update_customer(
     update = quickbooks_update_body(body, str(current["revisionNumber"]))
     revision = update.pop("revisionNumber")
     updated = ctx.quickbooks.update("customer", qb_id, revision, update)
-    new_link = Link(WORKFLOW, qb_id, sf_id, digest, updated.get("revisionNumber"))
+    new_link = Link(WORKFLOW, qb_id, sf_id, digest, updated.get("revisionNumber"), content=body)
     if conflict:
         return (
             ItemOutcome(

@@ -225,6 +225,7 @@ def _link(spec: MirrorSpec, item: _Pending, sf_id: str) -> Link:
         sf_id,
         item.digest,
         qb_revision=item.record.get("revisionNumber"),
+        content=item.mapped,
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from app.domain.outcomes import Outcome
-from app.store import Link, RunItem, Store
+from app.store import FieldChange, Link, RunItem, Store
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,44 @@ class RunRecorder:
         ]
         with self.store.transaction():
             if links:
+                self._record_changes(links)
                 self.store.upsert_links(links)
             if rows:
                 self.store.add_run_items(rows)
             if cursor is not None:
                 self.store.set_cursor(*cursor)
+
+    def _record_changes(self, links: list[Link]) -> None:
+        """Before -> after of every field a link's new content changes, for the run report."""
+        by_workflow: dict[str, list[Link]] = {}
+        for link in links:
+            if link.content is not None:
+                by_workflow.setdefault(link.workflow, []).append(link)
+        changes: list[FieldChange] = []
+        for workflow, written in by_workflow.items():
+            previous = self.store.links_by_qb(workflow, [link.qb_id for link in written])
+            for link in written:
+                old = previous.get(link.qb_id)
+                if old is None or old.content is None or link.content is None:
+                    continue
+                changes.extend(
+                    FieldChange(self.run_id, workflow, link.qb_id, name, before, after)
+                    for name, before, after in _changed(old.content, link.content)
+                )
+        if changes:
+            self.store.add_field_changes(changes)
+
+
+def _changed(
+    before: Mapping[str, Any], after: Mapping[str, Any], prefix: str = ""
+) -> Iterator[tuple[str, Any, Any]]:
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if isinstance(old, Mapping) or isinstance(new, Mapping):
+            yield from _changed(
+                old if isinstance(old, Mapping) else {},
+                new if isinstance(new, Mapping) else {},
+                f"{prefix}{key}.",
+            )
+        elif old != new:
+            yield f"{prefix}{key}", old, new

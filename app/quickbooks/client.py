@@ -24,7 +24,13 @@ RESOURCES = {
     "invoice": "invoices",
     "receive_payment": "receive_payments",
     "account": "accounts",
+    "vendor": "vendors",
+    "employee": "employees",
+    "other_name": "other_names",
+    "sales_tax_code": "sales_tax_codes",
 }
+#: Lists QuickBooks answers in one response, without pages.
+UNPAGED = {"account", "employee", "other_name", "sales_tax_code"}
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,26 @@ class QuickBooks:
             return self._resource(kind).retrieve(record_id, **self._user).to_dict(mode="json")
         except conductor.APIError as exc:
             raise translate(exc) from exc
+
+    def preferences(self) -> dict[str, Any]:
+        """The company file's preferences: closing date, multicurrency, sales tax."""
+        self.calls += 1
+        try:
+            result = self._client.qbd.preferences.retrieve(**self._user)
+        except conductor.APIError as exc:
+            raise translate(exc) from exc
+        return result.to_dict(mode="json")
+
+    def everything(self, kind: str) -> list[dict[str, Any]]:
+        """Every record of a list, active or not, paged or not (vendors, employees, tax codes)."""
+        if kind not in UNPAGED:
+            return self.list_all(kind, status="all")
+        self.calls += 1
+        try:
+            result = self._resource(kind).list(status="all", **self._user)
+        except conductor.APIError as exc:
+            raise translate(exc) from exc
+        return [r.to_dict(mode="json") for r in result.data]
 
     def accounts(self) -> list[dict[str, Any]]:
         self.calls += 1

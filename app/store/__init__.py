@@ -1,19 +1,33 @@
-"""Local state: one SQLite file with links, cursors, runs, run items, outbox, reviews and settings.
+"""Local state: one SQLite file with links, cursors, runs, run items, outbox, reviews, settings,
+field changes, reconciliations and payment facts.
 
 All SQL of the project lives in this package.
 """
 
 from app.store.database import DatabaseError, DatabaseUnreadableError, open_store
-from app.store.models import Cursor, Link, OutboxEntry, OutboxState, Run, RunItem
+from app.store.models import (
+    Cursor,
+    FieldChange,
+    Link,
+    OutboxEntry,
+    OutboxState,
+    PaymentFact,
+    ReconciliationRow,
+    Run,
+    RunItem,
+)
 from app.store.store import Store
 
 __all__ = [
     "Cursor",
     "DatabaseError",
     "DatabaseUnreadableError",
+    "FieldChange",
     "Link",
     "OutboxEntry",
     "OutboxState",
+    "PaymentFact",
+    "ReconciliationRow",
     "Run",
     "RunItem",
     "Store",

@@ -93,6 +93,44 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        3,
+        "trust of the books: written values, field changes, reconciliations, payment facts",
+        (
+            # The values last written for a link, so the next write can show before -> after.
+            "ALTER TABLE links ADD COLUMN content TEXT",
+            """CREATE TABLE field_changes (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                workflow TEXT NOT NULL,
+                qb_id TEXT NOT NULL,
+                field TEXT NOT NULL,
+                before TEXT,
+                after TEXT
+            )""",
+            "CREATE INDEX field_changes_run ON field_changes (run_id, workflow, qb_id)",
+            """CREATE TABLE reconciliations (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+                created_at TEXT NOT NULL,
+                trigger TEXT NOT NULL,
+                os_user TEXT NOT NULL,
+                clean INTEGER NOT NULL,
+                body TEXT NOT NULL
+            )""",
+            "CREATE INDEX reconciliations_run ON reconciliations (run_id)",
+            """CREATE TABLE payment_facts (
+                qb_id TEXT PRIMARY KEY,
+                customer_id TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                transaction_date TEXT NOT NULL,
+                ref_number TEXT,
+                entered_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX payment_facts_match ON payment_facts"
+            " (customer_id, amount_cents, transaction_date)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -17,6 +17,8 @@ class Link:
     sf_modstamp: str | None = None
     created_at: str = ""
     updated_at: str = ""
+    #: The values written (hashed as `content_hash`), when the writer kept them.
+    content: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,38 @@ class OutboxEntry:
     last_error: str | None
     created_at: str
     updated_at: str
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field a run changed: its value before and after, as JSON-ready values."""
+
+    run_id: int
+    workflow: str  # the link key, e.g. "invoices" or "customers:balance"
+    qb_id: str
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class ReconciliationRow:
+    id: int
+    run_id: int | None
+    created_at: str
+    trigger: str
+    os_user: str
+    clean: bool
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PaymentFact:
+    """What the double-entry guard remembers of a QuickBooks payment."""
+
+    qb_id: str
+    customer_id: str
+    amount_cents: int
+    transaction_date: str
+    ref_number: str | None
+    entered_at: str  # QuickBooks createdAt

@@ -11,7 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from app.store.database import now_iso
-from app.store.models import Cursor, Link, OutboxEntry, OutboxState, Run, RunItem
+from app.store.models import (
+    Cursor,
+    FieldChange,
+    Link,
+    OutboxEntry,
+    OutboxState,
+    PaymentFact,
+    ReconciliationRow,
+    Run,
+    RunItem,
+)
 
 
 class Store:
@@ -94,10 +104,11 @@ class Store:
         now = now_iso()
         self._write_many(
             "INSERT INTO links (workflow, qb_id, sf_id, content_hash, qb_revision, sf_modstamp,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            " created_at, updated_at, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (workflow, qb_id) DO UPDATE SET sf_id = coalesce(excluded.sf_id, sf_id),"
             " content_hash = excluded.content_hash, qb_revision = excluded.qb_revision,"
-            " sf_modstamp = excluded.sf_modstamp, updated_at = excluded.updated_at",
+            " sf_modstamp = excluded.sf_modstamp, updated_at = excluded.updated_at,"
+            " content = excluded.content",
             (
                 (
                     link.workflow,
@@ -108,9 +119,17 @@ class Store:
                     link.sf_modstamp,
                     now,
                     now,
+                    None if link.content is None else json.dumps(link.content, sort_keys=True),
                 )
                 for link in links
             ),
+        )
+
+    def forget_hashes(self, workflow: str, qb_ids: Iterable[str]) -> None:
+        """The next write of these records goes out even if their content looks unchanged."""
+        self._write_many(
+            "UPDATE links SET content_hash = NULL WHERE workflow = ? AND qb_id = ?",
+            ((workflow, qb_id) for qb_id in qb_ids),
         )
 
     def link_by_qb(self, workflow: str, qb_id: str) -> Link | None:
@@ -246,6 +265,111 @@ class Store:
         ).fetchall()
         return {r["outcome"]: int(r["n"]) for r in rows}
 
+    # -- field changes ------------------------------------------------------------------------
+    def add_field_changes(self, changes: Iterable[FieldChange]) -> None:
+        self._write_many(
+            "INSERT INTO field_changes (run_id, workflow, qb_id, field, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (c.run_id, c.workflow, c.qb_id, c.field, json.dumps(c.before), json.dumps(c.after))
+                for c in changes
+            ),
+        )
+
+    def field_changes(self, run_id: int) -> list[FieldChange]:
+        rows = self._execute(
+            "SELECT * FROM field_changes WHERE run_id = ? ORDER BY id", (run_id,)
+        ).fetchall()
+        return [
+            FieldChange(
+                run_id=int(r["run_id"]),
+                workflow=r["workflow"],
+                qb_id=r["qb_id"],
+                field=r["field"],
+                before=json.loads(r["before"]) if r["before"] is not None else None,
+                after=json.loads(r["after"]) if r["after"] is not None else None,
+            )
+            for r in rows
+        ]
+
+    # -- reconciliations ----------------------------------------------------------------------
+    def add_reconciliation(
+        self,
+        run_id: int | None,
+        trigger: str,
+        os_user: str,
+        *,
+        clean: bool,
+        body: dict[str, Any],
+    ) -> int:
+        cur = self._write(
+            "INSERT INTO reconciliations (run_id, created_at, trigger, os_user, clean, body)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (run_id, now_iso(), trigger, os_user, int(clean), json.dumps(body)),
+        )
+        return int(cur.lastrowid or 0)
+
+    def reconciliation(self, reconciliation_id: int) -> ReconciliationRow | None:
+        row = self._execute(
+            "SELECT * FROM reconciliations WHERE id = ?", (reconciliation_id,)
+        ).fetchone()
+        return _reconciliation(row) if row else None
+
+    def reconciliation_for_run(self, run_id: int) -> ReconciliationRow | None:
+        row = self._execute(
+            "SELECT * FROM reconciliations WHERE run_id = ? ORDER BY id DESC LIMIT 1", (run_id,)
+        ).fetchone()
+        return _reconciliation(row) if row else None
+
+    def last_reconciliation(self) -> ReconciliationRow | None:
+        row = self._execute("SELECT * FROM reconciliations ORDER BY id DESC LIMIT 1").fetchone()
+        return _reconciliation(row) if row else None
+
+    # -- payment facts (double-entry guard) ---------------------------------------------------
+    def upsert_payment_facts(self, facts: Iterable[PaymentFact]) -> None:
+        self._write_many(
+            "INSERT INTO payment_facts (qb_id, customer_id, amount_cents, transaction_date,"
+            " ref_number, entered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (qb_id) DO UPDATE"
+            " SET customer_id = excluded.customer_id, amount_cents = excluded.amount_cents,"
+            " transaction_date = excluded.transaction_date, ref_number = excluded.ref_number,"
+            " entered_at = excluded.entered_at",
+            (
+                (
+                    f.qb_id,
+                    f.customer_id,
+                    f.amount_cents,
+                    f.transaction_date,
+                    f.ref_number,
+                    f.entered_at,
+                )
+                for f in facts
+            ),
+        )
+
+    def delete_payment_facts(self, qb_ids: Iterable[str]) -> None:
+        self._write_many("DELETE FROM payment_facts WHERE qb_id = ?", ((i,) for i in qb_ids))
+
+    def payment_facts_matching(
+        self, customer_id: str, amount_cents: int, date_from: str, date_to: str
+    ) -> list[PaymentFact]:
+        """Payments of this customer and amount dated within [date_from, date_to]."""
+        rows = self._execute(
+            "SELECT * FROM payment_facts WHERE customer_id = ? AND amount_cents = ?"
+            " AND transaction_date BETWEEN ? AND ? ORDER BY entered_at, qb_id",
+            (customer_id, amount_cents, date_from, date_to),
+        ).fetchall()
+        return [
+            PaymentFact(
+                qb_id=r["qb_id"],
+                customer_id=r["customer_id"],
+                amount_cents=int(r["amount_cents"]),
+                transaction_date=r["transaction_date"],
+                ref_number=r["ref_number"],
+                entered_at=r["entered_at"],
+            )
+            for r in rows
+        ]
+
     # -- outbox -------------------------------------------------------------------------------
     def outbox_add(
         self, workflow: str, sf_id: str, external_id: str, operation: str, payload: dict[str, Any]
@@ -337,6 +461,19 @@ def _link(row: sqlite3.Row) -> Link:
         sf_modstamp=row["sf_modstamp"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        content=json.loads(row["content"]) if row["content"] else None,
+    )
+
+
+def _reconciliation(row: sqlite3.Row) -> ReconciliationRow:
+    return ReconciliationRow(
+        id=int(row["id"]),
+        run_id=row["run_id"],
+        created_at=row["created_at"],
+        trigger=row["trigger"],
+        os_user=row["os_user"],
+        clean=bool(row["clean"]),
+        body=json.loads(row["body"]),
     )
 
 
