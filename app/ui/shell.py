@@ -188,7 +188,7 @@ class Shell(QObject):
         handlers[action]()
 
     def check_connection(self) -> None:
-        """Asked for by the person: a problem found is shown at once, with Try again."""
+        """Asked for by the person: a problem found is shown at once, with Retry."""
         if self.controller.check_connection():
             self._check_asked = True
 

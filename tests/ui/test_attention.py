@@ -46,17 +46,18 @@ def test_quickbooks_dialog_needs_attention_then_check_clears_it(
     assert window is not None and window.banner.isVisible()
     assert "close it, then click Retry" in window.banner_text.text()
 
-    # The person asked for the check, so the problem is also shown at once, with Try again.
+    # The person asked for the check, so the problem is also shown at once, with Retry.
     asked = shell.errors[-1]
     assert asked.error.code == health.error.code
     asked.close()
 
-    # A click on the notification opens what it speaks of: the error, with Try again.
+    # A click on the notification opens what it speaks of: the error, with Retry.
     window.banner_open.click()
     dialog = shell.errors[-1]
     assert isinstance(dialog, ErrorDialog)
     assert "QuickBooks" in dialog.error.what_happened
     assert dialog.retry_button.isVisible()
+    assert dialog.retry_button.text() == "Retry"
 
     with qtbot.waitSignal(shell.controller.checked, timeout=WAIT) as retried:
         dialog.retry_button.click()

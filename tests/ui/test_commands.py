@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,8 +30,18 @@ def run_app(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_demo_without_a_display_syncs_in_the_terminal(tmp_path: Path) -> None:
-    done = run_app("demo", tmp_path=tmp_path)
+NO_DISPLAY_PLATFORM = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="only Linux sessions can lack a display"
+)
+
+
+@pytest.mark.parametrize(
+    "args", [pytest.param(("demo",), marks=NO_DISPLAY_PLATFORM), ("demo", "--headless")]
+)
+def test_demo_without_a_display_syncs_in_the_terminal(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    done = run_app(*args, tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Sync finished" in done.stdout
     assert "Invoices" in done.stdout and "created" in done.stdout
@@ -37,6 +49,7 @@ def test_demo_without_a_display_syncs_in_the_terminal(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "sync.sqlite3").exists(), "the demo kept to its own folder"
 
 
+@NO_DISPLAY_PLATFORM
 def test_tray_without_a_display_explains_instead_of_crashing(tmp_path: Path) -> None:
     done = run_app(tmp_path=tmp_path)
     assert done.returncode == 2

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 
 from app.domain.user_error import ErrorAction, UserError
 
+#: The notifications say "close it, then click Retry": this is that button.
+RETRY_LABEL = "Retry"
 #: Actions after which the dialog has done its job and closes.
 _CLOSING = {ErrorAction.RETRY, ErrorAction.RECONNECT_SALESFORCE, ErrorAction.OPEN_SETUP}
 
@@ -97,7 +99,7 @@ class ErrorDialog(QDialog):
         self.details.setMinimumHeight(140)
 
         self.action_button = self._action_button(error.action)
-        self.retry_button = QPushButton(ErrorAction.RETRY.label)
+        self.retry_button = QPushButton(RETRY_LABEL)
         self.retry_button.setVisible(
             retry is not None and error.retryable and error.action is not ErrorAction.RETRY
         )
