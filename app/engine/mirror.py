@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.errors import parse_bulk_error
-from app.domain.fieldmap import FieldType, Side
 from app.domain.hashing import content_hash
 from app.domain.outcomes import Outcome
 from app.domain.record_mapping import map_quickbooks_record, salesforce_json
@@ -360,9 +359,3 @@ def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _Mirr
         flush()
     finally:
         spool.cleanup()
-
-
-def lookup_fields(spec: MirrorSpec, ctx: RunContext) -> list[str]:
-    """Lookup targets of a workflow (e.g. Account__r), for callers that need the parents first."""
-    rules = ctx.mapping.for_workflow(spec.map_workflow).owned_by(Side.QUICKBOOKS)
-    return [r.target for r in rules if r.type is FieldType.LOOKUP]
