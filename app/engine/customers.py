@@ -277,8 +277,8 @@ def _create_customer(
     external_id = external_id_for(sf_id)
     create_body = quickbooks_create_body(body, external_id)
 
-    def find_existing() -> dict[str, Any] | None:
-        found = ctx.quickbooks.find_by_name("customer", str(create_body.get("name", "")))
+    def find_existing(sent: dict[str, Any]) -> dict[str, Any] | None:
+        found = ctx.quickbooks.find_by_name("customer", str(sent.get("name", "")))
         return found if found and found.get("externalId") == external_id else None
 
     result = writer.create(WORKFLOW, sf_id, "customer", create_body, find_existing)
@@ -286,6 +286,8 @@ def _create_customer(
         assert result.error is not None
         return _qb_failure(name, sf_id, None, result.error), None, False
     assert result.qb_id is not None
+    if result.recovered:  # an earlier attempt made it, perhaps from older values
+        return _update_customer(ctx, account, result.qb_id, body, digest, None)
     revision = (result.record or {}).get("revisionNumber")
     link = Link(WORKFLOW, result.qb_id, sf_id, digest, qb_revision=revision, content=body)
     return ItemOutcome(WORKFLOW, name, Outcome.CREATED, result.qb_id, sf_id), link, True

@@ -17,8 +17,9 @@ from app.store import OutboxState, Store
 
 log = logging.getLogger(__name__)
 
-#: Looks the record up in QuickBooks by the external id; None when it is not there.
-FindExisting = Callable[[], dict[str, Any] | None]
+#: Looks the record up in QuickBooks by the external id, given the body sent before; None when it
+#: is not there.
+FindExisting = Callable[[dict[str, Any]], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,13 @@ class OutboxWriter:
         if entry.state is OutboxState.DONE and entry.qb_id:
             return CreateOutcome(entry.qb_id, recovered=True)
         if entry.state is OutboxState.SENT:
-            existing = find_existing()
+            # The source may have changed since: look for what was sent, not what would be now.
+            existing = find_existing(entry.payload)
             if existing is not None:
                 log.info("QuickBooks %s %s was created earlier; linking it", kind, external_id)
                 self.store.outbox_set_state(external_id, OutboxState.DONE, qb_id=existing["id"])
                 return CreateOutcome(str(existing["id"]), existing, recovered=True)
-        if entry.state is OutboxState.FAILED:
+        if entry.state is OutboxState.FAILED or entry.payload != body:
             self.store.outbox_retry(external_id, body)
         self.store.outbox_set_state(external_id, OutboxState.SENT, attempted=True)
         try:

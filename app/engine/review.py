@@ -157,12 +157,12 @@ def _approve_one(ctx: RunContext, writer: OutboxWriter, candidate: ReviewCandida
     body = draft.body
     external_id = draft.external_id
 
-    def find_existing() -> dict[str, Any] | None:
+    def find_existing(sent: dict[str, Any]) -> dict[str, Any] | None:
         found = ctx.quickbooks.list_all(
             "invoice",
-            customer_ids=[body["customerId"]],
-            transaction_date_from=body["transactionDate"],
-            transaction_date_to=body["transactionDate"],
+            customer_ids=[sent["customerId"]],
+            transaction_date_from=sent["transactionDate"],
+            transaction_date_to=sent["transactionDate"],
             include_line_items=False,
         )
         return next((i for i in found if i.get("externalId") == external_id), None)

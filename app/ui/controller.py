@@ -241,6 +241,7 @@ class Controller(QObject):
         self,
         on_done: Callable[[list[ReviewCandidate]], None],
         on_error: Callable[[UserError], None],
+        owner: QObject | None = None,
     ) -> None:
         def loaded(candidates: list[ReviewCandidate]) -> None:
             waiting = [c for c in candidates if c.decision is None]
@@ -252,6 +253,7 @@ class Controller(QObject):
             name="review-queue",
             on_result=loaded,
             on_error=lambda exc: on_error(user_error_for(exc)),
+            owner=owner,
         )
 
     def refresh_review_count(self) -> None:
@@ -263,6 +265,7 @@ class Controller(QObject):
         ids: Sequence[str],
         on_done: Callable[[object], None],
         on_error: Callable[[UserError], None],
+        owner: QObject | None = None,
     ) -> None:
         chosen = list(ids)
         self.background.start(
@@ -270,6 +273,7 @@ class Controller(QObject):
             name="review-skip",
             on_result=on_done,
             on_error=lambda exc: on_error(user_error_for(exc)),
+            owner=owner,
         )
 
     # -- local reads in the background --------------------------------------------------------
@@ -280,11 +284,16 @@ class Controller(QObject):
         on_error: Callable[[UserError], None],
         *,
         name: str = "read",
+        owner: QObject | None = None,
     ) -> None:
         def work(_report: Callable[[object], None]) -> Any:
             self.worker_threads.append(threading.get_ident())
             return read(self.ctx)
 
         self.background.start(
-            work, name=name, on_result=on_done, on_error=lambda e: on_error(user_error_for(e))
+            work,
+            name=name,
+            on_result=on_done,
+            on_error=lambda e: on_error(user_error_for(e)),
+            owner=owner,
         )

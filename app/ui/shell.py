@@ -81,6 +81,7 @@ class Shell(QObject):
         self._check_asked = False
         self._quiet_run = False
         self._review_counted = False
+        self._quitting = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._timed_sync)
 
@@ -115,13 +116,20 @@ class Shell(QObject):
             self.open_wizard()
 
     def quit(self) -> None:
+        if self._quitting:
+            return
+        self._quitting = True
         self.poller.stop()
         self.timer.stop()
         self.controller.cancel_run()
         for window in list(self.windows.values()):
             window.close()
+        for dialog in list(self.errors):
+            dialog.close()
         if self.tray is not None:
             self.tray.hide()
+        if self.status_window is not None:
+            self.status_window.close()
         self.quit_requested.emit()
 
     def handle_arguments(self, arguments: list[str]) -> None:

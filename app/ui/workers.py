@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -65,17 +66,19 @@ class Background(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
         on_finished: Callable[[], None] | None = None,
+        owner: QObject | None = None,
     ) -> Task:
+        """`owner`: the widget the answers are for; once it is gone, they are dropped."""
         task = Task(work, name)
         signals = task.signals
-        if on_progress is not None:
-            signals.progress.connect(on_progress, _QUEUED)
-        if on_result is not None:
-            signals.result.connect(on_result, _QUEUED)
-        if on_error is not None:
-            signals.error.connect(on_error, _QUEUED)
-        if on_finished is not None:
-            signals.finished.connect(on_finished, _QUEUED)
+        for signal, callback in (
+            (signals.progress, on_progress),
+            (signals.result, on_result),
+            (signals.error, on_error),
+            (signals.finished, on_finished),
+        ):
+            if callback is not None:
+                signal.connect(_while_alive(owner, callback), _QUEUED)
         signals.finished.connect(lambda: self._running.discard(task), _QUEUED)
         self._running.add(task)
         self.pool.start(task)
@@ -87,3 +90,14 @@ class Background(QObject):
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
         return self.pool.waitForDone(timeout_ms)
+
+
+def _while_alive(owner: QObject | None, callback: Callable[..., None]) -> Callable[..., None]:
+    if owner is None:
+        return callback
+
+    def deliver(*args: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(*args)
+
+    return deliver

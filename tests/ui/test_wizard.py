@@ -145,3 +145,16 @@ def test_salesforce_page_waits_and_can_be_cancelled(
     assert not page.waiting
     assert not page.isComplete()
     assert not page.busy.isVisible()
+
+
+def test_set_up_again_starts_from_what_is_saved(qtbot: Any, shell: Shell) -> None:
+    shell.defaults = None
+    wizard = shell.open_wizard()
+    assert wizard is not None
+    next_page(qtbot, wizard, PageId.QUICKBOOKS)
+    page = wizard.quickbooks
+    assert page.key_edit.text() == "", "the saved secret key is never shown"
+    qtbot.waitUntil(page.isComplete, timeout=WAIT)
+    next_page(qtbot, wizard, PageId.SALESFORCE)
+    assert wizard.salesforce.isComplete(), "the saved sign-in counts until it is replaced"
+    assert "Connected as" in wizard.salesforce.connected_label.text()

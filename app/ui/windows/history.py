@@ -139,7 +139,11 @@ class HistoryWindow(QDialog):
         self.loading = True
         self._enable()
         self.controller.read(
-            lambda ctx: ctx.store.runs(limit=200), self._runs_loaded, self._failed, name="runs"
+            lambda ctx: ctx.store.runs(limit=200),
+            self._runs_loaded,
+            self._failed,
+            name="runs",
+            owner=self,
         )
 
     def _runs_loaded(self, runs: list[Run]) -> None:
@@ -163,7 +167,9 @@ class HistoryWindow(QDialog):
         def read(ctx: AppContext) -> list[RunItem]:
             return ctx.store.run_items(run.id)
 
-        self.controller.read(read, lambda items: self._items_loaded(run, items), self._failed)
+        self.controller.read(
+            read, lambda items: self._items_loaded(run, items), self._failed, owner=self
+        )
 
     def _items_loaded(self, run: Run, items: list[RunItem]) -> None:
         if run.id != self.run_id:

@@ -151,7 +151,7 @@ class ReviewWindow(QDialog):
         self.busy.setVisible(True)
         self.status.setText("Reading won opportunities from Salesforce…")
         self._enable()
-        self.controller.load_review(self._loaded, self._failed)
+        self.controller.load_review(self._loaded, self._failed, owner=self)
 
     def _loaded(self, candidates: list[ReviewCandidate]) -> None:
         self.loading = False
@@ -232,7 +232,7 @@ class ReviewWindow(QDialog):
             return
         self.loading = True
         self._enable()
-        self.controller.skip(ids, lambda _: self.refresh(), self._failed)
+        self.controller.skip(ids, lambda _: self.refresh(), self._failed, owner=self)
 
     def _run_finished(self, kind: str, result: RunResult) -> None:
         if kind == RunKind.APPROVE:

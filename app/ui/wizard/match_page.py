@@ -107,7 +107,7 @@ class MatchPage(QWizardPage):
             return record_matching.propose(provider.get())
 
         self.setup.controller.background.start(
-            work, name="match-propose", on_result=self._proposed, on_error=self._failed
+            work, name="match-propose", on_result=self._proposed, on_error=self._failed, owner=self
         )
 
     def _proposed(self, proposal: MatchProposal) -> None:
@@ -186,7 +186,7 @@ class MatchPage(QWizardPage):
             return record_matching.apply(provider.get(), accepted)
 
         self.setup.controller.background.start(
-            work, name="match-apply", on_result=self._applied, on_error=self._failed
+            work, name="match-apply", on_result=self._applied, on_error=self._failed, owner=self
         )
 
     def _applied(self, result: record_matching.Applied) -> None:

@@ -237,7 +237,7 @@ class QuickBooksPage(QWizardPage):
                 self._enable()
 
         self.setup.controller.background.start(
-            run, name=name, on_result=result, on_error=failed, on_progress=progress
+            run, name=name, on_result=result, on_error=failed, on_progress=progress, owner=self
         )
 
     # -- companies --------------------------------------------------------------------------------

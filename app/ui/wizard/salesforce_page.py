@@ -161,13 +161,18 @@ class SalesforcePage(QWizardPage):
         )
 
         def wait(_report: Callable[[object], None]) -> SignedIn:
-            return sign_in.wait()
+            try:
+                return sign_in.wait()
+            finally:
+                # Closing waits until the browser has its answer page, so it happens here.
+                sign_in.close()
 
         self.setup.controller.background.start(
             wait,
             name="salesforce-sign-in",
-            on_result=lambda signed: self._signed_in(generation, sign_in, signed),
-            on_error=lambda exc: self._failed(generation, sign_in, exc),
+            on_result=lambda signed: self._signed_in(generation, signed),
+            on_error=lambda exc: self._failed(generation, exc),
+            owner=self,
         )
         self.open_browser()
         self._enable()
@@ -186,8 +191,7 @@ class SalesforcePage(QWizardPage):
         self._generation += 1
         self._finish_waiting()
 
-    def _signed_in(self, generation: int, sign_in: SalesforceSignIn, signed: SignedIn) -> None:
-        sign_in.close()
+    def _signed_in(self, generation: int, signed: SignedIn) -> None:
         if generation != self._generation:
             return
         self._finish_waiting()
@@ -204,8 +208,7 @@ class SalesforcePage(QWizardPage):
             wizard.raise_()
             wizard.activateWindow()
 
-    def _failed(self, generation: int, sign_in: SalesforceSignIn, exc: BaseException) -> None:
-        sign_in.close()
+    def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
             return
         self._finish_waiting()

@@ -107,7 +107,7 @@ class SchemaPage(QWizardPage):
             return check_schema(engine.salesforce, mapping=engine.mapping)
 
         self.setup.controller.background.start(
-            work, name="schema-check", on_result=self._checked, on_error=self._failed
+            work, name="schema-check", on_result=self._checked, on_error=self._failed, owner=self
         )
 
     def _checked(self, report: SchemaReport) -> None:
