@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWizardPage,
 )
@@ -82,7 +83,10 @@ class QuickBooksPage(QWizardPage):
         keys.addRow("Secret key", self.key_edit)
         keys.addRow("Publishable key", self.publishable_edit)
         keys.addRow("Conductor address", self.base_edit)
-        keys.addRow("", self.find_button)
+        find_row = QHBoxLayout()
+        find_row.addWidget(self.find_button)
+        find_row.addStretch(1)
+        keys.addRow("", find_row)
 
         self.company_combo = QComboBox()
         self.company_combo.currentIndexChanged.connect(self._company_chosen)
@@ -125,6 +129,8 @@ class QuickBooksPage(QWizardPage):
         status_row = QHBoxLayout()
         status_row.addWidget(self.check_again)
         status_row.addWidget(self.busy, 1)
+        status_row.addStretch(0)
+        self.check_again.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
         company = QGroupBox("Company file")
         company_layout = QVBoxLayout(company)
