@@ -258,6 +258,18 @@ class Store:
         rows = self._execute(sql + " ORDER BY id", params).fetchall()
         return [_run_item(r) for r in rows]
 
+    def outstanding_failures(self, workflow: str) -> list[RunItem]:
+        """Records whose latest outcome in a real (not preview) run is `failed`."""
+        rows = self._execute(
+            "SELECT ri.* FROM run_items ri JOIN ("
+            " SELECT max(x.id) AS id FROM run_items x JOIN runs r ON r.id = x.run_id"
+            " WHERE x.workflow = ? AND r.dry_run = 0"
+            " GROUP BY coalesce(x.qb_id, x.sf_id, x.record_key)"
+            ") latest ON latest.id = ri.id WHERE ri.outcome = 'failed' ORDER BY ri.id",
+            (workflow,),
+        ).fetchall()
+        return [_run_item(r) for r in rows]
+
     def outcome_counts(self, run_id: int) -> dict[str, int]:
         rows = self._execute(
             "SELECT outcome, count(*) AS n FROM run_items WHERE run_id = ? GROUP BY outcome",
