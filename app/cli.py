@@ -19,7 +19,17 @@ log = logging.getLogger(__name__)
 Handler = Callable[[argparse.Namespace, AppContext], int]
 
 #: Command modules, in the order `--help` lists them.
-COMMAND_MODULES = ("tray", "demo", "status", "sync", "sandbox", "connect", "doctor")
+COMMAND_MODULES = (
+    "tray",
+    "demo",
+    "status",
+    "sync",
+    "reconcile",
+    "report",
+    "sandbox",
+    "connect",
+    "doctor",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,8 @@ fields), and every QuickBooks customer -> a linked Salesforce account carrying i
 QuickBooks names are unique across customers, vendors and employees (error 3100), so before a
 customer is created the app looks for one with that name and links it instead; and it matches
 QuickBooks customers to existing accounts by name, email or phone before creating any account.
+A new customer passes the pre-flight checks first (a name a vendor, employee, other name or
+another linked customer already has), so QuickBooks is never sent what it would refuse.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from app.domain.record_mapping import (
     read_path,
 )
 from app.domain.salesforce_ids import external_id_for
+from app.engine import preflight
 from app.engine.context import RunContext, later, parse_stamp
 from app.engine.mirror import MirrorSpec
 from app.engine.outbox import OutboxWriter
@@ -196,8 +199,8 @@ def push_accounts(ctx: RunContext) -> None:
         for account in page:
             ctx.check_cancel()
             outcome, link, needs_write_back = _push_one(ctx, writer, account)
-            if outcome.outcome is Outcome.FAILED and outcome.code == "NEEDS_VERIFICATION":
-                clean = False
+            if _quickbooks_failure(outcome):
+                clean = False  # nothing in the account has to change for it to go through
             if needs_write_back and link is not None:
                 write_back.append({"Id": account["Id"], ACCOUNT_ID_FIELD: link.qb_id})
             ctx.recorder.commit([outcome], [link] if link else [])
@@ -251,10 +254,24 @@ def _push_one(
                     False,
                 )
             ctx.recorder.commit([], [new_link])
-            outcome, updated_link, _ = _update_customer(
-                ctx, account, existing["id"], body, digest, new_link
-            )
+            try:
+                outcome, updated_link, _ = _update_customer(
+                    ctx, account, existing["id"], body, digest, new_link
+                )
+            except QuickBooksError as error:
+                if error.connection_problem:
+                    raise
+                # Linked all the same: the account still gets the customer's id.
+                return _qb_failure(name, sf_id, existing["id"], error), new_link, True
             return outcome, updated_link or new_link, True
+        problems = preflight.customer_problems(ctx, body, existing)
+        if problems:
+            message = " ".join(p.message for p in problems)
+            ctx.plan(PlannedAction(WORKFLOW, "problem", "QuickBooks", name, None, sf_id, message))
+            outcome = ItemOutcome(
+                WORKFLOW, name, Outcome.FAILED, None, sf_id, problems[0].code, message
+            )
+            return outcome, None, False
         ctx.plan(PlannedAction(WORKFLOW, "create", "QuickBooks", name, None, sf_id))
         if ctx.dry_run:
             return ItemOutcome(WORKFLOW, name, Outcome.CREATED, None, sf_id), None, False
@@ -370,6 +387,14 @@ def _project(source: dict[str, Any], shape: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = current if current is not None else ("" if isinstance(value, str) else None)
     return out
+
+
+def _quickbooks_failure(outcome: ItemOutcome) -> bool:
+    """Failed in (or for lack of an answer from) QuickBooks, not for the account's own data."""
+    code = outcome.code or ""
+    return outcome.outcome is Outcome.FAILED and (
+        code == "NEEDS_VERIFICATION" or code.startswith(("conductor.", "local."))
+    )
 
 
 def _qb_failure(name: str, sf_id: str, qb_id: str | None, error: QuickBooksError) -> ItemOutcome:

@@ -1,14 +1,15 @@
 """The sync run: check -> read -> map/diff -> write -> commit, for the enabled workflows in order.
 
 The engine imports no Qt; the tray and the CLI both drive it, with a progress callback and a
-cancel token. One run at a time per data folder, across processes.
+cancel token. One run at a time per data folder, across processes. A run that mirrored invoices
+or payments ends with a reconciliation of the books (see `reconcile`).
 """
 
 from __future__ import annotations
 
 import getpass
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,10 +17,10 @@ from app.domain.errors import ErrorKind, UserFacingError, unexpected
 from app.domain.fieldmap import MappingConfig
 from app.domain.outcomes import Outcome
 from app.domain.workflows import WORKFLOWS, in_sync_order
-from app.engine import customers, deletions, review, specs
+from app.engine import customers, deletions, double_entry, reconcile, review, specs
 from app.engine.context import ApiReserveReachedError, EngineSettings, RunContext
 from app.engine.events import CancelledError, CancelToken, ProgressCallback, ignore_progress
-from app.engine.mirror import run_mirror
+from app.engine.mirror import MirrorSpec, run_mirror
 from app.engine.recorder import RunRecorder
 from app.engine.result import RunResult, RunStatus
 from app.platform.runlock import RunLock
@@ -45,6 +46,7 @@ class SyncEngine:
     mapping: MappingConfig
     lock_path: Path
     settings: EngineSettings = field(default_factory=EngineSettings)
+    reconcile_after_sync: bool = True
 
     def enabled_workflows(self) -> list[str]:
         chosen = self.store.get_setting("workflows")
@@ -62,7 +64,10 @@ class SyncEngine:
         progress: ProgressCallback = ignore_progress,
         cancel: CancelToken | None = None,
         retry_of: int | None = None,
+        only: Mapping[str, Iterable[str]] | None = None,
     ) -> RunResult:
+        """`only`: just these QuickBooks ids per workflow, rewritten in Salesforce even when the
+        ledger thinks they are unchanged (a reconciliation's fix)."""
         chosen = list(workflows) if workflows else self.enabled_workflows()
         unknown = sorted(set(chosen) - set(ALL_WORKFLOWS))
         if unknown:
@@ -72,7 +77,14 @@ class SyncEngine:
             if retry_of is not None:
                 self._limit_to_failed(ctx, retry_of)
                 chosen = [w for w in chosen if _has(ctx, w)]
-            return self._execute(ctx, chosen, lambda: self._workflows(ctx, chosen))
+            elif only is not None:
+                ctx.only_qb_ids = {w: set(ids) for w, ids in only.items()}
+                ctx.only_sf_ids = {}
+                chosen = [w for w in chosen if _has(ctx, w)]
+            result = self._execute(ctx, chosen, lambda: self._workflows(ctx, chosen))
+            if self.reconcile_after_sync:
+                reconcile.after_sync(ctx, chosen, result)
+            return result
 
     def preview(self, workflows: Sequence[str] | None = None) -> RunResult:
         return self.run(workflows, trigger="preview", dry_run=True)
@@ -151,11 +163,11 @@ class SyncEngine:
                 customers.push_accounts(ctx)
                 run_mirror(ctx, customers.balance_spec())
             elif name == "items":
-                run_mirror(ctx, specs.ITEMS)
+                _mirror(ctx, specs.ITEMS)
             elif name == "invoices":
-                run_mirror(ctx, specs.INVOICES)
+                _mirror(ctx, specs.INVOICES)
             elif name == "payments":
-                run_mirror(ctx, specs.PAYMENTS)
+                _mirror(ctx, double_entry.guarded(specs.PAYMENTS))
             elif name == "opportunities":
                 self._finish_approvals(ctx)
             if name == last_transactional:
@@ -224,6 +236,13 @@ class SyncEngine:
             ctx.report(name, "done")
         log.info("run %s %s: %s", result.run_id, result.status.value, result.summary())
         return result
+
+
+def _mirror(ctx: RunContext, spec: MirrorSpec) -> None:
+    if ctx.only_qb_ids is None:
+        run_mirror(ctx, spec)
+    else:
+        reconcile.mirror_chosen(ctx, spec)
 
 
 def _has(ctx: RunContext, workflow: str) -> bool:

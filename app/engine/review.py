@@ -2,23 +2,30 @@
 
 Nothing is written to QuickBooks without the bookkeeper's approval. Approving creates the invoice
 through the outbox (exactly once, even across crashes) and writes its id back to the opportunity.
+Each draft passes the accounting pre-flight checks first; their problems show in the review
+queue and stop the approval before anything is sent.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from app.domain.fieldmap import Side
 from app.domain.invoice_draft import InvoiceDraft, draft_invoice
-from app.domain.outcomes import Outcome
+from app.domain.outcomes import Outcome, Problem
 from app.domain.salesforce_ids import is_salesforce_id
+from app.engine import preflight
 from app.engine.context import RunContext
 from app.engine.outbox import OutboxWriter
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.quickbooks import QuickBooksError
-from app.store import Link
+from app.store import Link, OutboxEntry, OutboxState
+
+log = logging.getLogger(__name__)
 
 WORKFLOW = "opportunities"
 OPPORTUNITY_LINK_FIELD = "QuickBooks_Invoice_Id__c"
@@ -28,8 +35,9 @@ OPPORTUNITY_LINK_FIELD = "QuickBooks_Invoice_Id__c"
 class ReviewCandidate:
     opportunity: dict[str, Any]
     lines: list[dict[str, Any]]
-    draft: InvoiceDraft
+    draft: InvoiceDraft  # its preview's problems include the pre-flight ones
     decision: str | None  # None (waiting), "skipped" or "approved"
+    checks: tuple[Problem, ...] = ()  # pre-flight problems: QuickBooks would refuse, or should
 
     @property
     def id(self) -> str:
@@ -71,6 +79,11 @@ def _fields(ctx: RunContext, *, lines: bool) -> list[str]:
 
 
 def candidates(ctx: RunContext, ids: list[str] | None = None) -> list[ReviewCandidate]:
+    """Waiting opportunities (or those in `ids`, checked in that order) with their drafts.
+
+    Listing without `ids` shows the queue even when QuickBooks cannot be reached for the
+    pre-flight checks; approving (with `ids`) needs them.
+    """
     where = f"IsWon = true AND {OPPORTUNITY_LINK_FIELD} = null"
     if ids is not None:
         safe = [i for i in ids if is_salesforce_id(i)]
@@ -108,7 +121,38 @@ def candidates(ctx: RunContext, ids: list[str] | None = None) -> list[ReviewCand
         result.append(
             ReviewCandidate(opportunity, lines, draft, decisions.get(str(opportunity["Id"])))
         )
-    return result
+    return _checked(ctx, result, ids)
+
+
+def _checked(
+    ctx: RunContext, found: list[ReviewCandidate], ids: list[str] | None
+) -> list[ReviewCandidate]:
+    order = {opportunity_id: n for n, opportunity_id in enumerate(ids or [])}
+    # A create already sent is finished through the outbox, never stopped by a check.
+    unsent = [
+        c
+        for c in sorted(found, key=lambda c: order.get(c.id, len(order)))
+        if c.draft.external_id is None or _unsent(ctx.store.outbox_get(c.draft.external_id))
+    ]
+    try:
+        problems = preflight.invoice_problems(ctx, [(c.id, c.draft) for c in unsent])
+    except QuickBooksError as error:
+        if ids is not None:
+            raise
+        log.info("pre-flight checks skipped while listing: %s", error)
+        return found
+    return [_with_checks(c, problems[c.id]) if c.id in problems else c for c in found]
+
+
+def _unsent(entry: OutboxEntry | None) -> bool:
+    return entry is None or entry.state in {OutboxState.PENDING, OutboxState.FAILED}
+
+
+def _with_checks(candidate: ReviewCandidate, checks: tuple[Problem, ...]) -> ReviewCandidate:
+    draft = candidate.draft
+    preview = dataclasses.replace(draft.preview, problems=draft.preview.problems + checks)
+    blocked = dataclasses.replace(draft, body=None, preview=preview)
+    return dataclasses.replace(candidate, draft=blocked, checks=checks)
 
 
 def skip(ctx: RunContext, ids: list[str]) -> None:
@@ -129,9 +173,30 @@ def approve(ctx: RunContext, ids: list[str]) -> None:
         candidate = pending.get(opportunity_id)
         if candidate is None:
             continue
+        if candidate.checks:  # stays in the queue, showing what to fix
+            ctx.recorder.commit([_refused(ctx, candidate)])
+            continue
         ctx.store.set_review_decision(opportunity_id, "approved")
         outcome = _approve_one(ctx, writer, candidate)
         ctx.recorder.commit([outcome])
+
+
+def _refused(ctx: RunContext, candidate: ReviewCandidate) -> ItemOutcome:
+    message = " ".join(p.message for p in candidate.checks)
+    ctx.plan(
+        PlannedAction(
+            WORKFLOW, "problem", "QuickBooks", candidate.name, None, candidate.id, message
+        )
+    )
+    return ItemOutcome(
+        WORKFLOW,
+        candidate.name,
+        Outcome.FAILED,
+        None,
+        candidate.id,
+        candidate.checks[0].code,
+        message,
+    )
 
 
 def _approve_one(ctx: RunContext, writer: OutboxWriter, candidate: ReviewCandidate) -> ItemOutcome:

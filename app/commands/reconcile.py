@@ -1,0 +1,105 @@
+"""`reconcile`: check that QuickBooks and Salesforce agree on the books, and fix what differs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from app.commands.exit_codes import ExitCode
+from app.context import AppContext
+from app.domain.mapping_file import MappingFileError
+from app.engine import reconcile
+from app.engine.connections import NotConnectedError
+from app.engine.factory import open_engine
+from app.engine.report import write_reconciliation_csv
+from app.platform.runlock import RunLockBusyError
+from app.quickbooks import QuickBooksError
+from app.salesforce.errors import SalesforceError
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "reconcile",
+        help="check that QuickBooks and Salesforce agree (open invoices, payments)",
+        description=(
+            "Compares open invoices (overall and per customer) and the payments of a period "
+            "in QuickBooks and Salesforce, and lists every record that differs. Exit code 0 "
+            "when they agree, 5 when they differ."
+        ),
+    )
+    parser.add_argument(
+        "--from",
+        dest="start",
+        metavar="DATE",
+        type=_day,
+        help="first payment date (default: 30 days ago)",
+    )
+    parser.add_argument(
+        "--to", dest="end", metavar="DATE", type=_day, help="last payment date (default: today)"
+    )
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="re-sync exactly the records that differ, then check again",
+    )
+    parser.add_argument("--csv", metavar="FILE", help="also write the result as CSV")
+    parser.set_defaults(handler=cmd_reconcile)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-06-30") from None
+
+
+def cmd_reconcile(args: argparse.Namespace, ctx: AppContext) -> int:
+    default_start, default_end = reconcile.default_period()
+    period = (args.start or default_start, args.end or default_end)
+    if period[0] > period[1]:
+        print("--from must be on or before --to.", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        engine = open_engine(ctx, _refresher(ctx))
+        found = reconcile.check_books(engine, period=period)
+        _show(found)
+        if args.fix and not found.clean and found.error is None:
+            result = reconcile.repair(engine, found)
+            if result is not None:
+                print(f"\nRe-synced the records above in run #{result.run_id}: {result.headline()}")
+                after = reconcile.for_run(engine.store, result.run_id)
+                if after is not None:
+                    print()
+                    _show(after)
+                    found = after
+    except NotConnectedError as exc:
+        print(str(exc), file=sys.stderr)
+        return ExitCode.NEEDS_ATTENTION
+    except MappingFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return ExitCode.ERROR
+    except RunLockBusyError as exc:
+        print(str(exc), file=sys.stderr)
+        return ExitCode.BUSY
+    except (QuickBooksError, SalesforceError) as exc:
+        error = exc.user_error
+        print(f"{error.title}\n{error.what_happened}\n{error.what_to_do}", file=sys.stderr)
+        return ExitCode.NEEDS_ATTENTION
+    if args.csv:
+        write_reconciliation_csv(found, args.csv)
+        print(f"\nWrote {args.csv}")
+    if found.error is not None:
+        return ExitCode.NEEDS_ATTENTION
+    return ExitCode.OK if found.clean else ExitCode.PARTIAL
+
+
+def _show(found: reconcile.Reconciliation) -> None:
+    for line in found.report_lines():
+        print(line)
+
+
+def _refresher(ctx: AppContext):  # type: ignore[no-untyped-def]
+    from app.salesforce import oauth
+
+    return oauth.KeyringRefresherFactory(ctx.credentials)

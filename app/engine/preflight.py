@@ -1,0 +1,346 @@
+"""Accounting checks before any QuickBooks write, so what QuickBooks would refuse (or should not
+be asked to accept) stops with a plain message and no call is made.
+
+Invoices from approved opportunities: the company's closing date, the customer's credit limit,
+the customer's currency, items missing or inactive, sales tax codes. New customers: a name that
+QuickBooks already uses for another customer, a vendor, an employee or an other name (3100).
+What QuickBooks says (preferences, name lists, tax codes) is read once per run, and only when a
+write needs it; the checks themselves are pure functions of what was read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app.domain.invoice_draft import InvoiceDraft
+from app.domain.outcomes import Problem
+from app.engine.books import find_records, money
+from app.engine.context import RunContext
+
+CLOSING_DATE = "CLOSING_DATE"
+CREDIT_LIMIT = "CREDIT_LIMIT"
+CURRENCY = "CURRENCY_MISMATCH"
+CUSTOMER_MISSING = "CUSTOMER_MISSING"
+CUSTOMER_INACTIVE = "CUSTOMER_INACTIVE"
+ITEM_MISSING = "ITEM_MISSING"
+ITEM_INACTIVE = "ITEM_INACTIVE"
+SALES_TAX_CODE = "SALES_TAX_CODE"
+NAME_IN_USE = "NAME_IN_USE"
+CODES = frozenset(
+    {
+        CLOSING_DATE,
+        CREDIT_LIMIT,
+        CURRENCY,
+        CUSTOMER_MISSING,
+        CUSTOMER_INACTIVE,
+        ITEM_MISSING,
+        ITEM_INACTIVE,
+        SALES_TAX_CODE,
+        NAME_IN_USE,
+    }
+)
+
+ITEM_KINDS = ("service_item", "non_inventory_item")
+#: Lists whose names a customer may not take, with the word a bookkeeper uses for each.
+OTHER_NAME_LISTS = (("vendor", "vendor"), ("employee", "employee"), ("other_name", "other name"))
+
+_BOOKS = "preflight.books"
+_NAMES = "preflight.names"
+_TAX_CODES = "preflight.tax_codes"
+
+
+@dataclass(frozen=True)
+class Books:
+    """The company preferences the checks need."""
+
+    closing_date: str | None
+    home_currency: Mapping[str, Any] | None  # {id, fullName}; None when multicurrency is off
+    sales_tax_on: bool
+
+    @classmethod
+    def from_preferences(cls, preferences: Mapping[str, Any]) -> Books:
+        accounting = preferences.get("accounting") or {}
+        multi = preferences.get("multiCurrency") or {}
+        home = multi.get("homeCurrency") if multi.get("isMultiCurrencyEnabled") else None
+        return cls(
+            closing_date=accounting.get("closingDate"),
+            home_currency=home,
+            sales_tax_on=preferences.get("salesTax") is not None,
+        )
+
+
+# -- what QuickBooks says, read once per run ---------------------------------------------------
+
+
+def books(ctx: RunContext) -> Books:
+    if _BOOKS not in ctx.cache:
+        ctx.cache[_BOOKS] = Books.from_preferences(ctx.quickbooks.preferences())
+    return ctx.cache[_BOOKS]  # type: ignore[no-any-return]
+
+
+def _names(ctx: RunContext) -> dict[str, str]:
+    """Lower-cased vendor, employee and other names -> which list holds them."""
+    if _NAMES not in ctx.cache:
+        taken: dict[str, str] = {}
+        for kind, label in OTHER_NAME_LISTS:
+            for record in ctx.quickbooks.everything(kind):
+                name = str(record.get("fullName") or record.get("name") or "")
+                if name:
+                    taken.setdefault(name.lower(), label)
+        ctx.cache[_NAMES] = taken
+    return ctx.cache[_NAMES]  # type: ignore[no-any-return]
+
+
+def _tax_codes(ctx: RunContext, wanted: set[str]) -> dict[str, dict[str, Any]]:
+    if not wanted or not books(ctx).sales_tax_on:
+        return {}
+    if _TAX_CODES not in ctx.cache:
+        ctx.cache[_TAX_CODES] = {c["id"]: c for c in ctx.quickbooks.everything("sales_tax_code")}
+    return ctx.cache[_TAX_CODES]  # type: ignore[no-any-return]
+
+
+# -- invoices ---------------------------------------------------------------------------------
+
+
+def invoice_problems(
+    ctx: RunContext, drafts: Sequence[tuple[str, InvoiceDraft]]
+) -> dict[str, tuple[Problem, ...]]:
+    """The problems of each draft (by key), checked in order: invoices earlier in the list use
+    up the customer's credit before later ones."""
+    ready = [(key, draft) for key, draft in drafts if draft.body is not None]
+    if not ready:
+        return {}
+    facts = books(ctx)
+    customer_ids = (str((d.body or {}).get("customerId")) for _, d in ready)
+    customers = find_records(ctx.quickbooks, ("customer",), customer_ids)
+    items = find_records(ctx.quickbooks, ITEM_KINDS, (i for _, d in ready for i in _item_ids(d)))
+    tax_codes = _tax_codes(ctx, {c for _, d in ready for c in tax_code_ids(d.body or {})})
+    credit_used: dict[str, Decimal] = {}
+    found: dict[str, tuple[Problem, ...]] = {}
+    for key, draft in ready:
+        problems = check_invoice(draft, facts, customers, items, tax_codes, credit_used)
+        if problems:
+            found[key] = problems
+    return found
+
+
+def check_invoice(
+    draft: InvoiceDraft,
+    facts: Books,
+    customers: Mapping[str, Mapping[str, Any]],
+    items: Mapping[str, Mapping[str, Any]],
+    tax_codes: Mapping[str, Mapping[str, Any]],
+    credit_used: dict[str, Decimal],
+) -> tuple[Problem, ...]:
+    """Every rule for one drafted invoice; `credit_used` carries what earlier invoices of the
+    same batch added to each customer's balance, and is updated when this one passes."""
+    body = draft.body or {}
+    preview = draft.preview
+    problems: list[Problem] = []
+    day = str(body.get("transactionDate") or "")
+    if facts.closing_date and day and day <= facts.closing_date:
+        problems.append(
+            Problem(
+                f"The invoice would be dated {day}, on or before the QuickBooks closing date "
+                f"{facts.closing_date}, and QuickBooks keeps that period closed. Move the "
+                f"opportunity's close date after {facts.closing_date}, or ask your accountant "
+                "whether the closing date can change.",
+                "CloseDate",
+                CLOSING_DATE,
+            )
+        )
+    customer_id = str(body.get("customerId") or "")
+    customer = customers.get(customer_id)
+    if customer is None:
+        problems.append(
+            Problem(
+                f"The QuickBooks customer linked to {preview.customer_name} no longer exists. "
+                "Sync customers, or link the account again under Setup > Match existing records.",
+                "AccountId",
+                CUSTOMER_MISSING,
+            )
+        )
+    else:
+        problems.extend(_customer_rules(customer, preview.customer_name, facts))
+    for number, line in enumerate(body.get("lines") or [], start=1):
+        product = _product(preview, number)
+        item = items.get(str(line.get("itemId") or ""))
+        if item is None:
+            problems.append(
+                Problem(
+                    f"Line {number}: the QuickBooks item for {product} no longer exists. Sync "
+                    "items, then review this invoice again.",
+                    "Product2Id",
+                    ITEM_MISSING,
+                )
+            )
+        elif item.get("isActive") is False:
+            problems.append(
+                Problem(
+                    f"Line {number}: the QuickBooks item {item.get('fullName') or product} is "
+                    "inactive. Make it active in QuickBooks (Lists > Item List) or use another "
+                    "product.",
+                    "Product2Id",
+                    ITEM_INACTIVE,
+                )
+            )
+    problems.extend(_tax_code_rules(tax_code_ids(body), facts, tax_codes))
+    if customer is not None:
+        over = _credit_rule(customer, preview.customer_name, preview.subtotal, credit_used)
+        if over is not None:
+            problems.append(over)
+        elif not problems:
+            key = str(customer.get("id"))
+            credit_used[key] = credit_used.get(key, Decimal(0)) + preview.subtotal
+    return tuple(problems)
+
+
+def _customer_rules(customer: Mapping[str, Any], name: str, facts: Books) -> list[Problem]:
+    problems: list[Problem] = []
+    if customer.get("isActive") is False:
+        problems.append(
+            Problem(
+                f"The QuickBooks customer {customer.get('fullName') or name} is inactive. Make it "
+                "active in QuickBooks (Customers > Customer Center) before invoicing it.",
+                "AccountId",
+                CUSTOMER_INACTIVE,
+            )
+        )
+    currency = customer.get("currency") or None
+    home = facts.home_currency
+    if currency and home and currency.get("id") != home.get("id"):
+        problems.append(
+            Problem(
+                f"{customer.get('fullName') or name} is billed in {currency.get('fullName')} in "
+                f"QuickBooks, but invoices from Salesforce are in {home.get('fullName')}, the home "
+                "currency. Create this invoice in QuickBooks by hand, or bill the customer in "
+                f"{home.get('fullName')}.",
+                "AccountId",
+                CURRENCY,
+            )
+        )
+    return problems
+
+
+def _credit_rule(
+    customer: Mapping[str, Any], name: str, amount: Decimal, credit_used: Mapping[str, Decimal]
+) -> Problem | None:
+    balance = _decimal(customer.get("totalBalance") or customer.get("balance")) or Decimal(0)
+    balance += credit_used.get(str(customer.get("id")), Decimal(0))
+    limit = _decimal(customer.get("creditLimit"))
+    after = balance + amount
+    if limit is not None and amount > 0 and after > limit:
+        return Problem(
+            f"This invoice ({money(amount)}) would take {customer.get('fullName') or name}'s "
+            f"balance from {money(balance)} to {money(after)}, over the QuickBooks credit limit of "
+            f"{money(limit)}. Raise the limit in QuickBooks (Edit Customer > Payment Settings) or "
+            "collect a payment first.",
+            "Amount",
+            CREDIT_LIMIT,
+        )
+    return None
+
+
+def _tax_code_rules(
+    wanted: set[str], facts: Books, tax_codes: Mapping[str, Mapping[str, Any]]
+) -> list[Problem]:
+    if not wanted:
+        return []
+    if not facts.sales_tax_on:
+        return [
+            Problem(
+                "The invoice names a sales tax code, but sales tax is turned off in this "
+                "QuickBooks company file. Remove the tax code from the field map, or turn sales "
+                "tax on in QuickBooks (Edit > Preferences > Sales Tax).",
+                "salesTaxCodeId",
+                SALES_TAX_CODE,
+            )
+        ]
+    problems = []
+    for code_id in sorted(wanted):
+        code = tax_codes.get(code_id)
+        if code is None or code.get("isActive") is False:
+            state = "does not exist" if code is None else "is inactive"
+            problems.append(
+                Problem(
+                    f"The sales tax code {code.get('name') if code else code_id} {state} in "
+                    "QuickBooks. Choose a valid code in the field map.",
+                    "salesTaxCodeId",
+                    SALES_TAX_CODE,
+                )
+            )
+    return problems
+
+
+def tax_code_ids(body: Mapping[str, Any]) -> set[str]:
+    codes = {str(body["salesTaxCodeId"])} if body.get("salesTaxCodeId") else set()
+    for line in body.get("lines") or []:
+        if line.get("salesTaxCodeId"):
+            codes.add(str(line["salesTaxCodeId"]))
+    return codes
+
+
+def _item_ids(draft: InvoiceDraft) -> list[str]:
+    return [
+        str(line["itemId"]) for line in (draft.body or {}).get("lines") or [] if line.get("itemId")
+    ]
+
+
+def _product(preview: Any, number: int) -> str:
+    lines = preview.lines
+    return str(lines[number - 1].product) if 0 < number <= len(lines) else f"line {number}"
+
+
+# -- new customers ----------------------------------------------------------------------------
+
+
+def customer_problems(
+    ctx: RunContext, body: Mapping[str, Any], same_name: Mapping[str, Any] | None
+) -> tuple[Problem, ...]:
+    """Checks before a customer is created; `same_name` is the QuickBooks customer that already
+    has the name (and is linked to another account), if any."""
+    name = str(body.get("name") or "")
+    problems = list(check_customer_name(name, same_name, _names(ctx) if same_name is None else {}))
+    codes = tax_code_ids(body)
+    if codes:
+        problems.extend(_tax_code_rules(codes, books(ctx), _tax_codes(ctx, codes)))
+    return tuple(problems)
+
+
+def check_customer_name(
+    name: str, same_name: Mapping[str, Any] | None, other_names: Mapping[str, str]
+) -> tuple[Problem, ...]:
+    if same_name is not None:
+        return (
+            Problem(
+                f"QuickBooks already has a customer named {name}, linked to another Salesforce "
+                "account. QuickBooks names must be unique: rename one of the accounts, for "
+                f"example to '{name} (2)'.",
+                "Name",
+                NAME_IN_USE,
+            ),
+        )
+    label = other_names.get(name.lower())
+    if label is None:
+        return ()
+    return (
+        Problem(
+            f"QuickBooks already uses the name {name} for a {label}. Customers, vendors, "
+            "employees and other names share one list of names in QuickBooks: rename the "
+            f"account in Salesforce, or the {label} in QuickBooks.",
+            "Name",
+            NAME_IN_USE,
+        ),
+    )
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
