@@ -30,6 +30,7 @@ from app.engine.salesforce_results import (
     failure_text,
     first_error,
     outcome_of,
+    read_again,
 )
 from app.quickbooks.client import Page
 from app.store import Link
@@ -94,6 +95,8 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec) -> None:
                     bulk = _BulkSpool(spec)
             state.read += len(page.records)
             pending, outcomes = _prepare(ctx, spec, page.records)
+            if any(read_again(o.code or "", o.details or "") for o in outcomes):
+                state.clean = False  # e.g. an account the customer could not be linked to yet
             for record in page.records:
                 state.newest = later(state.newest, record.get("updatedAt"))
             if bulk is not None:
@@ -194,8 +197,8 @@ def _write_page(
             if outcome is Outcome.FAILED:
                 code, message, fields = first_error(result)
                 plain, details = failure_text(code, message, fields)
-                if code == ROW_LOCK:
-                    state.clean = False  # read it again next run
+                if read_again(code, message):
+                    state.clean = False
                 outcomes.append(
                     ItemOutcome(
                         spec.workflow,
@@ -336,7 +339,7 @@ def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _Mirr
             _, _, label = spool.pending.pop(qb_id)
             code, message, fields = parse_bulk_error(row.get("sf__Error", ""))
             plain, details = failure_text(code, message, fields)
-            if code == ROW_LOCK:
+            if read_again(code, message):
                 state.clean = False
             outcomes.append(
                 ItemOutcome(spec.workflow, label, Outcome.FAILED, qb_id, None, code, plain, details)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.errors import from_salesforce
+from app.domain.errors import ErrorKind, from_salesforce
 from app.domain.outcomes import Outcome
 
 ROW_LOCK = "UNABLE_TO_LOCK_ROW"
@@ -24,6 +24,14 @@ def failure_text(code: str, message: str, fields: list[str] | None) -> tuple[str
     """(plain message, technical details) for a per-record Salesforce error."""
     error = from_salesforce(code, message, fields, None)
     return f"{error.what_happened} {error.what_to_do}".strip(), error.details or message
+
+
+def read_again(code: str, message: str) -> bool:
+    """A failure the record can get past without changing in QuickBooks: a row lock, a passing
+    outage, or its customer's account not linked yet (that comes with the customers' sync)."""
+    if code == ROW_LOCK or from_salesforce(code, message).kind is ErrorKind.TRANSIENT:
+        return True
+    return code == "INVALID_FIELD" and "foreign key external id" in message.lower()
 
 
 def outcome_of(result: dict[str, Any]) -> Outcome:
