@@ -16,6 +16,7 @@ from app.domain.outcomes import Outcome
 from app.engine.context import RunContext
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
+from app.engine.salesforce_results import failure_text, first_error
 from app.store import Link
 
 
@@ -76,10 +77,28 @@ def adopt_by_name(
         if adopt and not ctx.dry_run:
             results = ctx.salesforce.update(sobject, adopt)
             links = []
+            labels = {str(r["id"]): label(r) for r in unlinked}
             for row, result in zip(adopt, results, strict=True):
+                qb_id = row[external_field]
                 if result.get("success"):
-                    taken.add(row[external_field])
-                    links.append(Link(workflow, row[external_field], row["Id"], None))
+                    taken.add(qb_id)
+                    links.append(Link(workflow, qb_id, row["Id"], None))
+                    continue
+                # Not written now: creating a record instead would double it.
+                code, message, fields = first_error(result)
+                plain, details = failure_text(code, message, fields)
+                outcomes.append(
+                    ItemOutcome(
+                        workflow,
+                        labels[qb_id],
+                        Outcome.FAILED,
+                        qb_id,
+                        row["Id"],
+                        code,
+                        plain,
+                        details,
+                    )
+                )
             ctx.recorder.commit([], links)
         return outcomes
 
