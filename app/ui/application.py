@@ -18,6 +18,7 @@ from app.ui.excepthook import ExceptHook
 from app.ui.icons import app_icon
 from app.ui.shell import Shell
 from app.ui.single_instance import claim, server_name
+from app.ui.warm_up import warm_up
 from app.ui.wizard.defaults import SetupDefaults
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def run_tray(
     shell.quit_requested.connect(app.quit)
     stop_on_signals(shell)
     shell.start()
+    warm_up()
     if arguments:
         shell.handle_arguments(list(arguments))
     log.info("%s %s started (data in %s)", APP_NAME, __version__, ctx.paths.data_dir)

@@ -41,11 +41,18 @@ class Task(QRunnable):
             value = self._work(self.signals.progress.emit)
         except BaseException as exc:
             log.info("background task %s ended with %s", self.name, type(exc).__name__)
-            self.signals.error.emit(exc)
+            self._emit(self.signals.error, exc)
         else:
-            self.signals.result.emit(value)
+            self._emit(self.signals.result, value)
         finally:
-            self.signals.finished.emit()
+            self._emit(self.signals.finished)
+
+    def _emit(self, signal: Any, *args: Any) -> None:
+        # At quit Qt may delete the signals' owner before a late task finishes: nobody listens.
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            log.debug("background task %s finished after its window closed", self.name)
 
 
 class Background(QObject):
