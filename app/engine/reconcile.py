@@ -287,10 +287,23 @@ def reconcile(
     return _compare(quickbooks, salesforce, store, qb, start, end)
 
 
+def _slim(record: Mapping[str, Any], amount: str) -> dict[str, Any]:
+    """What the comparison reads of a record: 100,000 open invoices must not mean 100,000 full
+    invoices in memory."""
+    customer = record.get("customer") or {}
+    return {
+        "id": record.get("id"),
+        "refNumber": record.get("refNumber"),
+        "customer": {"id": customer.get("id"), "fullName": customer.get("fullName")},
+        amount: record.get(amount),
+    }
+
+
 def _read_quickbooks(quickbooks: QuickBooks, start: date, end: date) -> _QuickBooksSide:
     invoices = {
-        str(i["id"]): i
-        for i in quickbooks.list_all("invoice", payment_status="not_paid", include_line_items=False)
+        str(i["id"]): _slim(i, "balanceRemaining")
+        for page in quickbooks.pages("invoice", payment_status="not_paid", include_line_items=False)
+        for i in page.records
     }
     by_customer: dict[str, Totals] = {}
     names: dict[str, str] = {}
@@ -300,13 +313,14 @@ def _read_quickbooks(quickbooks: QuickBooks, start: date, end: date) -> _QuickBo
         names[key] = str(customer.get("fullName") or key)
         by_customer[key] = by_customer.get(key, Totals()) + Totals(1, _amount(invoice, True))
     payments = {
-        str(p["id"]): p
-        for p in quickbooks.list_all(
+        str(p["id"]): _slim(p, "totalAmount")
+        for page in quickbooks.pages(
             "receive_payment",
             transaction_date_from=start.isoformat(),
             transaction_date_to=end.isoformat(),
             include_line_items=False,
         )
+        for p in page.records
     }
     paid = Totals(len(payments), sum((_amount(p, False) for p in payments.values()), ZERO))
     return _QuickBooksSide(by_customer, names, paid, invoices, payments)
