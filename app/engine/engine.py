@@ -89,9 +89,10 @@ class SyncEngine:
     def preview(self, workflows: Sequence[str] | None = None) -> RunResult:
         return self.run(workflows, trigger="preview", dry_run=True)
 
-    def review_queue(self) -> list[review.ReviewCandidate]:
+    def review_queue(self, *, checks: bool = True) -> list[review.ReviewCandidate]:
+        """`checks=False` leaves out the pre-flight checks and their QuickBooks reads."""
         ctx = self._bare_context()
-        return review.candidates(ctx)
+        return review.candidates(ctx, checks=checks)
 
     def approve(
         self,

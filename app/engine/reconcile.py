@@ -33,7 +33,7 @@ from app.engine.books import find_records, money
 from app.engine.context import RunContext
 from app.engine.deletions import DELETED
 from app.engine.double_entry import CODE as DOUBLE_ENTRY
-from app.engine.events import CancelToken, ProgressCallback, ignore_progress
+from app.engine.events import CancelToken, Progress, ProgressCallback, ignore_progress
 from app.engine.mirror import MirrorSpec, run_mirror
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction, RunResult, RunStatus
@@ -56,6 +56,8 @@ NOT_OPEN = (STATUS_VOIDED, STATUS_DELETED)
 _STATUSES = ", ".join(f"'{s}'" for s in NOT_OPEN)
 OPEN_INVOICE = f"Is_Paid__c = false AND Status__c NOT IN ({_STATUSES})"
 LIVE_PAYMENT = f"(Status__c = null OR Status__c NOT IN ({_STATUSES}))"
+#: The name progress reports give the check that follows a sync.
+PROGRESS = "reconciliation"
 AMOUNT_FIELDS = {"invoices": "Balance_Remaining__c", "payments": "Amount__c"}
 #: Payments compared when no period is given: the last 30 days.
 DEFAULT_DAYS = 30
@@ -728,12 +730,14 @@ def after_sync(ctx: RunContext, workflows: Sequence[str], result: RunResult) -> 
     finished = result.status in {RunStatus.SUCCEEDED, RunStatus.PARTIAL}
     if ctx.dry_run or not finished or not {"invoices", "payments"} & set(workflows):
         return
+    ctx.progress(Progress(PROGRESS, "checking"))
     try:
         reconciliation = _after_sync(ctx, workflows, result)
     except (QuickBooksError, SalesforceError) as exc:
         log.info("reconciliation after run %s could not finish: %s", result.run_id, exc)
         reconciliation = _failed(default_period(), str(exc.user_error.title))
     save(ctx.store, reconciliation, run_id=result.run_id, trigger="after sync")
+    ctx.progress(Progress(PROGRESS, "done", 1, 1, message=reconciliation.headline()))
 
 
 def _after_sync(ctx: RunContext, workflows: Sequence[str], result: RunResult) -> Reconciliation:

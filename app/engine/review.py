@@ -78,11 +78,14 @@ def _fields(ctx: RunContext, *, lines: bool) -> list[str]:
     return sorted(base)
 
 
-def candidates(ctx: RunContext, ids: list[str] | None = None) -> list[ReviewCandidate]:
+def candidates(
+    ctx: RunContext, ids: list[str] | None = None, *, checks: bool = True
+) -> list[ReviewCandidate]:
     """Waiting opportunities (or those in `ids`, checked in that order) with their drafts.
 
     Listing without `ids` shows the queue even when QuickBooks cannot be reached for the
-    pre-flight checks; approving (with `ids`) needs them.
+    pre-flight checks; approving (with `ids`) needs them. `checks=False` skips them (and their
+    QuickBooks reads), e.g. to count the queue.
     """
     where = f"IsWon = true AND {OPPORTUNITY_LINK_FIELD} = null"
     if ids is not None:
@@ -121,7 +124,7 @@ def candidates(ctx: RunContext, ids: list[str] | None = None) -> list[ReviewCand
         result.append(
             ReviewCandidate(opportunity, lines, draft, decisions.get(str(opportunity["Id"])))
         )
-    return _checked(ctx, result, ids)
+    return _checked(ctx, result, ids) if checks else result
 
 
 def _checked(

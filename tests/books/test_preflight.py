@@ -70,6 +70,8 @@ def test_each_invoice_rule_stops_its_approval_before_quickbooks_is_called(synced
     world.engine.mapping = parse_mapping(default_mapping_text() + TAX_CODE_ROW)
 
     requests_before = len(world.qb_requests())
+    unchecked = world.engine.review_queue(checks=False)
+    assert all(not c.checks for c in unchecked) and len(world.qb_requests()) == requests_before
     queue = {c.id: c for c in world.engine.review_queue()}
     assert _codes(queue[closing.id]) == {preflight.CLOSING_DATE}
     assert _codes(queue[credit.id]) == {preflight.CREDIT_LIMIT}

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from app.engine import reconcile
+from app.engine.events import Progress
 from app.engine.reconcile import Kind
 from app.engine.report import build
 from tests.books.conftest import PERIOD, mirror
@@ -59,9 +60,12 @@ def test_after_a_clean_sync_the_books_agree_to_the_cent(synced: World) -> None:
 def test_a_sync_with_nothing_new_asks_only_salesforce_again(synced: World) -> None:
     world = synced
     qb_before = len(world.qb_requests())
-    second = world.engine.run(trigger="test")
+    events: list[Progress] = []
+    second = world.engine.run(trigger="test", progress=events.append)
     checked = reconcile.for_run(world.store, second.run_id)
     assert checked is not None and checked.clean and checked.reused_from is not None
+    done = [e for e in events if e.workflow == reconcile.PROGRESS and e.phase == "done"]
+    assert [e.message for e in done] == [checked.headline()]
     reads = [r["query"] for r in world.qb_requests()[qb_before:]]
     assert not any("not_paid" in q for q in reads)
 
