@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.domain.invoice_draft import InvoiceDraft
+from app.domain.invoice_draft import InvoiceDraft, InvoicePreview
 from app.domain.outcomes import Problem
 from app.engine.books import find_records, money
 from app.engine.context import RunContext
@@ -29,19 +29,6 @@ ITEM_MISSING = "ITEM_MISSING"
 ITEM_INACTIVE = "ITEM_INACTIVE"
 SALES_TAX_CODE = "SALES_TAX_CODE"
 NAME_IN_USE = "NAME_IN_USE"
-CODES = frozenset(
-    {
-        CLOSING_DATE,
-        CREDIT_LIMIT,
-        CURRENCY,
-        CUSTOMER_MISSING,
-        CUSTOMER_INACTIVE,
-        ITEM_MISSING,
-        ITEM_INACTIVE,
-        SALES_TAX_CODE,
-        NAME_IN_USE,
-    }
-)
 
 ITEM_KINDS = ("service_item", "non_inventory_item")
 #: Lists whose names a customer may not take, with the word a bookkeeper uses for each.
@@ -289,7 +276,7 @@ def _item_ids(draft: InvoiceDraft) -> list[str]:
     ]
 
 
-def _product(preview: Any, number: int) -> str:
+def _product(preview: InvoicePreview, number: int) -> str:
     lines = preview.lines
     return str(lines[number - 1].product) if 0 < number <= len(lines) else f"line {number}"
 

@@ -321,12 +321,6 @@ class Store:
         )
         return int(cur.lastrowid or 0)
 
-    def reconciliation(self, reconciliation_id: int) -> ReconciliationRow | None:
-        row = self._execute(
-            "SELECT * FROM reconciliations WHERE id = ?", (reconciliation_id,)
-        ).fetchone()
-        return _reconciliation(row) if row else None
-
     def reconciliation_for_run(self, run_id: int) -> ReconciliationRow | None:
         row = self._execute(
             "SELECT * FROM reconciliations WHERE run_id = ? ORDER BY id DESC LIMIT 1", (run_id,)
@@ -357,9 +351,6 @@ class Store:
                 for f in facts
             ),
         )
-
-    def delete_payment_facts(self, qb_ids: Iterable[str]) -> None:
-        self._write_many("DELETE FROM payment_facts WHERE qb_id = ?", ((i,) for i in qb_ids))
 
     def payment_facts_matching(
         self, customer_id: str, amount_cents: int, date_from: str, date_to: str
