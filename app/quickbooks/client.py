@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -10,11 +11,15 @@ from typing import Any
 import conductor
 import httpx
 
+from app.domain.errors import record_not_synced
+from app.domain.outcomes import Problem
 from app.quickbooks.errors import QuickBooksError, translate
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 150
+#: QuickBooks list and transaction ids, such as 80000001-1234567890 or 1A3-1234567890.
+_RECORD_ID = re.compile(r"[0-9A-Za-z]{1,32}(?:-[0-9A-Za-z]{1,32}){0,3}")
 
 #: Engine names for the list resources, and the conductor-py attribute that serves each.
 RESOURCES = {
@@ -128,6 +133,7 @@ class QuickBooks:
         return matches[0] if matches else None
 
     def retrieve(self, kind: str, record_id: str) -> dict[str, Any]:
+        record_id = _path_id(record_id)
         self.calls += 1
         try:
             return self._resource(kind).retrieve(record_id, **self._user).to_dict(mode="json")
@@ -186,6 +192,7 @@ class QuickBooks:
         self, kind: str, record_id: str, revision: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         """Update with optimistic concurrency; a stale revision is refreshed and retried once."""
+        record_id = _path_id(record_id)
         resource = getattr(self._once.qbd, RESOURCES[kind])
         for attempt in (1, 2):
             self.calls += 1
@@ -202,6 +209,21 @@ class QuickBooks:
                     continue
                 raise error from exc
         raise AssertionError("unreachable")
+
+
+def _path_id(record_id: str) -> str:
+    """`record_id` if it is a QuickBooks id; the SDK puts it in the URL path unescaped, so an id
+    typed into Salesforce as `../invoices` would otherwise reach another endpoint."""
+    if isinstance(record_id, str) and _RECORD_ID.fullmatch(record_id):
+        return record_id
+    shown = str(record_id)[:40]
+    problem = Problem(
+        f"The QuickBooks id {shown!r} stored in Salesforce is not one QuickBooks gives, so "
+        "it was not used.",
+        "id",
+        "not_a_quickbooks_id",
+    )
+    raise QuickBooksError(record_not_synced([problem]), http_status=400, code=problem.code)
 
 
 def _is_no_match(error: QuickBooksError) -> bool:
