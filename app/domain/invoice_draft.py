@@ -8,6 +8,7 @@ to QuickBooks, which works it out from the customer's and items' tax settings.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -174,7 +175,10 @@ def _line(
     rate = _amount(line.get("UnitPrice"))
     amount = _amount(line.get("TotalPrice"))
     if amount is None and quantity is not None and rate is not None:
-        amount = round_half_even(quantity * rate, QUICKBOOKS_MONEY_SCALE)
+        # Too large to be an amount: the preview shows none, and the line total's own check
+        # (or QuickBooks) says why.
+        with contextlib.suppress(InvalidAmountError):
+            amount = round_half_even(quantity * rate, QUICKBOOKS_MONEY_SCALE)
     preview = InvoicePreviewLine(
         product=product,
         description=_text(line.get("Description")),
