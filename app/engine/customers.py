@@ -106,13 +106,17 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
                 "existing records; nothing was created meanwhile.",
             )
         )
-    to_mark = [{"Id": p.account_id, ACCOUNT_ID_FIELD: p.customer_id} for p in proposal.links]
+    skipped = _skipped_pairs(ctx)
+    accepted = [p for p in proposal.links if (p.account_id, p.customer_id) not in skipped]
+    unmatched = [*proposal.unmatched_customer_ids]
+    unmatched += [p.customer_id for p in proposal.links if (p.account_id, p.customer_id) in skipped]
+    to_mark = [{"Id": p.account_id, ACCOUNT_ID_FIELD: p.customer_id} for p in accepted]
     to_create = [
-        {"Name": _customer_label(by_id[qb_id])[:255], ACCOUNT_ID_FIELD: qb_id}
-        for qb_id in proposal.unmatched_customer_ids
+        {"Name": _customer_label(by_id[qb_id]), ACCOUNT_ID_FIELD: qb_id}
+        for qb_id in unmatched
         if qb_id in by_id and qb_id not in ambiguous
     ]
-    for p in proposal.links:
+    for p in accepted:
         ctx.plan(
             PlannedAction(
                 WORKFLOW,
@@ -140,6 +144,11 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
         index.by_qb_id[link.qb_id] = link.sf_id or ""
     ctx.recorder.commit([], links)
     return failures
+
+
+def _skipped_pairs(ctx: RunContext) -> set[tuple[str, str]]:
+    """(account, customer) pairs the bookkeeper said are not the same, in the match review."""
+    return {(str(a), str(c)) for a, c in ctx.store.get_setting("matching.skipped", [])}
 
 
 def _link_results(
@@ -234,7 +243,11 @@ def _push_one(
         if qb_id:
             return _update_customer(ctx, account, str(qb_id), body, digest, link)
         existing = ctx.quickbooks.find_by_name("customer", str(body.get("name") or name))
-        if existing is not None and ctx.store.link_by_qb(WORKFLOW, existing["id"]) is None:
+        if (
+            existing is not None
+            and ctx.store.link_by_qb(WORKFLOW, existing["id"]) is None
+            and (sf_id, existing["id"]) not in _skipped_pairs(ctx)
+        ):
             ctx.plan(
                 PlannedAction(
                     WORKFLOW,

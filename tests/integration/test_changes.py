@@ -110,3 +110,17 @@ def test_voids_and_deletions_mark_the_salesforce_mirror(world: World) -> None:
     assert len(world.sf_records("QuickBooks_Invoice__c")) == len(world.qb.all("invoice")) + 1
     again = world.engine.run()
     assert again.count("updated") == 0 and again.count("created") == 0
+
+
+def test_a_match_skipped_in_setup_is_not_linked(world: World) -> None:
+    from app.domain.matching import propose_links
+
+    proposal = propose_links(world.sf_records("Account"), world.qb.all("customer"))
+    pair = proposal.links[0]
+    world.store.set_setting("matching.skipped", [[pair.account_id, pair.customer_id]])
+    assert world.engine.run(["customers"]).status is RunStatus.SUCCEEDED
+    accounts = world.sf_records("Account")
+    skipped = next(a for a in accounts if a["Id"] == pair.account_id)
+    assert skipped.get("QuickBooks_Customer_Id__c") != pair.customer_id
+    mirrors = [a for a in accounts if a.get("QuickBooks_Customer_Id__c") == pair.customer_id]
+    assert len(mirrors) == 1 and mirrors[0]["Id"] != pair.account_id
