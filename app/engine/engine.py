@@ -27,7 +27,7 @@ from app.platform.runlock import RunLock
 from app.quickbooks import QuickBooks, QuickBooksError
 from app.salesforce.client import SalesforceClient
 from app.salesforce.errors import SalesforceError
-from app.store import Store
+from app.store import RunItem, Store
 
 log = logging.getLogger(__name__)
 
@@ -160,20 +160,46 @@ class SyncEngine:
                 continue
             ctx.check_cancel()
             ctx.report(name, "reading")
-            if name == "customers":
-                customers.push_accounts(ctx)
-                run_mirror(ctx, customers.balance_spec())
-            elif name == "items":
-                _mirror(ctx, specs.ITEMS)
-            elif name == "invoices":
-                _mirror(ctx, specs.INVOICES)
-            elif name == "payments":
-                _mirror(ctx, double_entry.guarded(specs.PAYMENTS))
-            elif name == "opportunities":
-                self._finish_approvals(ctx)
+            self._workflow(ctx, name)
             if name == last_transactional:
                 deletions.mark_deletions(ctx, enabled)
             ctx.report(name, "done")
+        if ctx.only_qb_ids is None and ctx.only_sf_ids is None and not ctx.dry_run:
+            self._retry_outstanding(ctx, enabled)
+
+    def _workflow(self, ctx: RunContext, name: str) -> None:
+        if name == "customers":
+            customers.push_accounts(ctx)
+            run_mirror(ctx, customers.balance_spec())
+        elif name == "items":
+            _mirror(ctx, specs.ITEMS)
+        elif name == "invoices":
+            _mirror(ctx, specs.INVOICES)
+        elif name == "payments":
+            _mirror(ctx, double_entry.guarded(specs.PAYMENTS))
+        elif name == "opportunities":
+            self._finish_approvals(ctx)
+
+    def _retry_outstanding(self, ctx: RunContext, enabled: set[str]) -> None:
+        """Records that failed in an earlier run and were not read again now are tried again, so
+        a fix made since (a validation rule lifted, a lock gone) needs no "Retry failed" click."""
+        earlier = [
+            item
+            for name in ALL_WORKFLOWS
+            if name in enabled and name != "opportunities"
+            for item in self.store.outstanding_failures(name)
+            if item.run_id != ctx.recorder.run_id
+        ]
+        if not earlier:
+            return
+        ctx.only_qb_ids, ctx.only_sf_ids = _ids_by_workflow(earlier)
+        try:
+            for name in ALL_WORKFLOWS:
+                if _has(ctx, name):
+                    ctx.check_cancel()
+                    self._workflow(ctx, name)
+        finally:
+            ctx.only_qb_ids = ctx.only_sf_ids = None
 
     def _finish_approvals(self, ctx: RunContext) -> None:
         """Approvals interrupted by a crash or a QuickBooks problem are completed, once."""
@@ -188,16 +214,8 @@ class SyncEngine:
             raise ApiReserveReachedError(maximum - remaining, maximum)
 
     def _limit_to_failed(self, ctx: RunContext, run_id: int) -> None:
-        qb: dict[str, set[str]] = {}
-        sf: dict[str, set[str]] = {}
-        for item in self.store.run_items(run_id, Outcome.FAILED.value):
-            if item.workflow in {"opportunities"} or (
-                item.workflow == "customers" and item.sf_id and not item.qb_id
-            ):
-                sf.setdefault(item.workflow, set()).add(item.sf_id or "")
-            elif item.qb_id:
-                qb.setdefault(item.workflow, set()).add(item.qb_id)
-        ctx.only_qb_ids, ctx.only_sf_ids = qb, sf
+        failed = self.store.run_items(run_id, Outcome.FAILED.value)
+        ctx.only_qb_ids, ctx.only_sf_ids = _ids_by_workflow(failed)
 
     def _execute(self, ctx: RunContext, chosen: list[str], work) -> RunResult:  # type: ignore[no-untyped-def]
         status, error = RunStatus.SUCCEEDED, None
@@ -244,6 +262,20 @@ def _mirror(ctx: RunContext, spec: MirrorSpec) -> None:
         run_mirror(ctx, spec)
     else:
         reconcile.mirror_chosen(ctx, spec)
+
+
+def _ids_by_workflow(items: Iterable[RunItem]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """QuickBooks ids, and Salesforce ids for what Salesforce sends, per workflow."""
+    qb: dict[str, set[str]] = {}
+    sf: dict[str, set[str]] = {}
+    for item in items:
+        if item.workflow == "opportunities" or (
+            item.workflow == "customers" and item.sf_id and not item.qb_id
+        ):
+            sf.setdefault(item.workflow, set()).add(item.sf_id or "")
+        elif item.qb_id:
+            qb.setdefault(item.workflow, set()).add(item.qb_id)
+    return qb, sf
 
 
 def _has(ctx: RunContext, workflow: str) -> bool:

@@ -70,3 +70,17 @@ def test_row_lock_that_persists_fails_plainly_and_is_read_again_next_run(world: 
     assert again.status is RunStatus.SUCCEEDED
     mirrored = world.sf_records("QuickBooks_Invoice__c")
     assert len(mirrored) == len(world.qb.all("invoice"))
+
+
+def test_a_normal_sync_tries_earlier_failures_again(world: World) -> None:
+    world.sf.set_config(validation_rules=[RULE])
+    first = world.engine.run()
+    failed = {i.qb_id for i in world.store.run_items(first.run_id, "failed")}
+    assert failed
+    world.sf.set_config(validation_rules=[])
+    second = world.engine.run()
+    assert second.status is RunStatus.SUCCEEDED, second.error
+    assert second.count("created", "payments") == len(failed)
+    assert len(world.sf_records("QuickBooks_Payment__c")) == len(world.qb.all("receive_payment"))
+    third = world.engine.run()
+    assert third.count("created") == 0 and third.count("updated") == 0
