@@ -289,21 +289,28 @@ def reconcile(
     return _compare(quickbooks, salesforce, store, qb, start, end)
 
 
-def _slim(record: Mapping[str, Any], amount: str) -> dict[str, Any]:
-    """What the comparison reads of a record: 100,000 open invoices must not mean 100,000 full
-    invoices in memory."""
+def _slim(
+    record: Mapping[str, Any], amount: str, customers: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """What the comparison reads of a record, the customer shared between its records: 100,000
+    open invoices must not mean 100,000 full invoices in memory."""
     customer = record.get("customer") or {}
+    key = str(customer.get("id"))
+    shared = customers.setdefault(
+        key, {"id": customer.get("id"), "fullName": customer.get("fullName")}
+    )
     return {
         "id": record.get("id"),
         "refNumber": record.get("refNumber"),
-        "customer": {"id": customer.get("id"), "fullName": customer.get("fullName")},
+        "customer": shared,
         amount: record.get(amount),
     }
 
 
 def _read_quickbooks(quickbooks: QuickBooks, start: date, end: date) -> _QuickBooksSide:
+    customers: dict[str, dict[str, Any]] = {}
     invoices = {
-        str(i["id"]): _slim(i, "balanceRemaining")
+        str(i["id"]): _slim(i, "balanceRemaining", customers)
         for page in quickbooks.pages("invoice", payment_status="not_paid", include_line_items=False)
         for i in page.records
     }
@@ -315,7 +322,7 @@ def _read_quickbooks(quickbooks: QuickBooks, start: date, end: date) -> _QuickBo
         names[key] = str(customer.get("fullName") or key)
         by_customer[key] = by_customer.get(key, Totals()) + Totals(1, _amount(invoice, True))
     payments = {
-        str(p["id"]): _slim(p, "totalAmount")
+        str(p["id"]): _slim(p, "totalAmount", customers)
         for page in quickbooks.pages(
             "receive_payment",
             transaction_date_from=start.isoformat(),
