@@ -14,6 +14,7 @@ from bench.sandbox_process import SandboxProcess
 def main() -> None:
     invoices = int(sys.argv[1])
     with SandboxProcess.start(invoices=invoices) as sandbox, engine_for(sandbox) as engine:
+        engine.reconcile_after_sync = "--no-reconcile" not in sys.argv
         started = time.perf_counter()
         result = engine.run(["customers", "invoices"], trigger="bench")
         seconds = time.perf_counter() - started
