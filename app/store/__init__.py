@@ -4,7 +4,14 @@ field changes, reconciliations and payment facts.
 All SQL of the project lives in this package.
 """
 
-from app.store.database import DatabaseError, DatabaseUnreadableError, open_store
+from app.store.database import (
+    DamagedSettingError,
+    DatabaseBusyError,
+    DatabaseError,
+    DatabaseFullError,
+    DatabaseUnreadableError,
+    open_store,
+)
 from app.store.models import (
     Cursor,
     FieldChange,
@@ -20,7 +27,10 @@ from app.store.store import Store
 
 __all__ = [
     "Cursor",
+    "DamagedSettingError",
+    "DatabaseBusyError",
     "DatabaseError",
+    "DatabaseFullError",
     "DatabaseUnreadableError",
     "FieldChange",
     "Link",

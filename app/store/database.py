@@ -36,6 +36,56 @@ class DatabaseUnreadableError(DatabaseError):
         )
 
 
+class DatabaseBusyError(DatabaseError):
+    """Another program holds the file; it was left as it is."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"The sync database {path} is in use by another program, so nothing was done. "
+            "Close other copies of this app (or the program that has the file open), then try "
+            "again."
+        )
+
+
+class DatabaseFullError(DatabaseError):
+    """The disk (or the file's allowed size) is full; the change being saved was rolled back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"The disk holding the sync database {path} is full, so the last change was not "
+            "saved. Nothing is lost: the next sync does that work again. Free some space, then "
+            "try again."
+        )
+
+
+class DamagedSettingError(DatabaseError):
+    def __init__(self, path: Path, key: str) -> None:
+        self.key = key
+        super().__init__(
+            f"The saved setting '{key}' in the sync database {path} is damaged, so nothing was "
+            "done. Set it again (in Settings, or with the command that sets it); saving replaces "
+            "the damaged value."
+        )
+
+
+def unusable(path: Path, exc: sqlite3.Error) -> DatabaseError | None:
+    """The plain-words error for a database that is busy or full; None for anything else."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return DatabaseBusyError(path)
+    if name.startswith("SQLITE_FULL"):
+        return DatabaseFullError(path)
+    return None
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    """Only a damaged file is moved aside; a busy, full or read-only one is left alone."""
+    name = getattr(exc, "sqlite_errorname", None)
+    return name is None or name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+
+
 class MigrationError(DatabaseError):
     def __init__(self, migration: Migration, backup: Path | None, cause: Exception) -> None:
         self.migration = migration
@@ -78,12 +128,19 @@ def open_store(path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> Stor
     except sqlite3.DatabaseError as exc:
         with contextlib.suppress(NameError):
             conn.close()
+        if not _damaged(exc):
+            raise unusable(path, exc) or DatabaseError(
+                f"The sync database {path} could not be opened ({exc}). It was left as it is."
+            ) from exc
         raise _move_aside(path, str(exc)) from exc
     _restrict(path, 0o600)
     try:
         migrate(conn, path, migrations, backup=not created)
-    except Exception:
+    except Exception as exc:
         conn.close()
+        problem = unusable(path, exc) if isinstance(exc, sqlite3.Error) else None
+        if problem is not None:
+            raise problem from exc
         raise
     return Store(conn, path)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.store.database import now_iso
+from app.store.database import DamagedSettingError, now_iso, unusable
 from app.store.models import (
     Cursor,
     FieldChange,
@@ -22,6 +23,8 @@ from app.store.models import (
     Run,
     RunItem,
 )
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -53,16 +56,27 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                problem = unusable(self.path, exc)
+                if problem is None:
+                    raise
+                raise problem from exc
             self._depth = 1
             try:
                 yield
-            except BaseException:
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
                 self._depth = 0
-                self._conn.execute("ROLLBACK")
+                # SQLite ends some failed transactions itself (a full disk, for one).
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                problem = unusable(self.path, exc) if isinstance(exc, sqlite3.Error) else None
+                if problem is not None:
+                    raise problem from exc
                 raise
             self._depth = 0
-            self._conn.execute("COMMIT")
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         with self._lock:
@@ -83,7 +97,12 @@ class Store:
     # -- settings -----------------------------------------------------------------------------
     def get_setting(self, key: str, default: Any = None) -> Any:
         row = self._execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return default if row is None else json.loads(row[0])
+        if row is None:
+            return default
+        try:
+            return json.loads(row[0])
+        except ValueError as exc:
+            raise DamagedSettingError(self.path, key) from exc
 
     def set_setting(self, key: str, value: Any) -> None:
         self._write(
@@ -96,8 +115,15 @@ class Store:
         self._write("DELETE FROM settings WHERE key = ?", (key,))
 
     def settings(self) -> dict[str, Any]:
+        """Every setting that can be read; a damaged one is left out (reading it alone says so)."""
         rows = self._execute("SELECT key, value FROM settings ORDER BY key").fetchall()
-        return {r["key"]: json.loads(r["value"]) for r in rows}
+        found = {}
+        for row in rows:
+            try:
+                found[row["key"]] = json.loads(row["value"])
+            except ValueError:
+                log.warning("the saved setting %r is damaged; it is left out", row["key"])
+        return found
 
     # -- links --------------------------------------------------------------------------------
     def upsert_links(self, links: Iterable[Link]) -> None:
