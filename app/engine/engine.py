@@ -13,7 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.domain.errors import ErrorKind, UserFacingError, unexpected
+from app.domain.errors import (
+    ErrorKind,
+    UserError,
+    UserFacingError,
+    database_locked,
+    disk_full,
+    unexpected,
+)
 from app.domain.fieldmap import MappingConfig
 from app.domain.outcomes import Outcome
 from app.domain.workflows import WORKFLOWS, in_sync_order
@@ -27,7 +34,7 @@ from app.platform.runlock import RunLock
 from app.quickbooks import QuickBooks, QuickBooksError
 from app.salesforce.client import SalesforceClient
 from app.salesforce.errors import SalesforceError
-from app.store import RunItem, Store
+from app.store import DatabaseBusyError, DatabaseError, DatabaseFullError, RunItem, Store
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +250,9 @@ class SyncEngine:
                 status = RunStatus.NEEDS_ATTENTION
             else:
                 status = RunStatus.FAILED
+        except DatabaseError as exc:
+            log.error("sync run %s stopped: %s", ctx.recorder.run_id, exc)
+            status, error = RunStatus.FAILED, _local_problem(exc)
         except Exception as exc:
             log.exception("sync run %s failed", ctx.recorder.run_id)
             status, error = RunStatus.FAILED, unexpected(f"{type(exc).__name__}: {exc}")
@@ -250,11 +260,24 @@ class SyncEngine:
         if status is RunStatus.SUCCEEDED and result.problems:
             result.status = RunStatus.PARTIAL
         message = error.title if error else None
-        self.store.finish_run(ctx.recorder.run_id, result.status.value, result.summary(), message)
+        try:
+            self.store.finish_run(
+                ctx.recorder.run_id, result.status.value, result.summary(), message
+            )
+        except DatabaseError as exc:  # the next run closes it as interrupted
+            log.error("run %s could not be recorded as finished: %s", ctx.recorder.run_id, exc)
         for name in chosen:
             ctx.report(name, "done")
         log.info("run %s %s: %s", result.run_id, result.status.value, result.summary())
         return result
+
+
+def _local_problem(exc: DatabaseError) -> UserError:
+    if isinstance(exc, DatabaseFullError):
+        return disk_full(str(exc.path.parent), str(exc))
+    if isinstance(exc, DatabaseBusyError):
+        return database_locked(str(exc))
+    return unexpected(str(exc))
 
 
 def _mirror(ctx: RunContext, spec: MirrorSpec) -> None:
