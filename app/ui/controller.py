@@ -21,6 +21,7 @@ from app.domain.user_error import UserError
 from app.engine.engine import SyncEngine
 from app.engine.events import CancelToken, Progress
 from app.engine.health import Health, Status, check_configured, status_for
+from app.engine.reconcile import Reconciliation, check_books, repair
 from app.engine.result import RunResult, RunStatus
 from app.engine.review import ReviewCandidate
 from app.ui.engine_provider import EngineProvider
@@ -252,6 +253,40 @@ class Controller(QObject):
             self._engine_work(lambda engine, _report: engine.review_queue()),
             name="review-queue",
             on_result=loaded,
+            on_error=lambda exc: on_error(user_error_for(exc)),
+            owner=owner,
+        )
+
+    # -- the books -----------------------------------------------------------------------------
+    def check_books(
+        self,
+        on_done: Callable[[Reconciliation], None],
+        on_error: Callable[[UserError], None],
+        owner: QObject | None = None,
+    ) -> None:
+        self.background.start(
+            self._engine_work(lambda engine, _report: check_books(engine, trigger="tray")),
+            name="check-books",
+            on_result=on_done,
+            on_error=lambda exc: on_error(user_error_for(exc)),
+            owner=owner,
+        )
+
+    def repair_books(
+        self,
+        reconciliation: Reconciliation,
+        on_done: Callable[[Reconciliation], None],
+        on_error: Callable[[UserError], None],
+        owner: QObject | None = None,
+    ) -> None:
+        def work(engine: SyncEngine, _report: Callable[[object], None]) -> Reconciliation:
+            repair(engine, reconciliation, trigger="tray fix")
+            return check_books(engine, trigger="tray")
+
+        self.background.start(
+            self._engine_work(work),
+            name="repair-books",
+            on_result=on_done,
             on_error=lambda exc: on_error(user_error_for(exc)),
             owner=owner,
         )

@@ -22,6 +22,7 @@ class MenuAction(StrEnum):
     PREVIEW = "preview"
     HISTORY = "history"
     CHECK = "check"
+    BOOKS = "books"
     SETTINGS = "settings"
     SETUP = "setup"
     LOGS = "logs"
@@ -59,6 +60,7 @@ def menu_entries(facts: TrayFacts, view: StatusView, *, checking: bool = False) 
         ),
         MenuEntry("Preview changes", MenuAction.PREVIEW, ready),
         MenuEntry("Sync history", MenuAction.HISTORY),
+        MenuEntry("Check the books", MenuAction.BOOKS, ready),
         MenuEntry(
             "Checking connection…" if checking else "Check connection",
             MenuAction.CHECK,

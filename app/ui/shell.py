@@ -34,6 +34,7 @@ from app.ui.status_window import StatusWindow
 from app.ui.targets import Place, Target
 from app.ui.tray import Tray
 from app.ui.windows.about import AboutWindow
+from app.ui.windows.books import BooksWindow
 from app.ui.windows.error_dialog import ErrorDialog
 from app.ui.windows.history import HistoryWindow
 from app.ui.windows.preview import PreviewWindow
@@ -186,6 +187,7 @@ class Shell(QObject):
             MenuAction.REVIEW: self.open_review,
             MenuAction.PREVIEW: self.open_preview,
             MenuAction.HISTORY: self.open_history,
+            MenuAction.BOOKS: self.open_books,
             MenuAction.CHECK: self.check_connection,
             MenuAction.SETTINGS: self.open_settings,
             MenuAction.SETUP: self.open_wizard,
@@ -269,6 +271,15 @@ class Shell(QObject):
         )
         assert isinstance(window, HistoryWindow)
         window.refresh(run_id)
+        return window
+
+    def open_books(self) -> BooksWindow:
+        window = self._window(
+            "books", lambda: BooksWindow(self.controller, show_error=self.show_error)
+        )
+        assert isinstance(window, BooksWindow)
+        if not window.loading:
+            window.refresh()
         return window
 
     def open_settings(self) -> SettingsWindow:

@@ -115,6 +115,7 @@ def test_menu_entries_follow_the_facts() -> None:
         "Review invoices to create (4)",
         "Preview changes",
         "Sync history",
+        "Check the books",
         "Check connection",
         "Settings",
         "Set up…",
@@ -135,3 +136,4 @@ def test_menu_entries_follow_the_facts() -> None:
     assert actions[MenuAction.SHOW_PROGRESS]
     assert not actions[MenuAction.PREVIEW]
     assert not actions[MenuAction.CHECK]
+    assert not actions[MenuAction.BOOKS]
