@@ -122,6 +122,9 @@ def open_store(path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> Stor
         path.parent.mkdir(parents=True)
         _restrict(path.parent, 0o700)
     created = not path.exists()
+    if created:
+        # SQLite gives its -wal and -shm files the database file's mode when it creates them.
+        path.touch(mode=0o600)
     try:
         conn = connect(path)
         _check_readable(conn)
