@@ -30,6 +30,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _OwnerOnlyFileHandler(logging.handlers.RotatingFileHandler):
+    """Each log file it opens, the first and every one after a rollover, is owner-only."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        stream = super()._open()
+        if sys.platform != "win32":
+            Path(self.baseFilename).chmod(0o600)
+        return stream
+
+
 def setup_logging(log_dir: Path, *, console_level: int | None = logging.WARNING) -> Path:
     """Configure the root logger once per process; returns the log file's path."""
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -42,7 +52,7 @@ def setup_logging(log_dir: Path, *, console_level: int | None = logging.WARNING)
     root.setLevel(logging.DEBUG)
     redacting = RedactingFilter()
 
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = _OwnerOnlyFileHandler(
         log_file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
     )
     file_handler.setLevel(logging.DEBUG)
@@ -50,8 +60,6 @@ def setup_logging(log_dir: Path, *, console_level: int | None = logging.WARNING)
     file_handler.addFilter(redacting)
     file_handler._qbsf = True  # type: ignore[attr-defined]
     root.addHandler(file_handler)
-    if sys.platform != "win32":
-        log_file.chmod(0o600)
 
     if console_level is not None:
         console = logging.StreamHandler(sys.stderr)
