@@ -21,22 +21,14 @@ from typing import TYPE_CHECKING, TextIO
 
 import keyring
 
+from app.commands.engine_access import EXIT_FOR_STATUS
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
-from app.engine.result import RunResult, RunStatus
+from app.engine.result import RunResult
 from app.platform.memory_keyring import MemoryKeyring
 
 if TYPE_CHECKING:
     from app.sandbox.launcher import Sandboxes
-
-EXIT_FOR_STATUS = {
-    RunStatus.SUCCEEDED: ExitCode.OK,
-    RunStatus.PARTIAL: ExitCode.PARTIAL,
-    RunStatus.NEEDS_ATTENTION: ExitCode.NEEDS_ATTENTION,
-    RunStatus.STOPPED_LIMIT: ExitCode.STOPPED_LIMIT,
-    RunStatus.CANCELLED: ExitCode.CANCELLED,
-    RunStatus.FAILED: ExitCode.ERROR,
-}
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -6,16 +6,12 @@ import argparse
 import sys
 from datetime import date
 
+from app.commands.engine_access import with_engine
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
-from app.domain.mapping_file import MappingFileError
 from app.engine import reconcile
-from app.engine.connections import NotConnectedError
-from app.engine.factory import open_engine
+from app.engine.engine import SyncEngine
 from app.engine.report import write_reconciliation_csv
-from app.platform.runlock import RunLockBusyError
-from app.quickbooks import QuickBooksError
-from app.salesforce.errors import SalesforceError
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,8 +56,8 @@ def cmd_reconcile(args: argparse.Namespace, ctx: AppContext) -> int:
     if period[0] > period[1]:
         print("--from must be on or before --to.", file=sys.stderr)
         return ExitCode.USAGE
-    try:
-        engine = open_engine(ctx, _refresher(ctx))
+
+    def work(engine: SyncEngine) -> int:
         found = reconcile.check_books(engine, period=period)
         _show(found)
         if args.fix and not found.clean and found.error is None:
@@ -73,33 +69,16 @@ def cmd_reconcile(args: argparse.Namespace, ctx: AppContext) -> int:
                     print()
                     _show(after)
                     found = after
-    except NotConnectedError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.NEEDS_ATTENTION
-    except MappingFileError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.ERROR
-    except RunLockBusyError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.BUSY
-    except (QuickBooksError, SalesforceError) as exc:
-        error = exc.user_error
-        print(f"{error.title}\n{error.what_happened}\n{error.what_to_do}", file=sys.stderr)
-        return ExitCode.NEEDS_ATTENTION
-    if args.csv:
-        write_reconciliation_csv(found, args.csv)
-        print(f"\nWrote {args.csv}")
-    if found.error is not None:
-        return ExitCode.NEEDS_ATTENTION
-    return ExitCode.OK if found.clean else ExitCode.PARTIAL
+        if args.csv:
+            write_reconciliation_csv(found, args.csv)
+            print(f"\nWrote {args.csv}")
+        if found.error is not None:
+            return ExitCode.NEEDS_ATTENTION
+        return ExitCode.OK if found.clean else ExitCode.PARTIAL
+
+    return with_engine(ctx, work)
 
 
 def _show(found: reconcile.Reconciliation) -> None:
     for line in found.report_lines():
         print(line)
-
-
-def _refresher(ctx: AppContext):  # type: ignore[no-untyped-def]
-    from app.salesforce import oauth
-
-    return oauth.KeyringRefresherFactory(ctx.credentials)

@@ -8,24 +8,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from app.commands.engine_access import EXIT_FOR_STATUS, with_engine
 from app.commands.exit_codes import ExitCode
 from app.commands.progress import TerminalProgress
 from app.context import AppContext
-from app.domain.mapping_file import MappingFileError
-from app.engine.connections import NotConnectedError
 from app.engine.engine import ALL_WORKFLOWS, SyncEngine
-from app.engine.factory import open_engine
-from app.engine.result import RunResult, RunStatus
-from app.platform.runlock import RunLockBusyError
-
-EXIT_FOR_STATUS = {
-    RunStatus.SUCCEEDED: ExitCode.OK,
-    RunStatus.PARTIAL: ExitCode.PARTIAL,
-    RunStatus.NEEDS_ATTENTION: ExitCode.NEEDS_ATTENTION,
-    RunStatus.STOPPED_LIMIT: ExitCode.STOPPED_LIMIT,
-    RunStatus.CANCELLED: ExitCode.CANCELLED,
-    RunStatus.FAILED: ExitCode.ERROR,
-}
+from app.engine.result import RunResult
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -63,26 +51,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     history.set_defaults(handler=cmd_history)
 
 
-def _engine(ctx: AppContext) -> SyncEngine:
-    from app.salesforce import oauth
-
-    return open_engine(ctx, oauth.KeyringRefresherFactory(ctx.credentials))
-
-
-def _guarded(ctx: AppContext, work) -> int:  # type: ignore[no-untyped-def]
-    try:
-        return int(work(_engine(ctx)))
-    except NotConnectedError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.NEEDS_ATTENTION
-    except MappingFileError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.ERROR
-    except RunLockBusyError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.BUSY
-
-
 def cmd_sync(args: argparse.Namespace, ctx: AppContext) -> int:
     def work(engine: SyncEngine) -> int:
         with TerminalProgress() as progress:
@@ -96,7 +64,7 @@ def cmd_sync(args: argparse.Namespace, ctx: AppContext) -> int:
         _print_result(result, sys.stdout)
         return EXIT_FOR_STATUS[result.status]
 
-    return _guarded(ctx, work)
+    return with_engine(ctx, work)
 
 
 def cmd_preview(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -116,7 +84,7 @@ def cmd_preview(args: argparse.Namespace, ctx: AppContext) -> int:
             out.write(f"\n{result.error.title}: {result.error.what_happened}\n")
         return EXIT_FOR_STATUS[result.status]
 
-    return _guarded(ctx, work)
+    return with_engine(ctx, work)
 
 
 def cmd_review(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -147,7 +115,7 @@ def cmd_review(args: argparse.Namespace, ctx: AppContext) -> int:
                 print(f"    ! {problem.message}")
         return ExitCode.OK
 
-    return _guarded(ctx, work)
+    return with_engine(ctx, work)
 
 
 def cmd_history(args: argparse.Namespace, ctx: AppContext) -> int:
