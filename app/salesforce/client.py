@@ -97,8 +97,9 @@ class SalesforceClient:
                 if not error.transient or error.limit_reached or attempt > RETRIES:
                     raise
             except requests.RequestException as exc:
-                if attempt > RETRIES:
-                    raise translate(exc) from exc
+                error = translate(exc)
+                if not error.transient or attempt > RETRIES:
+                    raise error from exc
             time.sleep(delay)
             delay = min(delay * 2, 4.0)
         raise AssertionError("unreachable")
