@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,6 @@ QB_CURSORS = {
     "payments": ("receive_payment",),
     "customers:balance": ("customer",),
 }
-OVERLAP = timedelta(minutes=5)
 
 
 @contextmanager
@@ -61,17 +60,6 @@ def cli_env(sandboxes: Sandboxes, **extra: str) -> dict[str, str]:
 
 def cli_command(data_dir: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "app", "--data-dir", str(data_dir), *args]
-
-
-def spawn(env: dict[str, str], data_dir: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        cli_command(data_dir, *args),
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def run_cli(
@@ -504,10 +492,6 @@ def state_difference(a: dict[str, list[str]], b: dict[str, list[str]]) -> list[s
         for row in sorted((right - left).elements()):
             out.append(f"{key} only in the second: {row[:400]}")
     return out
-
-
-def stamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
 
 
 # -- acting as the people at either end -----------------------------------------------------
