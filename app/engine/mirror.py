@@ -14,6 +14,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,15 @@ from app.engine.salesforce_results import (
     read_again,
 )
 from app.quickbooks.client import Page
+from app.salesforce.client import BulkResult
 from app.store import Link
 
 log = logging.getLogger(__name__)
 
 #: Rows per transaction when committing a Bulk job's results.
 COMMIT_CHUNK = 5000
+#: Rows per Bulk job: the first jobs run while QuickBooks is still being read.
+BULK_PART_ROWS = 5000
 
 #: Hook run on each page before writing: links parents, returns records it could not prepare.
 BeforeWrite = Callable[[RunContext, list[dict[str, Any]]], list[ItemOutcome]]
@@ -76,6 +80,7 @@ class _MirrorState:
     clean: bool = True
     read: int = 0
     total: int | None = None
+    bulk_error: str = ""
 
 
 def run_mirror(ctx: RunContext, spec: MirrorSpec) -> None:
@@ -86,28 +91,41 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec) -> None:
         since = (parse_stamp(cursor_value) - ctx.settings.overlap).isoformat(timespec="seconds")
     ctx.report(spec.workflow, "reading")
     bulk: _BulkSpool | None = None
-    for kind in spec.kinds:
-        reader = Prefetcher(_pages(ctx, spec, kind, since), depth=ctx.settings.read_ahead)
-        for page in reader:
-            ctx.check_cancel()
-            if state.total is None and page.remaining is not None:
-                state.total = len(page.records) + page.remaining
-                if state.total > ctx.settings.bulk_threshold and not ctx.dry_run:
-                    bulk = _BulkSpool(spec)
-            state.read += len(page.records)
-            pending, outcomes = _prepare(ctx, spec, page.records)
-            if any(read_again(o.code or "", o.details or "") for o in outcomes):
-                state.clean = False  # e.g. an account the customer could not be linked to yet
-            for record in page.records:
-                state.newest = later(state.newest, record.get("updatedAt"))
-            if bulk is not None:
-                bulk.add(pending)
-                ctx.recorder.commit(outcomes)
-            else:
-                _write_page(ctx, spec, pending, outcomes, state)
-            ctx.report(spec.workflow, "writing", state.read, state.total)
-    if bulk is not None:
-        _run_bulk(ctx, spec, bulk, state)
+    jobs: _BulkJobs | None = None
+    try:
+        for kind in spec.kinds:
+            reader = Prefetcher(_pages(ctx, spec, kind, since), depth=ctx.settings.read_ahead)
+            for page in reader:
+                ctx.check_cancel()
+                if state.total is None and page.remaining is not None:
+                    state.total = len(page.records) + page.remaining
+                    if state.total > ctx.settings.bulk_threshold and not ctx.dry_run:
+                        bulk = _BulkSpool(spec)
+                        jobs = _BulkJobs(ctx, spec, bulk, state)
+                state.read += len(page.records)
+                pending, outcomes = _prepare(ctx, spec, page.records)
+                if any(read_again(o.code or "", o.details or "") for o in outcomes):
+                    state.clean = False  # e.g. an account the customer could not be linked to yet
+                for record in page.records:
+                    state.newest = later(state.newest, record.get("updatedAt"))
+                if bulk is not None and jobs is not None:
+                    bulk.add(pending)
+                    ctx.recorder.commit(outcomes)
+                    if bulk.rows_in_part >= BULK_PART_ROWS:
+                        jobs.submit(bulk.take_part())
+                    jobs.collect()
+                else:
+                    _write_page(ctx, spec, pending, outcomes, state)
+                ctx.report(spec.workflow, "writing", state.read, state.total)
+        if bulk is not None and jobs is not None:
+            jobs.submit(bulk.take_part())
+            jobs.collect(wait=True)
+            _report_unreported(ctx, spec, bulk, state)
+    finally:
+        if jobs is not None:
+            jobs.finish()
+        if bulk is not None:
+            bulk.cleanup()
     if state.clean and state.newest and ctx.only_qb_ids is None and not ctx.dry_run:
         ctx.recorder.commit([], cursor=(spec.link_key, "qb", state.newest))
 
@@ -252,29 +270,34 @@ def _upsert_with_lock_retries(
 
 
 class _BulkSpool:
-    """Mapped rows spooled to a CSV file, and what each row must commit kept in a small SQLite
-    file beside it: a 100,000-record backfill holds neither in memory."""
+    """Mapped rows spooled to CSV files on disk, one per Bulk job, and what each row must commit
+    kept in a small SQLite file beside them: a 100,000-record backfill holds neither in memory."""
 
     def __init__(self, spec: MirrorSpec) -> None:
         self.spec = spec
         self._dir = tempfile.TemporaryDirectory(prefix="qbsf-bulk-")
-        self.path = Path(self._dir.name) / f"{spec.sobject}.csv"
-        self._file = self.path.open("w", newline="", encoding="utf-8")
-        self._writer: Any = None
-        self.columns: list[str] = []
+        self._parts = 0
+        self._open_part()
         self._pending = sqlite3.connect(Path(self._dir.name) / "pending.sqlite3")
         self._pending.execute(
             "CREATE TABLE pending (qb_id TEXT PRIMARY KEY, digest TEXT, revision TEXT, label TEXT)"
         )
 
+    def _open_part(self) -> None:
+        self._parts += 1
+        self.path = Path(self._dir.name) / f"{self.spec.sobject}-{self._parts}.csv"
+        self._file = self.path.open("w", newline="", encoding="utf-8")
+        self._writer: Any = None
+        self.rows_in_part = 0
+
     def add(self, pending: list[_Pending]) -> None:
         for item in pending:
             row = _flatten(item.mapped)
             if self._writer is None:
-                self.columns = sorted(row)
-                self._writer = csv.DictWriter(self._file, fieldnames=self.columns)
+                self._writer = csv.DictWriter(self._file, fieldnames=sorted(row))
                 self._writer.writeheader()
-            self._writer.writerow({c: _csv_value(row.get(c)) for c in self.columns})
+            self._writer.writerow({c: _csv_value(row.get(c)) for c in self._writer.fieldnames})
+        self.rows_in_part += len(pending)
         self._pending.executemany(
             "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?)",
             [
@@ -283,11 +306,15 @@ class _BulkSpool:
             ],
         )
 
-    def __bool__(self) -> bool:
-        return self._pending.execute("SELECT 1 FROM pending LIMIT 1").fetchone() is not None
+    def take_part(self) -> Path | None:
+        """The file written so far, closed for a job (None if empty); later rows start a new one."""
+        self._file.close()
+        path = self.path if self.rows_in_part else None
+        self._open_part()
+        return path
 
     def pop(self, qb_id: str) -> tuple[str, str | None, str] | None:
-        """(digest, revision, label) of a row the job reported, once."""
+        """(digest, revision, label) of a row a job reported, once."""
         row = self._pending.execute(
             "SELECT digest, revision, label FROM pending WHERE qb_id = ?", (qb_id,)
         ).fetchone()
@@ -296,15 +323,54 @@ class _BulkSpool:
         return row
 
     def remaining(self) -> list[tuple[str, str]]:
-        """(qb id, label) of rows the job never reported on."""
+        """(qb id, label) of rows no job reported on."""
         return self._pending.execute("SELECT qb_id, label FROM pending ORDER BY qb_id").fetchall()
 
-    def close(self) -> None:
-        self._file.close()
-
     def cleanup(self) -> None:
+        self._file.close()
         self._pending.close()
         self._dir.cleanup()
+
+
+class _BulkJobs:
+    """Bulk jobs run one after another on a thread while QuickBooks is still being read; their
+    results are committed on the run's own thread, as they come."""
+
+    def __init__(
+        self, ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _MirrorState
+    ) -> None:
+        self.ctx, self.spec, self.spool, self.state = ctx, spec, spool, state
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-job")
+        self._running: list[Future[BulkResult]] = []
+
+    def submit(self, part: Path | None) -> None:
+        if part is None:
+            return
+        self.ctx.check_api_reserve()
+        self._running.append(
+            self._executor.submit(
+                self.ctx.salesforce.bulk_upsert,
+                self.spec.sobject,
+                self.spec.external_field,
+                part,
+                poll_s=self.ctx.settings.bulk_poll_s,
+            )
+        )
+
+    def collect(self, *, wait: bool = False) -> None:
+        while self._running and (wait or self._running[0].done()):
+            result = self._running.pop(0).result()
+            _commit_bulk_result(self.ctx, self.spec, self.spool, result, self.state)
+
+    def finish(self) -> None:
+        """After a stop: jobs already sent still get their results linked, so nothing sent is
+        left unlinked (the next run would only find them unchanged)."""
+        try:
+            self.collect(wait=True)
+        except Exception:  # the run is already ending with its own error
+            log.exception("results of a Bulk job could not be committed")
+        finally:
+            self._executor.shutdown(wait=True)
 
 
 def _flatten(mapped: dict[str, Any]) -> dict[str, Any]:
@@ -327,65 +393,67 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def _run_bulk(ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _MirrorState) -> None:
-    spool.close()
-    try:
-        if not spool:
-            return
-        ctx.check_api_reserve()
-        ctx.report(spec.workflow, "writing", state.read, state.total)
-        result = ctx.salesforce.bulk_upsert(
-            spec.sobject, spec.external_field, spool.path, poll_s=ctx.settings.bulk_poll_s
-        )
-        outcomes: list[ItemOutcome] = []
-        links: list[Link] = []
+def _commit_bulk_result(
+    ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, result: BulkResult, state: _MirrorState
+) -> None:
+    outcomes: list[ItemOutcome] = []
+    links: list[Link] = []
 
-        def flush() -> None:
-            ctx.recorder.commit(outcomes, links)
-            outcomes.clear()
-            links.clear()
+    def flush() -> None:
+        ctx.recorder.commit(outcomes, links)
+        outcomes.clear()
+        links.clear()
 
-        for row in result.successful():
-            qb_id = row.get(spec.external_field, "")
-            known = spool.pop(qb_id)
-            if known is None:
-                continue
-            digest, revision, label = known
-            created = row.get("sf__Created", "").lower() == "true"
-            outcome = Outcome.CREATED if created else Outcome.UPDATED
-            outcomes.append(ItemOutcome(spec.workflow, label, outcome, qb_id, row["sf__Id"]))
-            links.append(Link(spec.link_key, qb_id, row["sf__Id"], digest, qb_revision=revision))
-            if len(links) >= COMMIT_CHUNK:
-                flush()
-        for row in result.failed():
-            qb_id = row.get(spec.external_field, "")
-            known = spool.pop(qb_id)
-            if known is None:
-                continue
-            label = known[2]
-            code, message, fields = parse_bulk_error(row.get("sf__Error", ""))
-            plain, details = failure_text(code, message, fields)
-            if read_again(code, message):
-                state.clean = False
-            outcomes.append(
-                ItemOutcome(spec.workflow, label, Outcome.FAILED, qb_id, None, code, plain, details)
-            )
-        unreported = spool.remaining()
-        if unreported:  # unprocessed or missing from the results: read again next run
+    for row in result.successful():
+        qb_id = row.get(spec.external_field, "")
+        known = spool.pop(qb_id)
+        if known is None:
+            continue
+        digest, revision, label = known
+        created = row.get("sf__Created", "").lower() == "true"
+        outcome = Outcome.CREATED if created else Outcome.UPDATED
+        outcomes.append(ItemOutcome(spec.workflow, label, outcome, qb_id, row["sf__Id"]))
+        links.append(Link(spec.link_key, qb_id, row["sf__Id"], digest, qb_revision=revision))
+        if len(links) >= COMMIT_CHUNK:
+            flush()
+    for row in result.failed():
+        qb_id = row.get(spec.external_field, "")
+        known = spool.pop(qb_id)
+        if known is None:
+            continue
+        code, message, fields = parse_bulk_error(row.get("sf__Error", ""))
+        plain, details = failure_text(code, message, fields)
+        if read_again(code, message):
             state.clean = False
-            for qb_id, label in unreported:
-                outcomes.append(
-                    ItemOutcome(
-                        spec.workflow,
-                        label,
-                        Outcome.FAILED,
-                        qb_id,
-                        None,
-                        "BULK_UNPROCESSED",
-                        "Salesforce did not process this record; the next sync sends it again.",
-                        result.error_message or "",
-                    )
-                )
-        flush()
-    finally:
-        spool.cleanup()
+        outcomes.append(
+            ItemOutcome(spec.workflow, known[2], Outcome.FAILED, qb_id, None, code, plain, details)
+        )
+    if result.state != "JobComplete":
+        state.clean = False
+        state.bulk_error = result.error_message or result.state
+    flush()
+
+
+def _report_unreported(
+    ctx: RunContext, spec: MirrorSpec, spool: _BulkSpool, state: _MirrorState
+) -> None:
+    """Rows no job reported on (unprocessed, or a job that failed): read again next run."""
+    unreported = spool.remaining()
+    if not unreported:
+        return
+    state.clean = False
+    ctx.recorder.commit(
+        [
+            ItemOutcome(
+                spec.workflow,
+                label,
+                Outcome.FAILED,
+                qb_id,
+                None,
+                "BULK_UNPROCESSED",
+                "Salesforce did not process this record; the next sync sends it again.",
+                state.bulk_error,
+            )
+            for qb_id, label in unreported
+        ]
+    )

@@ -88,3 +88,26 @@ def test_skip_is_remembered(world: World) -> None:
     world.engine.skip([candidate.id])
     again = {c.id: c.decision for c in world.engine.review_queue()}
     assert again[candidate.id] == "skipped"
+
+
+def test_a_backfill_in_several_bulk_jobs_links_every_record_once(
+    bulk_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.engine import mirror
+
+    monkeypatch.setattr(mirror, "BULK_PART_ROWS", 120)
+    world = bulk_world
+    result = world.engine.run(["customers", "invoices"])
+    assert result.status is RunStatus.SUCCEEDED, result.error
+    jobs = [
+        r
+        for r in world.sf_requests()
+        if r["method"] == "POST" and r["path"].rstrip("/").endswith("jobs/ingest")
+    ]
+    invoices = world.qb.all("invoice")
+    assert len(invoices) == 300
+    assert len(jobs) == 2, "one job per page of 150, each started while reading went on"
+    mirrored = [r["QuickBooks_Invoice_Id__c"] for r in world.sf_records("QuickBooks_Invoice__c")]
+    assert sorted(mirrored) == sorted(i["id"] for i in invoices)
+    assert world.store.count_links("invoices") == len(invoices)
+    assert world.store.get_cursor("invoices", "qb") is not None
