@@ -16,6 +16,7 @@ import pytest
 FIGURES: Counter[str] = Counter()
 ORDER = (
     "kills survived",
+    "  of them after a QuickBooks write, before its answer",
     "faults injected",
     "inputs tried",
     "duplicates found",
