@@ -34,6 +34,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "--state-dir", type=Path, help="keep the sandboxes' data here across restarts"
     )
     parser.add_argument("--admin-token", help="the X-Sandbox-Admin-Token to accept")
+    parser.add_argument(
+        "--no-strict",
+        action="store_true",
+        help="skip validating every QuickBooks answer against Conductor's spec (for benchmarks)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -57,6 +62,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         salesforce_port=args.salesforce_port,
         login_port=args.login_port,
         admin_token=args.admin_token,
+        strict=not args.no_strict,
     )
     print(info_line(sandboxes), flush=True)
     try:
