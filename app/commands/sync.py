@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -12,6 +11,7 @@ from app.commands.engine_access import EXIT_FOR_STATUS, with_engine
 from app.commands.exit_codes import ExitCode
 from app.commands.progress import TerminalProgress
 from app.context import AppContext
+from app.domain.spreadsheet import SafeCsvWriter
 from app.engine.engine import ALL_WORKFLOWS, SyncEngine
 from app.engine.result import RunResult
 
@@ -150,7 +150,7 @@ def cmd_history(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def write_items_csv(path: Path, items: list) -> None:  # type: ignore[type-arg]
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeCsvWriter(handle)
         writer.writerow(
             ["workflow", "record", "outcome", "quickbooks_id", "salesforce_id", "code", "message"]
         )

@@ -8,7 +8,6 @@ the same report as a PDF.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.outcomes import Outcome
+from app.domain.spreadsheet import SafeCsvWriter
 from app.domain.workflows import WORKFLOWS, WorkflowId
 from app.engine import reconcile
 from app.engine.reconcile import Reconciliation
@@ -215,7 +215,7 @@ def write_csv(report: RunReport, path: Path) -> None:
     """Three parts a spreadsheet opens as they are: the run, its records (one row per changed
     field), and the reconciliation with the records it found different."""
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
+        writer = SafeCsvWriter(handle)
         writer.writerow([report.title])
         writer.writerows(report.facts())
         writer.writerow([])
@@ -246,7 +246,7 @@ def write_csv(report: RunReport, path: Path) -> None:
 
 def write_reconciliation_csv(reconciliation: Reconciliation, path: Path | str) -> None:
     with Path(path).open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
+        writer = SafeCsvWriter(handle)
         writer.writerow(["Reconciliation", reconciliation.checked_at])
         _reconciliation_rows(writer, reconciliation)
 
