@@ -40,8 +40,10 @@ class SandboxProcess:
             str(payments),
             "--customers",
             str(customers),
-            "--admin-token",
-            token,
+            f"--admin-token={token}",  # a generated token may start with a dash
+            # Checking every answer against the spec is for tests; here it would only add CPU
+            # that the sandbox and the app, sharing this machine, compete for.
+            "--no-strict",
         ]
         env = {**os.environ, "QBSF_NO_BOOTSTRAP": "1"}
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
