@@ -95,7 +95,7 @@ def test_a_backfill_in_several_bulk_jobs_links_every_record_once(
 ) -> None:
     from app.engine import mirror
 
-    monkeypatch.setattr(mirror, "BULK_PART_ROWS", 120)
+    monkeypatch.setattr(mirror, "bulk_part_rows", lambda total: 120)
     world = bulk_world
     result = world.engine.run(["customers", "invoices"])
     assert result.status is RunStatus.SUCCEEDED, result.error
@@ -111,3 +111,11 @@ def test_a_backfill_in_several_bulk_jobs_links_every_record_once(
     assert sorted(mirrored) == sorted(i["id"] for i in invoices)
     assert world.store.count_links("invoices") == len(invoices)
     assert world.store.get_cursor("invoices", "qb") is not None
+
+
+def test_bulk_parts_leave_a_small_last_job() -> None:
+    from app.engine.mirror import bulk_part_rows
+
+    assert bulk_part_rows(10_000) == 4_500  # 4,500 + 4,500 + 1,000: three jobs, nine calls
+    assert bulk_part_rows(3_000) == 2_000
+    assert bulk_part_rows(100_000) == 5_000
