@@ -76,7 +76,7 @@ class RunLock:
         # The details are a courtesy: a sync must not fail because they could not be written.
         with contextlib.suppress(OSError):
             staging.write_text(json.dumps(details), encoding="utf-8")
-            os.replace(staging, target)
+            staging.replace(target)
         with contextlib.suppress(OSError):
             staging.unlink(missing_ok=True)
 
