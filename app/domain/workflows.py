@@ -2,12 +2,14 @@
 
 What each workflow maps field by field lives in the mapping file; what is fixed here is the
 structure no field map may change: the objects, the external id fields that carry QuickBooks
-ids, which side may own fields, and the order of a first sync.
+ids, the other fields the app's own code reads or writes, which side may own fields, and the
+order of a first sync. Every Salesforce object and field name the app's code uses is named here
+once; the field maps name theirs in the mapping file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from app.domain.fieldmap import Side
@@ -35,27 +37,166 @@ STATUS_VOIDED = "Voided"
 STATUS_DELETED = "Deleted in QuickBooks"
 
 
+# -- The Salesforce objects and the fields the app's code names -------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SalesforceObject:
+    """A Salesforce object a workflow reads or writes; every other attribute is a field name."""
+
+    name: str
+    # The External ID field that holds the QuickBooks id.
+    quickbooks_id: str
+
+    def field_names(self) -> tuple[str, ...]:
+        """The object's fields the app's code reads or writes, for the schema check."""
+        return tuple(
+            value
+            for attribute in fields(self)
+            if attribute.name != "name" and (value := getattr(self, attribute.name))
+        )
+
+    def path(self, field: str) -> str:
+        """`Object.Field`, how a child record's SOQL reaches this object's field."""
+        return f"{self.name}.{field}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountFields(SalesforceObject):
+    balance: str
+    # Checkbox: the account belongs in QuickBooks.
+    sync_flag: str
+    # Read when matching existing accounts to QuickBooks customers.
+    email: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MirrorFields(SalesforceObject):
+    """A mirrored QuickBooks transaction, looked up to its account by the customer's id."""
+
+    account: str
+    transaction_date: str
+    # Set to STATUS_DELETED / STATUS_VOIDED when QuickBooks deletes or voids the record.
+    status: str
+
+    @property
+    def account_relationship(self) -> str:
+        """The lookup's relationship name: Account__c is reached as Account__r."""
+        return self.account.removesuffix("__c") + "__r"
+
+    @property
+    def account_customer_id(self) -> str:
+        """The SOQL path to the linked account's QuickBooks customer id."""
+        return f"{self.account_relationship}.{ACCOUNT.quickbooks_id}"
+
+    @property
+    def account_name(self) -> str:
+        return f"{self.account_relationship}.Name"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceFields(MirrorFields):
+    # The standard Name holds the QuickBooks ref number.
+    ref_number: str
+    opportunity: str
+    due_date: str
+    subtotal: str
+    sales_tax_total: str
+    balance_remaining: str
+    is_paid: str
+    updated_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentFields(MirrorFields):
+    ref_number: str
+    amount: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpportunityFields(SalesforceObject):
+    is_won: str
+    line_item_object: str
+    line_item_product_id: str
+
+
+ACCOUNT = AccountFields(
+    name="Account",
+    quickbooks_id="QuickBooks_Customer_Id__c",
+    balance="QuickBooks_Balance__c",
+    sync_flag="Sync_To_QuickBooks__c",
+    email="Email__c",
+)
+PRODUCT = SalesforceObject(name="Product2", quickbooks_id="QuickBooks_Item_Id__c")
+INVOICE = InvoiceFields(
+    name="QuickBooks_Invoice__c",
+    quickbooks_id="QuickBooks_Invoice_Id__c",
+    ref_number="Name",
+    account="Account__c",
+    opportunity="Opportunity__c",
+    transaction_date="Transaction_Date__c",
+    due_date="Due_Date__c",
+    subtotal="Subtotal__c",
+    sales_tax_total="Sales_Tax_Total__c",
+    balance_remaining="Balance_Remaining__c",
+    is_paid="Is_Paid__c",
+    status="Status__c",
+    updated_at="QuickBooks_Updated_At__c",
+)
+PAYMENT = PaymentFields(
+    name="QuickBooks_Payment__c",
+    quickbooks_id="QuickBooks_Payment_Id__c",
+    account="Account__c",
+    amount="Amount__c",
+    transaction_date="Transaction_Date__c",
+    ref_number="Ref_Number__c",
+    status="Status__c",
+)
+OPPORTUNITY = OpportunityFields(
+    name="Opportunity",
+    quickbooks_id="QuickBooks_Invoice_Id__c",
+    is_won="IsWon",
+    line_item_object="OpportunityLineItem",
+    line_item_product_id="Product2Id",
+)
+
+
+# -- The workflows ----------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class WorkflowDefinition:
     id: WorkflowId
     title: str
     summary: str
     direction: Direction
-    salesforce_object: str
-    # The Salesforce External ID field that holds the QuickBooks id.
-    quickbooks_id_field: str
+    salesforce: SalesforceObject
     # Conductor resources read or written, e.g. "service-items".
     quickbooks_resources: tuple[str, ...]
     field_owners: frozenset[Side]
     order: int
     # SOQL condition picking the Salesforce records this workflow reads, if it reads any.
     salesforce_scope: str | None = None
-    # Field set to STATUS_DELETED / STATUS_VOIDED when QuickBooks deletes or voids the record.
-    status_field: str | None = None
     # QuickBooks `transactionTypes` value for the deleted-transactions endpoint.
     deleted_transaction_type: str | None = None
     needs_review: bool = False
     depends_on: tuple[WorkflowId, ...] = ()
+    # Other objects' fields the workflow reads, beyond its own object's.
+    also_reads: tuple[tuple[SalesforceObject, str], ...] = ()
+
+    @property
+    def salesforce_object(self) -> str:
+        return self.salesforce.name
+
+    @property
+    def quickbooks_id_field(self) -> str:
+        """The Salesforce External ID field that holds the QuickBooks id."""
+        return self.salesforce.quickbooks_id
+
+    @property
+    def status_field(self) -> str | None:
+        """Set to STATUS_DELETED / STATUS_VOIDED when QuickBooks deletes or voids the record."""
+        return self.salesforce.status if isinstance(self.salesforce, MirrorFields) else None
 
 
 WORKFLOWS: dict[WorkflowId, WorkflowDefinition] = {
@@ -69,20 +210,18 @@ WORKFLOWS: dict[WorkflowId, WorkflowDefinition] = {
                 "QuickBooks sends back each customer's balance."
             ),
             direction=Direction.BOTH,
-            salesforce_object="Account",
-            quickbooks_id_field="QuickBooks_Customer_Id__c",
+            salesforce=ACCOUNT,
             quickbooks_resources=("customers",),
             field_owners=frozenset({Side.SALESFORCE, Side.QUICKBOOKS}),
             order=1,
-            salesforce_scope="Sync_To_QuickBooks__c = true",
+            salesforce_scope=f"{ACCOUNT.sync_flag} = true",
         ),
         WorkflowDefinition(
             id=WorkflowId.ITEMS,
             title="Products and services",
             summary="QuickBooks service and non-inventory items become Salesforce products.",
             direction=Direction.QUICKBOOKS_TO_SALESFORCE,
-            salesforce_object="Product2",
-            quickbooks_id_field="QuickBooks_Item_Id__c",
+            salesforce=PRODUCT,
             quickbooks_resources=("service-items", "non-inventory-items"),
             field_owners=frozenset({Side.QUICKBOOKS}),
             order=2,
@@ -92,12 +231,10 @@ WORKFLOWS: dict[WorkflowId, WorkflowDefinition] = {
             title="Invoices",
             summary="QuickBooks invoices are mirrored in Salesforce, linked to their accounts.",
             direction=Direction.QUICKBOOKS_TO_SALESFORCE,
-            salesforce_object="QuickBooks_Invoice__c",
-            quickbooks_id_field="QuickBooks_Invoice_Id__c",
+            salesforce=INVOICE,
             quickbooks_resources=("invoices",),
             field_owners=frozenset({Side.QUICKBOOKS}),
             order=3,
-            status_field="Status__c",
             deleted_transaction_type="invoice",
             depends_on=(WorkflowId.CUSTOMERS,),
         ),
@@ -106,12 +243,10 @@ WORKFLOWS: dict[WorkflowId, WorkflowDefinition] = {
             title="Payments",
             summary="Payments received in QuickBooks are mirrored in Salesforce.",
             direction=Direction.QUICKBOOKS_TO_SALESFORCE,
-            salesforce_object="QuickBooks_Payment__c",
-            quickbooks_id_field="QuickBooks_Payment_Id__c",
+            salesforce=PAYMENT,
             quickbooks_resources=("receive-payments",),
             field_owners=frozenset({Side.QUICKBOOKS}),
             order=4,
-            status_field="Status__c",
             deleted_transaction_type="receive_payment",
             depends_on=(WorkflowId.CUSTOMERS, WorkflowId.INVOICES),
         ),
@@ -122,17 +257,22 @@ WORKFLOWS: dict[WorkflowId, WorkflowDefinition] = {
                 "Won Salesforce opportunities wait for approval, then become QuickBooks invoices."
             ),
             direction=Direction.SALESFORCE_TO_QUICKBOOKS,
-            salesforce_object="Opportunity",
-            quickbooks_id_field="QuickBooks_Invoice_Id__c",
+            salesforce=OPPORTUNITY,
             quickbooks_resources=("invoices",),
             field_owners=frozenset({Side.SALESFORCE}),
             order=5,
-            salesforce_scope="IsWon = true AND QuickBooks_Invoice_Id__c = null",
+            salesforce_scope=f"{OPPORTUNITY.is_won} = true AND {OPPORTUNITY.quickbooks_id} = null",
             needs_review=True,
             depends_on=(WorkflowId.CUSTOMERS, WorkflowId.ITEMS),
+            also_reads=((ACCOUNT, ACCOUNT.quickbooks_id), (PRODUCT, PRODUCT.quickbooks_id)),
         ),
     )
 }
+
+#: Every workflow, in first-sync order.
+ALL_WORKFLOWS: tuple[WorkflowId, ...] = tuple(
+    sorted(WORKFLOWS, key=lambda workflow_id: WORKFLOWS[workflow_id].order)
+)
 
 
 def workflow(workflow_id: str) -> WorkflowDefinition:
