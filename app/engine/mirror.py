@@ -122,6 +122,8 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec) -> None:
                 if bulk is not None and jobs is not None:
                     bulk.add(pending)
                     ctx.recorder.commit(outcomes)
+                    for part in bulk.take_ready():
+                        jobs.submit(part)
                     if bulk.rows_in_part >= part_rows:
                         jobs.submit(bulk.take_part())
                     jobs.collect()
@@ -291,31 +293,57 @@ class _BulkSpool:
         self._open_part()
         self._pending = sqlite3.connect(Path(self._dir.name) / "pending.sqlite3")
         self._pending.execute(
-            "CREATE TABLE pending (qb_id TEXT PRIMARY KEY, digest TEXT, revision TEXT, label TEXT)"
+            "CREATE TABLE pending (part INTEGER, qb_id TEXT, digest TEXT, revision TEXT, "
+            "label TEXT, PRIMARY KEY (part, qb_id))"
         )
+        #: Parts closed early because a record came again; submitted before the open part.
+        self.ready: list[Path] = []
 
     def _open_part(self) -> None:
         self._parts += 1
         self.path = Path(self._dir.name) / f"{self.spec.sobject}-{self._parts}.csv"
+        # Bulk jobs are declared `lineEnding: LF`; Salesforce fails a job whose rows end otherwise.
         self._file = self.path.open("w", newline="", encoding="utf-8")
         self._writer: Any = None
+        self._ids_in_part: set[str] = set()
         self.rows_in_part = 0
 
     def add(self, pending: list[_Pending]) -> None:
+        """Rows for the open part. A record already in it starts a new part: Salesforce fails both
+        rows of an external id given twice in one job chunk, and parts run in order, so the later
+        value wins."""
         for item in pending:
+            if item.qb_id in self._ids_in_part:
+                self._close_early()
             row = _flatten(item.mapped)
             if self._writer is None:
-                self._writer = csv.DictWriter(self._file, fieldnames=sorted(row))
+                self._writer = csv.DictWriter(
+                    self._file, fieldnames=sorted(row), lineterminator="\n"
+                )
                 self._writer.writeheader()
             self._writer.writerow({c: _csv_value(row.get(c)) for c in self._writer.fieldnames})
-        self.rows_in_part += len(pending)
-        self._pending.executemany(
-            "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?)",
-            [
-                (i.qb_id, i.digest, i.record.get("revisionNumber"), self.spec.label(i.record))
-                for i in pending
-            ],
-        )
+            self._ids_in_part.add(item.qb_id)
+            self.rows_in_part += 1
+            self._pending.execute(
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
+                (
+                    self._parts,
+                    item.qb_id,
+                    item.digest,
+                    item.record.get("revisionNumber"),
+                    self.spec.label(item.record),
+                ),
+            )
+
+    def _close_early(self) -> None:
+        self._file.close()
+        self.ready.append(self.path)
+        self._open_part()
+
+    def take_ready(self) -> list[Path]:
+        """Parts closed early, in order, each for its own job before the open part."""
+        ready, self.ready = self.ready, []
+        return ready
 
     def take_part(self) -> Path | None:
         """The file written so far, closed for a job (None if empty); later rows start a new one."""
@@ -325,17 +353,22 @@ class _BulkSpool:
         return path
 
     def pop(self, qb_id: str) -> tuple[str, str | None, str] | None:
-        """(digest, revision, label) of a row a job reported, once."""
+        """(digest, revision, label) of a row a job reported, once; jobs report in part order."""
         row = self._pending.execute(
-            "SELECT digest, revision, label FROM pending WHERE qb_id = ?", (qb_id,)
+            "SELECT part, digest, revision, label FROM pending WHERE qb_id = ? "
+            "ORDER BY part LIMIT 1",
+            (qb_id,),
         ).fetchone()
-        if row is not None:
-            self._pending.execute("DELETE FROM pending WHERE qb_id = ?", (qb_id,))
-        return row
+        if row is None:
+            return None
+        self._pending.execute("DELETE FROM pending WHERE part = ? AND qb_id = ?", (row[0], qb_id))
+        return row[1], row[2], row[3]
 
     def remaining(self) -> list[tuple[str, str]]:
         """(qb id, label) of rows no job reported on."""
-        return self._pending.execute("SELECT qb_id, label FROM pending ORDER BY qb_id").fetchall()
+        return self._pending.execute(
+            "SELECT qb_id, label FROM pending ORDER BY qb_id, part"
+        ).fetchall()
 
     def cleanup(self) -> None:
         self._file.close()

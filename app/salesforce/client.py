@@ -5,25 +5,24 @@ from __future__ import annotations
 import csv
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
 from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import SalesforceError as SdkError
 
-from app.salesforce.errors import SalesforceError, from_response, translate
+from app.salesforce.errors import SalesforceError, from_response
+from app.salesforce.retry import with_retries
 from app.salesforce.session import TokenSession
+from app.salesforce.soql import MAX_URI_BYTES, in_chunks
 
 log = logging.getLogger(__name__)
 
 API_VERSION = "62.0"
 COLLECTION_SIZE = 200
 QUERY_BATCH = 2000
-#: Whole-call retries for idempotent requests (upserts by external id, reads) on transient errors.
-RETRIES = 4
 
 
 @dataclass
@@ -42,7 +41,7 @@ class BulkResult:
         return self._rows("failedResults")
 
     def unprocessed(self) -> Iterator[dict[str, str]]:
-        return self._rows("unprocessedRecords")
+        return self._rows("unprocessedrecords")
 
     def _rows(self, kind: str) -> Iterator[dict[str, str]]:
         if self._client is None or self.state not in {"JobComplete", "Failed"}:
@@ -68,20 +67,6 @@ class SalesforceClient:
         self.read_calls = 0
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _retrying(self, what: str, call: Any) -> Any:
-        delay = 0.25
-        for attempt in range(1, RETRIES + 2):
-            try:
-                return call()
-            except (SdkError, requests.RequestException) as exc:
-                error = translate(exc)
-                if not error.transient or error.limit_reached or attempt > RETRIES:
-                    raise error from exc
-                log.info("Salesforce %s: %s; retry %d", what, error.code or "network", attempt)
-                time.sleep(delay)
-                delay = min(delay * 2, 4.0)
-        raise AssertionError("unreachable")
-
     def _http(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         def call() -> requests.Response:
             response = self.session.request(method, self.base + path, **kwargs)
@@ -89,26 +74,13 @@ class SalesforceClient:
                 raise from_response(response)
             return response
 
-        delay = 0.25
-        for attempt in range(1, RETRIES + 2):
-            try:
-                return call()
-            except SalesforceError as error:
-                if not error.transient or error.limit_reached or attempt > RETRIES:
-                    raise
-            except requests.RequestException as exc:
-                error = translate(exc)
-                if not error.transient or attempt > RETRIES:
-                    raise error from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 4.0)
-        raise AssertionError("unreachable")
+        return with_retries(f"{method} {path}", call)
 
     # -- reads --------------------------------------------------------------------------------
     def query_pages(self, soql: str, *, include_deleted: bool = False) -> Iterator[list[dict]]:
         headers = {"Sforce-Query-Options": f"batchSize={QUERY_BATCH}"}
         self.read_calls += 1
-        result = self._retrying(
+        result = with_retries(
             "query", lambda: self.sf.query(soql, include_deleted=include_deleted, headers=headers)
         )
         while True:
@@ -117,12 +89,25 @@ class SalesforceClient:
                 return
             url = result["nextRecordsUrl"]
             self.read_calls += 1
-            result = self._retrying(
+            result = with_retries(
                 "query", lambda url=url: self.sf.query_more(url, identifier_is_url=True)
             )
 
     def query_all(self, soql: str) -> list[dict]:
         return [r for page in self.query_pages(soql) for r in page]
+
+    def query_in_pages(
+        self, template: str, values: Iterable[str], *, include_deleted: bool = False
+    ) -> Iterator[list[dict]]:
+        """Pages of `template` (with an `IN (:values)` marker) over all `values`, in as many
+        queries as it takes for each request URI to stay under Salesforce's limit."""
+        resource = "queryAll/?q=" if include_deleted else "query/?q="
+        room = MAX_URI_BYTES - len(self.base + resource)
+        for soql in in_chunks(template, values, room=room):
+            yield from self.query_pages(soql, include_deleted=include_deleted)
+
+    def query_in(self, template: str, values: Iterable[str]) -> list[dict]:
+        return [r for page in self.query_in_pages(template, values) for r in page]
 
     def describe(self, sobject: str) -> dict[str, Any] | None:
         self.read_calls += 1

@@ -4,6 +4,24 @@ Columns are matched by header name, in any order; `Relationship__r.ExtField` hea
 by the parent's external id. An empty cell leaves the field unchanged and `#N/A` clears it. A closed
 job is processed when it is next polled (reported InProgress) and complete on the poll after that;
 asking for results first finishes it at once.
+
+Documented behaviours implemented here:
+- The data's line endings must be the job's `lineEnding` (LF unless the job says CRLF); otherwise
+  the upload is accepted and the job ends Failed with "ClientInputError : LineEnding is invalid on
+  user data. Current LineEnding setting is LF", nothing written. Bulk API 2.0 Developer Guide,
+  "Line Ending Header",
+  https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/bulk_api_2_0_line_ending_header.htm
+- Job data is processed in internal batches of 10,000 records, each in chunks of 200 records, one
+  transaction per chunk: "Understanding Bulk API 2.0 Ingest",
+  https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_bulk_v2/datafiles_understanding_bulk2_ingest.htm
+  and Bulk API "Batch processing time" (chunks of 200 records from API version 21.0).
+- The same external id twice in one chunk fails both rows with DUPLICATE_VALUE "Duplicate external
+  id specified: …"; in different chunks the rows are written in order and the later one wins.
+  Salesforce Help, "Error 'Duplicate Id Specified' or CSV with duplicate records on update or
+  upsert", https://help.salesforce.com/s/articleView?id=000384876&type=1
+- Unprocessed records are read at `…/unprocessedrecords/`: Bulk API 2.0 Developer Guide,
+  "Get Job Unprocessed Record Results",
+  https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_unprocessed_results.htm
 """
 
 from __future__ import annotations
@@ -11,6 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,6 +56,15 @@ DELIMITERS = {
 LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 NULL_CELL = "#N/A"
 RECORDS_PER_BATCH = 10_000
+#: Records per transaction inside a batch; duplicate external ids are found within one chunk.
+RECORDS_PER_CHUNK = 200
+#: Result resources by lower-cased name: the guide spells `unprocessedrecords`, while clients in
+#: wide use against real orgs (simple-salesforce) send `unprocessedRecords`.
+RESULT_KINDS = {
+    "successfulresults": "successfulResults",
+    "failedresults": "failedResults",
+    "unprocessedrecords": "unprocessedRecords",
+}
 
 
 def _job_error(status: int, code: str, message: str) -> ApiError:
@@ -121,17 +149,8 @@ class BulkIngest:
             return self._job(call, job)
         if len(rest) == 2 and rest[1] == "batches" and call.method == "PUT":
             return self._upload(call, job)
-        if (
-            len(rest) == 2
-            and call.method == "GET"
-            and rest[1]
-            in {
-                "successfulResults",
-                "failedResults",
-                "unprocessedRecords",
-            }
-        ):
-            return self._results(job, rest[1])
+        if len(rest) == 2 and call.method == "GET" and rest[1].lower() in RESULT_KINDS:
+            return self._results(job, RESULT_KINDS[rest[1].lower()])
         raise not_found()
 
     # -- job lifecycle ---------------------------------------------------------------------------
@@ -295,6 +314,15 @@ class BulkIngest:
         if not job.data or not job.data.strip():
             self._fail(job, "InvalidBatch : No data uploaded")
             return
+        if not _line_endings_match(job.data, job.line_ending):
+            setting = next(k for k, v in LINE_ENDINGS.items() if v == job.line_ending)
+            self._fail(
+                job,
+                "ClientInputError : LineEnding is invalid on user data. "
+                f"Current LineEnding setting is {setting}",
+            )
+            self._mark_unprocessed(job)
+            return
         rows = self._rows(job)
         job.header, body_rows = rows[0], rows[1:]
         columns = self._columns(job)
@@ -308,10 +336,12 @@ class BulkIngest:
             job.unprocessed = body_rows
             return
         self.usage.count_bulk_batches(max(1, math.ceil(len(body_rows) / RECORDS_PER_BATCH)))
-        repeated = self._repeated_keys(job, columns, body_rows)
         with self.org.store.lock:
-            for row in body_rows:
-                self._process_row(job, columns, row, repeated)
+            for start in range(0, len(body_rows), RECORDS_PER_CHUNK):
+                chunk = body_rows[start : start + RECORDS_PER_CHUNK]
+                repeated = self._repeated_keys(job, columns, chunk)
+                for row in chunk:
+                    self._process_row(job, columns, row, repeated)
 
     def _repeated_keys(
         self,
@@ -332,7 +362,7 @@ class BulkIngest:
 
     @staticmethod
     def _key(ext: FieldDef, value: str) -> str:
-        return value if ext.case_sensitive else value.casefold()
+        return ext.match_key(value)
 
     def _process_row(
         self,
@@ -371,7 +401,7 @@ class BulkIngest:
                 raise RecordError("MISSING_ARGUMENT", f"{ext.name} not specified", [ext.name])
             if self._key(ext, str(value)) in repeated:
                 raise RecordError(
-                    "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {value}", [ext.name]
+                    "DUPLICATE_VALUE", f"Duplicate external id specified: {value}", [ext.name]
                 )
             try:
                 return self.writer.upsert(obj, ext, value, body, lock)
@@ -409,3 +439,17 @@ class BulkIngest:
                 writer.writerow(job.header)
                 writer.writerows(job.unprocessed)
         return Reply(200, out.getvalue(), content_type="text/csv")
+
+
+def _line_endings_match(data: str, line_ending: str) -> bool:
+    """Every row ends the way the job declared: no CRLF in an LF job, no bare LF in a CRLF job.
+    Line breaks inside quoted values are data, not row ends."""
+    wanted = line_ending == "\r\n"
+    for match in _QUOTED_OR_NEWLINE.finditer(data):
+        text = match.group()
+        if text[0] != '"' and (text == "\r\n") != wanted:
+            return False
+    return True
+
+
+_QUOTED_OR_NEWLINE = re.compile(r'"[^"]*"|\r?\n')

@@ -87,6 +87,18 @@ class FieldDef:
         return self.is_text and not self.case_sensitive and self.type not in {"id", "reference"}
 
     @property
+    def matches_ignoring_case(self) -> bool:
+        """An upsert or external-id reference matches it case-insensitively only when the field is
+        Unique and case-insensitive: Apex Developer Guide, "Upserting Records",
+        https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/langCon_apex_dml_examples_upsert.htm
+        """
+        return self.ignores_case and self.unique
+
+    def match_key(self, value: str) -> str:
+        """The form of an external id value two records are compared in."""
+        return value.casefold() if self.matches_ignoring_case else value
+
+    @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.type]
 

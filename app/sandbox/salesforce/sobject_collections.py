@@ -155,9 +155,12 @@ class Collections:
     def _upserter(
         self, obj: ObjectDef, ext: FieldDef, records: list[Any]
     ) -> Callable[[Any, _Item, Call], None]:
-        """Upserts one record; a value given twice in the same call fails both records."""
+        """Upserts one record; a value given twice in the same call fails both records with
+        DUPLICATE_VALUE, checked per request only (Salesforce Help, "Error 'Duplicate Id Specified'
+        or CSV with duplicate records on update or upsert",
+        https://help.salesforce.com/s/articleView?id=000384876&type=1)."""
         counts = Counter(
-            str(r.get(ext.name)) if ext.case_sensitive else str(r.get(ext.name)).casefold()
+            ext.match_key(str(r.get(ext.name)))
             for r in records
             if isinstance(r, dict) and r.get(ext.name) not in (None, "")
         )
@@ -171,10 +174,9 @@ class Collections:
             value = record.get(ext.name)
             if value in (None, ""):
                 raise RecordError("MISSING_ARGUMENT", f"{ext.name} not specified", [ext.name])
-            key = str(value) if ext.case_sensitive else str(value).casefold()
-            if counts[key] > 1:
+            if counts[ext.match_key(str(value))] > 1:
                 raise RecordError(
-                    "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {value}", [ext.name]
+                    "DUPLICATE_VALUE", f"Duplicate external id specified: {value}", [ext.name]
                 )
             item.id, item.created = self.writer.upsert(obj, ext, value, record, call.lock)
 

@@ -141,10 +141,19 @@ class Store:
         return rows[0] if rows else None
 
     def find(
-        self, obj: ObjectDef, f: FieldDef, value: Any, *, include_deleted: bool = False
+        self,
+        obj: ObjectDef,
+        f: FieldDef,
+        value: Any,
+        *,
+        include_deleted: bool = False,
+        ignore_case: bool | None = None,
     ) -> list[str]:
-        """Ids of the records whose `f` equals `value` (case-insensitive unless `f` says so)."""
-        collate = f" COLLATE {NOCASE}" if f.ignores_case else ""
+        """Ids of the records whose `f` equals `value` (case-insensitive unless `f` says so, or
+        as `ignore_case` says)."""
+        if ignore_case is None:
+            ignore_case = f.ignores_case
+        collate = f" COLLATE {NOCASE}" if ignore_case else ""
         deleted = "" if include_deleted else " AND IsDeleted = 0"
         rows = self.select(
             f"SELECT Id FROM {q(obj.name)} WHERE {q(f.name)} = ?{collate}{deleted} ORDER BY Id",

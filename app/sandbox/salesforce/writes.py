@@ -70,7 +70,9 @@ class Writer:
                 return []
             row = self.store.get(obj, record_id)
             return [record_id] if row and not row["IsDeleted"] else []
-        return self.store.find(obj, f, values.to_storage(f, value))
+        return self.store.find(
+            obj, f, values.to_storage(f, value), ignore_case=f.matches_ignoring_case
+        )
 
     # -- writing ---------------------------------------------------------------------------------
     def create(self, obj: ObjectDef, body: dict[str, Any], lock: RowLock = no_lock) -> str:

@@ -144,7 +144,7 @@ def test_collections_reject_the_same_key_twice(sf: Salesforce, sandbox: Salesfor
         all_or_none=False,
     )
     assert [r["success"] for r in results] == [False, False, True]
-    assert results[0]["errors"][0]["statusCode"] == "DUPLICATE_EXTERNAL_ID"
+    assert results[0]["errors"][0]["statusCode"] == "DUPLICATE_VALUE"
 
 
 def composite(sf: Salesforce, requests: list[dict[str, Any]], *, all_or_none: bool) -> list[Any]:
