@@ -24,6 +24,7 @@ from app.domain.record_mapping import (
     read_path,
 )
 from app.domain.salesforce_ids import external_id_for
+from app.domain.workflows import ACCOUNT, WORKFLOWS, WorkflowId
 from app.engine import preflight
 from app.engine.context import RunContext, later, parse_stamp
 from app.engine.mirror import MirrorSpec
@@ -36,10 +37,10 @@ from app.store import Link
 
 log = logging.getLogger(__name__)
 
-WORKFLOW = "customers"
-BALANCE_LINKS = "customers:balance"
-ACCOUNT_ID_FIELD = "QuickBooks_Customer_Id__c"
-SCOPE = "Sync_To_QuickBooks__c = true"
+WORKFLOW = WorkflowId.CUSTOMERS
+BALANCE_LINKS = f"{WORKFLOW}:balance"
+ACCOUNT_ID_FIELD = ACCOUNT.quickbooks_id
+SCOPE = WORKFLOWS[WORKFLOW].salesforce_scope or ""
 
 
 def _customer_label(record: dict[str, Any]) -> str:
@@ -52,7 +53,7 @@ def balance_spec() -> MirrorSpec:
         link_key=BALANCE_LINKS,
         map_workflow=WORKFLOW,
         kinds=("customer",),
-        sobject="Account",
+        sobject=ACCOUNT.name,
         external_field=ACCOUNT_ID_FIELD,
         label=_customer_label,
         filters={"status": "all"},
@@ -67,8 +68,8 @@ class _AccountIndex:
     """Salesforce accounts, read once per run when a QuickBooks customer has no account yet."""
 
     def __init__(self, ctx: RunContext) -> None:
-        fields = "Id, Name, Phone, Email__c, QuickBooks_Customer_Id__c"
-        self.accounts = ctx.salesforce.query_all(f"SELECT {fields} FROM Account")  # noqa: S608
+        fields = f"Id, Name, Phone, {ACCOUNT.email}, {ACCOUNT_ID_FIELD}"
+        self.accounts = ctx.salesforce.query_all(f"SELECT {fields} FROM {ACCOUNT.name}")  # noqa: S608
         self.by_qb_id = {
             a[ACCOUNT_ID_FIELD]: a["Id"] for a in self.accounts if a.get(ACCOUNT_ID_FIELD)
         }
@@ -135,10 +136,10 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
     if ctx.dry_run:
         return failures
     if to_mark:
-        results = ctx.salesforce.update("Account", to_mark)
+        results = ctx.salesforce.update(ACCOUNT.name, to_mark)
         failures.extend(_link_results(ctx, to_mark, results, links, by_id))
     if to_create:
-        results = ctx.salesforce.upsert("Account", ACCOUNT_ID_FIELD, to_create)
+        results = ctx.salesforce.upsert(ACCOUNT.name, ACCOUNT_ID_FIELD, to_create)
         failures.extend(_link_results(ctx, to_create, results, links, by_id))
     for link in links:
         index.by_qb_id[link.qb_id] = link.sf_id or ""
@@ -196,7 +197,7 @@ def push_accounts(ctx: RunContext) -> None:
         since = parse_stamp(cursor) - ctx.settings.overlap
         where += f" AND SystemModstamp >= {since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
     soql = (
-        f"SELECT {', '.join(_account_fields(ctx))} FROM Account WHERE {where} "  # noqa: S608
+        f"SELECT {', '.join(_account_fields(ctx))} FROM {ACCOUNT.name} WHERE {where} "  # noqa: S608
         "ORDER BY SystemModstamp, Id"
     )
     ctx.report(WORKFLOW, "reading")
@@ -215,7 +216,7 @@ def push_accounts(ctx: RunContext) -> None:
             ctx.recorder.commit([outcome], [link] if link else [])
             newest = later(newest, account.get("SystemModstamp"))
     if write_back and not ctx.dry_run:
-        results = ctx.salesforce.update("Account", write_back)
+        results = ctx.salesforce.update(ACCOUNT.name, write_back)
         for row, result in zip(write_back, results, strict=True):
             if not result.get("success"):
                 clean = False

@@ -9,36 +9,30 @@ from __future__ import annotations
 
 import getpass
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.domain.errors import (
-    ErrorKind,
-    UserError,
-    UserFacingError,
-    database_locked,
-    disk_full,
-    unexpected,
-)
 from app.domain.fieldmap import MappingConfig
 from app.domain.outcomes import Outcome
-from app.domain.workflows import WORKFLOWS, in_sync_order
+from app.domain.workflows import ALL_WORKFLOWS, WorkflowId
 from app.engine import customers, deletions, double_entry, reconcile, review, specs
 from app.engine.context import ApiReserveReachedError, EngineSettings, RunContext
-from app.engine.events import CancelledError, CancelToken, ProgressCallback, ignore_progress
+from app.engine.events import CancelToken, ProgressCallback, ignore_progress
+from app.engine.failures import failure_for
 from app.engine.mirror import MirrorSpec, run_mirror
 from app.engine.recorder import RunRecorder
 from app.engine.result import RunResult, RunStatus
 from app.platform.runlock import RunLock
-from app.quickbooks import QuickBooks, QuickBooksError
+from app.quickbooks import QuickBooks
 from app.salesforce.client import SalesforceClient
-from app.salesforce.errors import SalesforceError
-from app.store import DatabaseBusyError, DatabaseError, DatabaseFullError, RunItem, Store
+from app.store import DatabaseError, RunItem, Store
 
 log = logging.getLogger(__name__)
 
-ALL_WORKFLOWS: tuple[str, ...] = tuple(d.id.value for d in in_sync_order(list(WORKFLOWS)))
+__all__ = ["ALL_WORKFLOWS", "SyncEngine"]
+#: The workflows whose QuickBooks deletions are marked in one call, after both are mirrored.
+TRANSACTIONAL = frozenset({WorkflowId.INVOICES, WorkflowId.PAYMENTS})
 INTERRUPTED = (
     "Interrupted: the app stopped before this run finished. What it had done is kept, "
     "and the next sync carried on from there."
@@ -160,7 +154,7 @@ class SyncEngine:
         enabled = set(chosen)
         # Deletions of invoices and payments come in one call, after both are mirrored.
         last_transactional = next(
-            (w for w in reversed(ALL_WORKFLOWS) if w in enabled & {"invoices", "payments"}), None
+            (w for w in reversed(ALL_WORKFLOWS) if w in enabled & TRANSACTIONAL), None
         )
         for name in ALL_WORKFLOWS:
             if name not in enabled:
@@ -175,17 +169,7 @@ class SyncEngine:
             self._retry_outstanding(ctx, enabled)
 
     def _workflow(self, ctx: RunContext, name: str) -> None:
-        if name == "customers":
-            customers.push_accounts(ctx)
-            run_mirror(ctx, customers.balance_spec())
-        elif name == "items":
-            _mirror(ctx, specs.ITEMS)
-        elif name == "invoices":
-            _mirror(ctx, specs.INVOICES)
-        elif name == "payments":
-            _mirror(ctx, double_entry.guarded(specs.PAYMENTS))
-        elif name == "opportunities":
-            self._finish_approvals(ctx)
+        _STEPS[WorkflowId(name)](self, ctx)
 
     def _retry_outstanding(self, ctx: RunContext, enabled: set[str]) -> None:
         """Records that failed in an earlier run and were not read again now are tried again, so
@@ -228,34 +212,10 @@ class SyncEngine:
         status, error = RunStatus.SUCCEEDED, None
         try:
             work()
-        except CancelledError:
-            status = RunStatus.CANCELLED
-        except ApiReserveReachedError as exc:
-            status, error = RunStatus.STOPPED_LIMIT, exc.error
-        except QuickBooksError as exc:
-            error = exc.user_error
-            status = RunStatus.NEEDS_ATTENTION if exc.connection_problem else RunStatus.FAILED
-        except UserFacingError as exc:  # e.g. the Salesforce sign-in can no longer be refreshed
-            error = exc.error
-            status = (
-                RunStatus.NEEDS_ATTENTION
-                if exc.error.kind in {ErrorKind.CONFIGURATION, ErrorKind.CONNECTION}
-                else RunStatus.FAILED
-            )
-        except SalesforceError as exc:
-            error = exc.user_error
-            if exc.limit_reached:
-                status = RunStatus.STOPPED_LIMIT
-            elif exc.code == "INVALID_SESSION_ID" or exc.http_status == 401:
-                status = RunStatus.NEEDS_ATTENTION
-            else:
-                status = RunStatus.FAILED
-        except DatabaseError as exc:
-            log.error("sync run %s stopped: %s", ctx.recorder.run_id, exc)
-            status, error = RunStatus.FAILED, _local_problem(exc)
         except Exception as exc:
-            log.exception("sync run %s failed", ctx.recorder.run_id)
-            status, error = RunStatus.FAILED, unexpected(f"{type(exc).__name__}: {exc}")
+            failure = failure_for(exc)
+            status, error = failure.stop.run_status, failure.run_error
+            log.warning("run %s stopped: %s", ctx.recorder.run_id, failure.error.code)
         result = RunResult(ctx.recorder.run_id, status, ctx.recorder.counts, error, ctx.planned)
         if status is RunStatus.SUCCEEDED and result.problems:
             result.status = RunStatus.PARTIAL
@@ -272,19 +232,26 @@ class SyncEngine:
         return result
 
 
-def _local_problem(exc: DatabaseError) -> UserError:
-    if isinstance(exc, DatabaseFullError):
-        return disk_full(str(exc.path.parent), str(exc))
-    if isinstance(exc, DatabaseBusyError):
-        return database_locked(str(exc))
-    return unexpected(str(exc))
-
-
 def _mirror(ctx: RunContext, spec: MirrorSpec) -> None:
     if ctx.only_qb_ids is None:
         run_mirror(ctx, spec)
     else:
         reconcile.mirror_chosen(ctx, spec)
+
+
+def _sync_customers(_engine: SyncEngine, ctx: RunContext) -> None:
+    customers.push_accounts(ctx)
+    run_mirror(ctx, customers.balance_spec())
+
+
+#: What syncing each workflow does.
+_STEPS: dict[WorkflowId, Callable[[SyncEngine, RunContext], None]] = {
+    WorkflowId.CUSTOMERS: _sync_customers,
+    WorkflowId.ITEMS: lambda _engine, ctx: _mirror(ctx, specs.ITEMS),
+    WorkflowId.INVOICES: lambda _engine, ctx: _mirror(ctx, specs.INVOICES),
+    WorkflowId.PAYMENTS: lambda _engine, ctx: _mirror(ctx, double_entry.guarded(specs.PAYMENTS)),
+    WorkflowId.OPPORTUNITIES: lambda engine, ctx: engine._finish_approvals(ctx),
+}
 
 
 def _ids_by_workflow(items: Iterable[RunItem]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:

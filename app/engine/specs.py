@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from app.domain.workflows import PRODUCT, WORKFLOWS, WorkflowId
 from app.engine.adopt import adopt_by_name
-from app.engine.mirror import MirrorSpec
+from app.engine.mirror import BeforeWrite, MirrorSpec
 
 
 def _ref(record: dict[str, Any]) -> str:
@@ -16,35 +18,40 @@ def _name(record: dict[str, Any]) -> str:
     return str(record.get("fullName") or record.get("name") or record.get("id"))
 
 
-ITEMS = MirrorSpec(
-    workflow="items",
-    link_key="items",
-    map_workflow="items",
-    kinds=("service_item", "non_inventory_item"),
-    sobject="Product2",
-    external_field="QuickBooks_Item_Id__c",
-    label=_name,
+def mirror_spec(
+    workflow: WorkflowId,
+    kinds: tuple[str, ...],
+    label: Callable[[dict[str, Any]], str],
+    *,
+    link_key: str | None = None,
+    filters: dict[str, Any] | None = None,
+    before_write: BeforeWrite | None = None,
+) -> MirrorSpec:
+    """A mirror of `kinds` into the workflow's Salesforce object, upserted on its QuickBooks id."""
+    definition = WORKFLOWS[workflow]
+    return MirrorSpec(
+        workflow=workflow,
+        link_key=link_key or workflow,
+        map_workflow=workflow,
+        kinds=kinds,
+        sobject=definition.salesforce_object,
+        external_field=definition.quickbooks_id_field,
+        label=label,
+        filters=filters or {},
+        before_write=before_write,
+    )
+
+
+ITEMS = mirror_spec(
+    WorkflowId.ITEMS,
+    ("service_item", "non_inventory_item"),
+    _name,
     filters={"status": "all"},
-    before_write=adopt_by_name("Product2", "QuickBooks_Item_Id__c", "items", _name),
+    before_write=adopt_by_name(PRODUCT.name, PRODUCT.quickbooks_id, WorkflowId.ITEMS, _name),
 )
 
-INVOICES = MirrorSpec(
-    workflow="invoices",
-    link_key="invoices",
-    map_workflow="invoices",
-    kinds=("invoice",),
-    sobject="QuickBooks_Invoice__c",
-    external_field="QuickBooks_Invoice_Id__c",
-    label=_ref,
-    filters={"include_line_items": False},
+INVOICES = mirror_spec(
+    WorkflowId.INVOICES, ("invoice",), _ref, filters={"include_line_items": False}
 )
 
-PAYMENTS = MirrorSpec(
-    workflow="payments",
-    link_key="payments",
-    map_workflow="payments",
-    kinds=("receive_payment",),
-    sobject="QuickBooks_Payment__c",
-    external_field="QuickBooks_Payment_Id__c",
-    label=_ref,
-)
+PAYMENTS = mirror_spec(WorkflowId.PAYMENTS, ("receive_payment",), _ref)
