@@ -6,24 +6,28 @@ import sys
 from app._bootstrap import ensure_environment
 
 
-def _attach_console() -> None:
-    """A windowed Windows build has no stdout; from a terminal, write to that terminal."""
-    if sys.platform != "win32" or sys.stdout is not None or len(sys.argv) < 2:
-        return
-    import ctypes
+def _default_log_dir() -> str:
+    from app.platform.paths import resolve_paths
 
-    if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
-        sys.stdout = open("CONOUT$", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
-        sys.stderr = open("CONOUT$", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+    return str(resolve_paths().log_dir)
+
+
+def _main() -> int:
+    if sys.argv[1:2] == ["--self-test"]:
+        from app.selftest import run_self_test
+
+        return run_self_test()
+    from app.cli import main
+
+    return main()
 
 
 if __name__ == "__main__":
     ensure_environment("app")
-    _attach_console()
-    if sys.argv[1:2] == ["--self-test"]:
-        from app.selftest import run_self_test
+    from app.platform.console import attach_parent_console, ensure_standard_streams, run_guarded
 
-        raise SystemExit(run_self_test())
-    from app.cli import main
-
-    raise SystemExit(main())
+    # A windowed build from a terminal writes there; with no terminal, to the log.
+    if len(sys.argv) > 1:
+        attach_parent_console()
+    ensure_standard_streams()
+    raise SystemExit(run_guarded(_main, _default_log_dir))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from app import APP_NAME, __version__
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
+from app.platform.console import ensure_standard_streams
 from app.platform.credentials import CredentialError
 from app.store import DatabaseError
 
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    ensure_standard_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:
