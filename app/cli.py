@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import sys
 from collections.abc import Callable, Sequence
 
 from app import APP_NAME, __version__
+from app.commands.engine_access import print_error, report_failure
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
+from app.domain.errors import data_folder_unusable
 from app.platform.console import ensure_standard_streams
-from app.platform.credentials import CredentialError
-from app.store import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -72,17 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ctx = AppContext.create(args.data_dir, console_level=level)
     except OSError as exc:
-        print(f"The data folder cannot be used: {exc}", file=sys.stderr)
+        print_error(data_folder_unusable(str(exc)))
         return ExitCode.ERROR
     try:
         return int(handler(args, ctx))
-    except DatabaseError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.ERROR
-    except CredentialError as exc:
-        print(f"{exc.title}. {exc.message}", file=sys.stderr)
-        return ExitCode.ERROR
-    except KeyboardInterrupt:
-        return ExitCode.CANCELLED
+    except (Exception, KeyboardInterrupt) as exc:
+        return report_failure(exc)
     finally:
         ctx.close()

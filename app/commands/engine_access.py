@@ -1,20 +1,18 @@
-"""Opening the engine for a command, and the problems every engine command reports the same way."""
+"""Opening the engine for a command, and the one way every command reports a problem."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TextIO
 
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
-from app.domain.mapping_file import MappingFileError
-from app.engine.connections import NotConnectedError
+from app.domain.user_error import UserError
 from app.engine.engine import SyncEngine
 from app.engine.factory import open_engine
+from app.engine.failures import Failure, Stop, failure_for
 from app.engine.result import RunStatus
-from app.platform.runlock import RunLockBusyError
-from app.quickbooks import QuickBooksError
-from app.salesforce.errors import SalesforceError
 
 EXIT_FOR_STATUS = {
     RunStatus.SUCCEEDED: ExitCode.OK,
@@ -26,6 +24,28 @@ EXIT_FOR_STATUS = {
 }
 
 
+def exit_code_for(failure: Failure) -> ExitCode:
+    if failure.stop is Stop.BUSY:
+        return ExitCode.BUSY
+    return EXIT_FOR_STATUS[failure.stop.run_status]
+
+
+def print_error(error: UserError, out: TextIO | None = None) -> None:
+    """The catalog's words: title, what happened, what to do, then the details if any."""
+    lines = [error.title, error.what_happened, error.what_to_do]
+    if error.details:
+        lines.append(f"Details: {error.details}")
+    print("\n".join(lines), file=out or sys.stderr)
+
+
+def report_failure(exc: BaseException) -> ExitCode:
+    """Says what stopped the command, on stderr, and gives the exit code scripts rely on."""
+    failure = failure_for(exc)
+    if failure.stop is not Stop.CANCELLED:
+        print_error(failure.error)
+    return exit_code_for(failure)
+
+
 def open_cli_engine(ctx: AppContext) -> SyncEngine:
     from app.salesforce.oauth import KeyringRefresherFactory
 
@@ -33,19 +53,9 @@ def open_cli_engine(ctx: AppContext) -> SyncEngine:
 
 
 def with_engine(ctx: AppContext, work: Callable[[SyncEngine], int]) -> int:
-    """Runs `work` with the configured engine; known problems become a message and an exit code."""
+    """Runs `work` with the configured engine; any problem, opening it included, becomes the
+    catalog's message and its exit code."""
     try:
         return int(work(open_cli_engine(ctx)))
-    except NotConnectedError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.NEEDS_ATTENTION
-    except MappingFileError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.ERROR
-    except RunLockBusyError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.BUSY
-    except (QuickBooksError, SalesforceError) as exc:
-        error = exc.user_error
-        print(f"{error.title}\n{error.what_happened}\n{error.what_to_do}", file=sys.stderr)
-        return ExitCode.NEEDS_ATTENTION
+    except Exception as exc:
+        return report_failure(exc)

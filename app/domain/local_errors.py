@@ -8,6 +8,7 @@ from app.domain.outcomes import Problem
 from app.domain.user_error import ErrorAction, ErrorKind, UserError
 
 SALESFORCE_SIGN_IN_PORT = 1717
+NOT_CONNECTED_CODE = "local.not_connected"
 _LISTED_ISSUES = 3
 
 _A = ErrorAction
@@ -58,6 +59,57 @@ def database_unreadable(moved_to: str, details: str = "") -> UserError:
             "changed."
         ),
         what_to_do="Open setup and match existing records again, so the links are rebuilt.",
+        action=_A.OPEN_SETUP,
+        kind=_K.CONFIGURATION,
+        retryable=False,
+        details=details,
+    )
+
+
+def data_folder_unusable(details: str = "") -> UserError:
+    return UserError(
+        code="local.data_folder_unusable",
+        title="The app's data folder cannot be used",
+        what_happened=(
+            "The folder where the app keeps its records, settings and logs could not be created "
+            "or written to."
+        ),
+        what_to_do=(
+            "Check that the folder named in the details exists and that your account may write "
+            "to it (or choose another one with --data-dir), then try again."
+        ),
+        action=_A.COPY_DETAILS,
+        kind=_K.CONFIGURATION,
+        retryable=True,
+        details=details,
+    )
+
+
+def database_unusable(details: str = "") -> UserError:
+    return UserError(
+        code="local.database_unusable",
+        title="The app's records file cannot be used",
+        what_happened=(
+            "The app's own file of links and sync history could not be opened or updated. It was "
+            "left as it is, and nothing in QuickBooks or Salesforce was changed."
+        ),
+        what_to_do="Follow the advice in the details, or copy them and send them to support.",
+        action=_A.COPY_DETAILS,
+        kind=_K.CONFIGURATION,
+        retryable=False,
+        details=details,
+    )
+
+
+def setting_damaged(key: str, details: str = "") -> UserError:
+    return UserError(
+        code="local.setting_damaged",
+        title="A saved setting is damaged",
+        what_happened=f"The saved setting '{key}' could not be read, so nothing was done.",
+        what_to_do=(
+            "Set it again in settings (or with the command that sets it); saving replaces the "
+            "damaged value."
+        ),
         action=_A.OPEN_SETUP,
         kind=_K.CONFIGURATION,
         retryable=False,
@@ -160,6 +212,111 @@ def run_in_progress(details: str = "") -> UserError:
         kind=_K.TRANSIENT,
         retryable=True,
         details=details,
+    )
+
+
+def run_cancelled() -> UserError:
+    return UserError(
+        code="local.run_cancelled",
+        title="Sync stopped",
+        what_happened="The sync was stopped before it finished. What it had done is kept.",
+        what_to_do="Sync again when you are ready; it carries on from where it stopped.",
+        action=_A.NONE,
+        kind=_K.TRANSIENT,
+        retryable=True,
+    )
+
+
+def not_connected(system: str, details: str = "") -> UserError:
+    """`system`: "QuickBooks" or "Salesforce"."""
+    command = f"connect {system.lower()}"
+    return UserError(
+        code=f"{NOT_CONNECTED_CODE}.{system.lower()}",
+        title=f"{system} is not connected",
+        what_happened=f"This app has no working connection to {system} yet.",
+        what_to_do=f"Open setup and connect {system} (from a terminal: `{command}`).",
+        action=_A.OPEN_SETUP,
+        kind=_K.CONFIGURATION,
+        retryable=False,
+        details=details,
+    )
+
+
+def conductor_key_missing() -> UserError:
+    return UserError(
+        code="local.conductor_key_missing",
+        title="Enter the Conductor secret key",
+        what_happened="The app needs your Conductor secret key to reach QuickBooks.",
+        what_to_do="Copy it from the API keys page of the Conductor dashboard into Secret key.",
+        action=_A.NONE,
+        kind=_K.CONFIGURATION,
+        retryable=False,
+    )
+
+
+def untrusted_certificate(details: str = "") -> UserError:
+    return UserError(
+        code="local.untrusted_certificate",
+        title="Salesforce's identity could not be checked",
+        what_happened=(
+            "The secure connection to Salesforce was refused because this computer does not "
+            "trust the certificate it was shown. A security program or a company network "
+            "that inspects secure connections can cause this."
+        ),
+        what_to_do=(
+            "Ask whoever looks after this computer's network to let it reach Salesforce "
+            "directly, or to add the company's certificate to this computer's trusted ones."
+        ),
+        action=_A.COPY_DETAILS,
+        kind=_K.CONFIGURATION,
+        retryable=False,
+        details=details,
+    )
+
+
+def sign_in_timed_out(seconds: float) -> UserError:
+    return UserError(
+        code="local.sign_in_timed_out",
+        title="Salesforce sign-in timed out",
+        what_happened=(
+            f"No answer came back from Salesforce within {seconds:.0f} seconds of starting the "
+            "sign-in."
+        ),
+        what_to_do="Sign in again, and finish signing in on the Salesforce page in the browser.",
+        action=_A.RECONNECT_SALESFORCE,
+        kind=_K.TRANSIENT,
+        retryable=True,
+    )
+
+
+def sign_in_cancelled() -> UserError:
+    return UserError(
+        code="local.sign_in_cancelled",
+        title="Salesforce sign-in cancelled",
+        what_happened="The sign-in was stopped before Salesforce answered.",
+        what_to_do="Sign in again when you are ready.",
+        action=_A.RECONNECT_SALESFORCE,
+        kind=_K.TRANSIENT,
+        retryable=True,
+    )
+
+
+def salesforce_refresh_scope_missing() -> UserError:
+    return UserError(
+        code="local.salesforce_refresh_scope_missing",
+        title="Salesforce app settings incomplete",
+        what_happened=(
+            "Salesforce signed you in but did not let this app stay signed in, so it would stop "
+            "working within hours."
+        ),
+        what_to_do=(
+            "In Salesforce Setup, open your External Client App's OAuth settings, add the scope "
+            "'Perform requests at any time (refresh_token, offline_access)', save, and sign in "
+            "again."
+        ),
+        action=_A.OPEN_SETUP,
+        kind=_K.CONFIGURATION,
+        retryable=False,
     )
 
 

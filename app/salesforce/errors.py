@@ -7,7 +7,7 @@ from typing import Any
 import requests
 from simple_salesforce.exceptions import SalesforceError as SdkError
 
-from app.domain.errors import ErrorAction, ErrorKind, UserError, from_salesforce, no_network
+from app.domain.errors import UserError, from_salesforce, no_network, untrusted_certificate
 
 UNTRUSTED = "UNTRUSTED_CERTIFICATE"
 
@@ -73,26 +73,6 @@ def translate(exc: Exception) -> SalesforceError:
     if isinstance(exc, requests.RequestException):
         return SalesforceError(no_network("Salesforce", str(exc)), outcome_unknown=True)
     raise exc
-
-
-def untrusted_certificate(details: str = "") -> UserError:
-    return UserError(
-        code=f"local.{UNTRUSTED.lower()}",
-        title="Salesforce's identity could not be checked",
-        what_happened=(
-            "The secure connection to Salesforce was refused because this computer does not "
-            "trust the certificate it was shown. A security program or a company network "
-            "that inspects secure connections can cause this."
-        ),
-        what_to_do=(
-            "Ask whoever looks after this computer's network to let it reach Salesforce "
-            "directly, or to add the company's certificate to this computer's trusted ones."
-        ),
-        action=ErrorAction.COPY_DETAILS,
-        kind=ErrorKind.CONFIGURATION,
-        retryable=False,
-        details=details,
-    )
 
 
 def from_response(response: requests.Response) -> SalesforceError:

@@ -22,14 +22,15 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from app.domain.errors import (
-    ErrorAction,
-    ErrorKind,
     UserError,
     UserFacingError,
     from_oauth,
     keyring_locked,
     keyring_missing,
     no_network,
+    salesforce_refresh_scope_missing,
+    sign_in_cancelled,
+    sign_in_timed_out,
 )
 from app.platform.credentials import CredentialError, CredentialStore, KeyringLockedError, Secret
 from app.salesforce.loopback import LoopbackListener
@@ -370,7 +371,7 @@ class SalesforceSignIn:
                 raise SalesforceOAuthError(from_oauth(error, callback.error_description), error)
             tokens = self._oauth.exchange_code(callback.code, self._verifier, self.redirect_uri)
             if not tokens.refresh_token:
-                raise UserFacingError(refresh_not_allowed())
+                raise UserFacingError(salesforce_refresh_scope_missing())
             identity = self._oauth.userinfo(tokens.instance_url, tokens.access_token)
             signed_in = SignedIn(tokens, identity, self.login_url, self.client_id)
             if on_signed_in is not None:
@@ -506,50 +507,3 @@ class KeyringRefresherFactory:
                 from_oauth("invalid_grant", "no saved sign-in on this computer"), "invalid_grant"
             )
         return token
-
-
-# -- errors the catalog does not have yet ---------------------------------------------------
-def sign_in_timed_out(seconds: float) -> UserError:
-    return UserError(
-        code="local.sign_in_timed_out",
-        title="Salesforce sign-in timed out",
-        what_happened=(
-            f"No answer came back from Salesforce within {seconds:.0f} seconds of starting the "
-            "sign-in."
-        ),
-        what_to_do="Sign in again, and finish signing in on the Salesforce page in the browser.",
-        action=ErrorAction.RECONNECT_SALESFORCE,
-        kind=ErrorKind.TRANSIENT,
-        retryable=True,
-    )
-
-
-def sign_in_cancelled() -> UserError:
-    return UserError(
-        code="local.sign_in_cancelled",
-        title="Salesforce sign-in cancelled",
-        what_happened="The sign-in was stopped before Salesforce answered.",
-        what_to_do="Sign in again when you are ready.",
-        action=ErrorAction.RECONNECT_SALESFORCE,
-        kind=ErrorKind.TRANSIENT,
-        retryable=True,
-    )
-
-
-def refresh_not_allowed() -> UserError:
-    return UserError(
-        code="local.salesforce_refresh_scope_missing",
-        title="Salesforce app settings incomplete",
-        what_happened=(
-            "Salesforce signed you in but did not let this app stay signed in, so it would stop "
-            "working within hours."
-        ),
-        what_to_do=(
-            "In Salesforce Setup, open your External Client App's OAuth settings, add the scope "
-            "'Perform requests at any time (refresh_token, offline_access)', save, and sign in "
-            "again."
-        ),
-        action=ErrorAction.OPEN_SETUP,
-        kind=ErrorKind.CONFIGURATION,
-        retryable=False,
-    )

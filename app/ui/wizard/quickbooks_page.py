@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from app.domain.errors import UserFacingError
-from app.domain.user_error import ErrorAction, ErrorKind, UserError
+from app.domain.errors import UserFacingError, conductor_key_missing
 from app.platform.credentials import Secret
 from app.quickbooks.setup import (
     QUICKBOOKS_PC_STEPS,
@@ -42,15 +41,7 @@ from app.ui.wizard.widgets import BusyLine, ProblemLabel, done_label
 
 NEW_COMPANY = "__new__"
 COMPANY_NAME = "conductor.company_name"
-KEY_MISSING = UserError(
-    code="local.conductor_key_missing",
-    title="Enter the Conductor secret key",
-    what_happened="The app needs your Conductor secret key to reach QuickBooks.",
-    what_to_do="Copy it from the API keys page of the Conductor dashboard into Secret key.",
-    action=ErrorAction.NONE,
-    kind=ErrorKind.CONFIGURATION,
-    retryable=False,
-)
+KEY_MISSING = conductor_key_missing()
 
 
 class QuickBooksPage(QWizardPage):
