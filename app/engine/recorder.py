@@ -21,6 +21,8 @@ class ItemOutcome:
     code: str | None = None
     message: str | None = None
     details: str | None = None
+    #: The QuickBooks list the record was read from, e.g. "service_item".
+    resource: str | None = None
 
 
 class RunRecorder:
@@ -57,6 +59,7 @@ class RunRecorder:
                 code=i.code,
                 message=i.message,
                 details=i.details,
+                resource=i.resource,
             )
             for i in items
             if i.outcome is not Outcome.UNCHANGED

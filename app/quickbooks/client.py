@@ -21,6 +21,8 @@ PAGE_SIZE = 150
 #: QuickBooks list and transaction ids, such as 80000001-1234567890 or 1A3-1234567890.
 _RECORD_ID = re.compile(r"[0-9A-Za-z]{1,32}(?:-[0-9A-Za-z]{1,32}){0,3}")
 
+_QUOTED = re.compile(r'"([^"]+)"')
+
 #: Engine names for the list resources, and the conductor-py attribute that serves each.
 RESOURCES = {
     "customer": "customers",
@@ -95,6 +97,15 @@ class QuickBooks:
 
     def pages(self, kind: str, *, retry: bool = True, **filters: Any) -> Iterator[Page]:
         """Every page of a list, in QuickBooks' order, as wire-shaped dicts (camelCase)."""
+        try:
+            yield from self._pages(kind, retry=retry, **filters)
+        except QuickBooksError as error:
+            # ids/fullNames/refNumbers filters that match nothing are an error in Conductor.
+            if _is_no_match(error) and {"ids", "full_names", "ref_numbers"} & filters.keys():
+                return
+            raise
+
+    def _pages(self, kind: str, *, retry: bool, **filters: Any) -> Iterator[Page]:
         client = self._client if retry else self._once
         resource = getattr(client.qbd, RESOURCES[kind])
         try:
@@ -109,22 +120,45 @@ class QuickBooks:
                 self.calls += 1
                 page = page.get_next_page()
         except conductor.APIError as exc:
-            error = translate(exc)
-            # ids/fullNames/refNumbers filters that match nothing are an error in Conductor.
-            if _is_no_match(error) and {"ids", "full_names", "ref_numbers"} & filters.keys():
-                return
-            raise error from exc
+            raise translate(exc) from exc
 
     def list_all(self, kind: str, *, retry: bool = True, **filters: Any) -> list[dict[str, Any]]:
         pages = self.pages(kind, retry=retry, **filters)
         return [record for page in pages for record in page.records]
 
     def find_by_ids(self, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Records of this list by id; ids it does not have (deleted, or on another list) are
+        left out.
+
+        QuickBooks refuses a whole id list when one id matches nothing, naming that id; it is
+        dropped and the rest asked again, so one missing id never hides the others.
+        """
         found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), PAGE_SIZE):
-            chunk = ids[start : start + PAGE_SIZE]
-            records = self.list_all(kind, retry=False, ids=chunk, **_all_status(kind))
-            found.update({r["id"]: r for r in records})
+        wanted = list(dict.fromkeys(ids))
+        for start in range(0, len(wanted), PAGE_SIZE):
+            found.update(self._by_ids(kind, wanted[start : start + PAGE_SIZE]))
+        return found
+
+    def _by_ids(self, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        asked = list(ids)
+        while asked:
+            try:
+                pages = self._pages(kind, retry=False, ids=asked, **_all_status(kind))
+                return {r["id"]: r for page in pages for r in page.records}
+            except QuickBooksError as error:
+                if not _is_no_match(error):
+                    raise
+                named = _unmatched_id(error, asked)
+                if named is None:
+                    # No id named: each is asked alone.
+                    return {} if len(asked) == 1 else self._one_by_one(kind, asked)
+                asked.remove(named)
+        return {}
+
+    def _one_by_one(self, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for record_id in ids:
+            found.update(self._by_ids(kind, [record_id]))
         return found
 
     def find_by_name(self, kind: str, full_name: str) -> dict[str, Any] | None:
@@ -229,6 +263,13 @@ def _path_id(record_id: str) -> str:
 def _is_no_match(error: QuickBooksError) -> bool:
     # qbXML 1: no match; 500: "a required element ... could not be found" for a list filter.
     return error.integration_code in {"1", "500"} or error.code == "RESOURCE_MISSING"
+
+
+def _unmatched_id(error: QuickBooksError, asked: list[str]) -> str | None:
+    """The id a refused id list names: 'There was a required element ("80000001-1") that could
+    not be found in QuickBooks.'"""
+    text = f"{error.user_error.what_happened} {error.user_error.details}"
+    return next((named for named in _QUOTED.findall(text) if named in asked), None)
 
 
 def _all_status(kind: str) -> dict[str, str]:

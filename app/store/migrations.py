@@ -131,6 +131,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             " (customer_id, amount_cents, transaction_date)",
         ),
     ),
+    Migration(
+        4,
+        "the QuickBooks list each run item was read from, so a retry asks that list",
+        ("ALTER TABLE run_items ADD COLUMN resource TEXT",),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

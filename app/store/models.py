@@ -54,6 +54,8 @@ class RunItem:
     message: str | None = None
     details: str | None = None
     created_at: str = ""
+    #: The QuickBooks list the record was read from, e.g. "service_item" (None: not recorded).
+    resource: str | None = None
 
 
 class OutboxState(StrEnum):

@@ -257,7 +257,7 @@ class Store:
         now = now_iso()
         self._write_many(
             "INSERT INTO run_items (run_id, workflow, record_key, qb_id, sf_id, outcome, code,"
-            " message, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " message, details, created_at, resource) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     i.run_id,
@@ -270,6 +270,7 @@ class Store:
                     i.message,
                     i.details,
                     now,
+                    i.resource,
                 )
                 for i in items
             ),
@@ -532,6 +533,7 @@ def _run_item(row: sqlite3.Row) -> RunItem:
         message=row["message"],
         details=row["details"],
         created_at=row["created_at"],
+        resource=row["resource"],
     )
 
 
