@@ -24,11 +24,11 @@ from app.domain.money import (
 from app.domain.outcomes import Problem
 from app.domain.record_mapping import map_salesforce_record, quickbooks_create_body, read_path
 from app.domain.salesforce_ids import external_id_for, is_salesforce_id
-from app.domain.workflows import WorkflowId
+from app.domain.workflows import ACCOUNT, PRODUCT, WorkflowId
 
 WORKFLOW = WorkflowId.OPPORTUNITIES.value
-CUSTOMER_ID_PATH = "Account.QuickBooks_Customer_Id__c"
-ITEM_ID_PATH = "Product2.QuickBooks_Item_Id__c"
+CUSTOMER_ID_PATH = ACCOUNT.path(ACCOUNT.quickbooks_id)
+ITEM_ID_PATH = PRODUCT.path(PRODUCT.quickbooks_id)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-ACCOUNT_LINK_FIELD = "QuickBooks_Customer_Id__c"
-ACCOUNT_EMAIL_FIELD = "Email__c"
+from app.domain.workflows import ACCOUNT
+
+ACCOUNT_LINK_FIELD = ACCOUNT.quickbooks_id
+ACCOUNT_EMAIL_FIELD = ACCOUNT.email
 MIN_PHONE_DIGITS = 7
 
 # Legal-form words dropped from the end of a company name, after punctuation is removed.

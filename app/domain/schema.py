@@ -12,10 +12,10 @@ from typing import Any
 
 from app.domain.fieldmap import FieldType, MappingConfig, Side
 from app.domain.invoice_draft import CUSTOMER_ID_PATH, ITEM_ID_PATH
-from app.domain.workflows import WORKFLOWS, Direction, WorkflowId
+from app.domain.workflows import ACCOUNT, OPPORTUNITY, WORKFLOWS, Direction, WorkflowId
 
-LINE_ITEM_OBJECT = "OpportunityLineItem"
-_SCOPE_FIELDS = {WorkflowId.CUSTOMERS: ("Sync_To_QuickBooks__c",)}
+LINE_ITEM_OBJECT = OPPORTUNITY.line_items.name
+_SCOPE_FIELDS = {WorkflowId.CUSTOMERS: (ACCOUNT.sync_flag,)}
 NOT_EXTERNAL_ID = "not marked as External ID"
 
 
@@ -44,7 +44,7 @@ def required_salesforce_fields(
             else:
                 need(sobject, rule.target)
         if definition.id is WorkflowId.OPPORTUNITIES:
-            need(LINE_ITEM_OBJECT, "Product2Id")
+            need(LINE_ITEM_OBJECT, OPPORTUNITY.line_items.product_id)
             for rule in workflow_map.line_fields:
                 need(LINE_ITEM_OBJECT, *rule.salesforce)
             need(*CUSTOMER_ID_PATH.split("."))

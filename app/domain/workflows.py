@@ -49,11 +49,13 @@ class SalesforceObject:
     quickbooks_id: str
 
     def field_names(self) -> tuple[str, ...]:
-        """The object's fields the app's code reads or writes, for the schema check."""
+        """The object's own fields the app's code reads or writes, for the schema check."""
         return tuple(
             value
             for attribute in fields(self)
-            if attribute.name != "name" and (value := getattr(self, attribute.name))
+            if attribute.name != "name"
+            and isinstance(value := getattr(self, attribute.name), str)
+            and value
         )
 
     def path(self, field: str) -> str:
@@ -114,10 +116,15 @@ class PaymentFields(MirrorFields):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LineItemFields:
+    name: str
+    product_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class OpportunityFields(SalesforceObject):
     is_won: str
-    line_item_object: str
-    line_item_product_id: str
+    line_items: LineItemFields
 
 
 ACCOUNT = AccountFields(
@@ -156,8 +163,7 @@ OPPORTUNITY = OpportunityFields(
     name="Opportunity",
     quickbooks_id="QuickBooks_Invoice_Id__c",
     is_won="IsWon",
-    line_item_object="OpportunityLineItem",
-    line_item_product_id="Product2Id",
+    line_items=LineItemFields(name="OpportunityLineItem", product_id="Product2Id"),
 )
 
 

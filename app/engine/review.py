@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.fieldmap import Side
-from app.domain.invoice_draft import InvoiceDraft, draft_invoice
+from app.domain.invoice_draft import CUSTOMER_ID_PATH, ITEM_ID_PATH, InvoiceDraft, draft_invoice
 from app.domain.outcomes import Outcome, Problem
 from app.domain.salesforce_ids import is_salesforce_id
+from app.domain.workflows import ACCOUNT, OPPORTUNITY, PRODUCT, WORKFLOWS, WorkflowId
 from app.engine import preflight
 from app.engine.context import RunContext
 from app.engine.outbox import OutboxWriter
@@ -27,8 +28,8 @@ from app.store import Link, OutboxEntry, OutboxState
 
 log = logging.getLogger(__name__)
 
-WORKFLOW = "opportunities"
-OPPORTUNITY_LINK_FIELD = "QuickBooks_Invoice_Id__c"
+WORKFLOW = WorkflowId.OPPORTUNITIES
+OPPORTUNITY_LINK_FIELD = OPPORTUNITY.quickbooks_id
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,9 @@ def _fields(ctx: RunContext, *, lines: bool) -> list[str]:
         {
             "Id",
             "OpportunityId",
-            "Product2Id",
-            "Product2.Name",
-            "Product2.QuickBooks_Item_Id__c",
+            OPPORTUNITY.line_items.product_id,
+            PRODUCT.path("Name"),
+            ITEM_ID_PATH,
             "Quantity",
             "UnitPrice",
             "TotalPrice",
@@ -67,8 +68,8 @@ def _fields(ctx: RunContext, *, lines: bool) -> list[str]:
             "Id",
             "Name",
             "AccountId",
-            "Account.Name",
-            "Account.QuickBooks_Customer_Id__c",
+            ACCOUNT.path("Name"),
+            CUSTOMER_ID_PATH,
             "CloseDate",
             "Amount",
             OPPORTUNITY_LINK_FIELD,
@@ -87,14 +88,14 @@ def candidates(
     pre-flight checks; approving (with `ids`) needs them. `checks=False` skips them (and their
     QuickBooks reads), e.g. to count the queue.
     """
-    where = f"IsWon = true AND {OPPORTUNITY_LINK_FIELD} = null"
+    where = WORKFLOWS[WORKFLOW].salesforce_scope or ""
     if ids is not None:
         safe = [i for i in ids if is_salesforce_id(i)]
         if not safe:
             return []
         where += " AND Id IN (" + ",".join(f"'{i}'" for i in safe) + ")"
     opportunities = ctx.salesforce.query_all(
-        f"SELECT {', '.join(_fields(ctx, lines=False))} FROM Opportunity "  # noqa: S608
+        f"SELECT {', '.join(_fields(ctx, lines=False))} FROM {OPPORTUNITY.name} "  # noqa: S608
         f"WHERE {where} ORDER BY CloseDate, Id"
     )
     if not opportunities:
@@ -104,7 +105,7 @@ def candidates(
     for start in range(0, len(opp_ids), 200):
         chunk = ",".join(f"'{i}'" for i in opp_ids[start : start + 200])
         for line in ctx.salesforce.query_all(
-            f"SELECT {', '.join(_fields(ctx, lines=True))} FROM OpportunityLineItem "  # noqa: S608
+            f"SELECT {', '.join(_fields(ctx, lines=True))} FROM {OPPORTUNITY.line_items.name} "  # noqa: S608
             f"WHERE OpportunityId IN ({chunk}) ORDER BY OpportunityId, Id"
         ):
             lines_by_opp.setdefault(str(line["OpportunityId"]), []).append(line)
@@ -261,7 +262,7 @@ def _approve_one(ctx: RunContext, writer: OutboxWriter, candidate: ReviewCandida
 
 def _write_back(ctx: RunContext, opportunity_id: str, qb_id: str, label: str) -> ItemOutcome:
     results = ctx.salesforce.update(
-        "Opportunity", [{"Id": opportunity_id, OPPORTUNITY_LINK_FIELD: qb_id}]
+        OPPORTUNITY.name, [{"Id": opportunity_id, OPPORTUNITY_LINK_FIELD: qb_id}]
     )
     ctx.recorder.commit([], [Link(WORKFLOW, qb_id, opportunity_id, None)])
     if not results[0].get("success"):

@@ -14,42 +14,19 @@ from typing import Any, Protocol
 from app.domain.errors import UserError, salesforce_schema_missing
 from app.domain.fieldmap import MappingConfig
 from app.domain.mapping_file import default_mapping
-from app.domain.workflows import WORKFLOWS, WorkflowId
+from app.domain.workflows import WORKFLOWS, Direction, WorkflowDefinition, WorkflowId
 
-_INVOICE_FIELDS = (
-    "Name",
-    "QuickBooks_Invoice_Id__c",
-    "Account__c",
-    "Opportunity__c",
-    "Transaction_Date__c",
-    "Due_Date__c",
-    "Subtotal__c",
-    "Sales_Tax_Total__c",
-    "Balance_Remaining__c",
-    "Is_Paid__c",
-    "Status__c",
-    "QuickBooks_Updated_At__c",
-)
-_PAYMENT_FIELDS = (
-    "QuickBooks_Payment_Id__c",
-    "Account__c",
-    "Amount__c",
-    "Transaction_Date__c",
-    "Ref_Number__c",
-)
+
+def _fields_beyond_the_map(definition: WorkflowDefinition) -> dict[str, tuple[str, ...]]:
+    needed = {definition.salesforce_object: definition.salesforce.field_names()}
+    for other, name in definition.also_reads:
+        needed[other.name] = (*needed.get(other.name, ()), name)
+    return needed
+
 
 #: Per workflow, per object: the fields it needs beyond what its field map names.
 WORKFLOW_FIELDS: dict[WorkflowId, dict[str, tuple[str, ...]]] = {
-    WorkflowId.CUSTOMERS: {
-        "Account": ("QuickBooks_Customer_Id__c", "QuickBooks_Balance__c", "Sync_To_QuickBooks__c")
-    },
-    WorkflowId.ITEMS: {"Product2": ("QuickBooks_Item_Id__c",)},
-    WorkflowId.INVOICES: {"QuickBooks_Invoice__c": _INVOICE_FIELDS},
-    WorkflowId.PAYMENTS: {"QuickBooks_Payment__c": _PAYMENT_FIELDS},
-    WorkflowId.OPPORTUNITIES: {
-        "Opportunity": ("QuickBooks_Invoice_Id__c",),
-        "Account": ("QuickBooks_Customer_Id__c",),
-    },
+    workflow_id: _fields_beyond_the_map(definition) for workflow_id, definition in WORKFLOWS.items()
 }
 
 
@@ -91,9 +68,6 @@ def required_fields(
         for sobject, fields in WORKFLOW_FIELDS[workflow_id].items():
             needed.setdefault(sobject, {}).update(dict.fromkeys(fields))
         definition = WORKFLOWS[workflow_id]
-        status = definition.status_field
-        if status:
-            needed.setdefault(definition.salesforce_object, {})[status] = None
         if workflow_id.value in mapping.maps:
             for rule in mapping.for_workflow(workflow_id.value).fields:
                 for name in rule.salesforce:
@@ -109,7 +83,7 @@ def external_id_fields(workflows: Iterable[str] | None = None) -> dict[str, str]
     return {
         WORKFLOWS[w].salesforce_object: WORKFLOWS[w].quickbooks_id_field
         for w in chosen
-        if w is not WorkflowId.OPPORTUNITIES
+        if WORKFLOWS[w].direction is not Direction.SALESFORCE_TO_QUICKBOOKS
     }
 
 
