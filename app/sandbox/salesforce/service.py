@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -25,7 +26,7 @@ API_VERSIONS = (
     ("Spring '26", "66.0"),
 )
 _FLAGS = ("auto_approve", "rotate_refresh_tokens", "require_pkce")
-_SECONDS = ("session_seconds", "code_ttl_seconds")
+_SECONDS = ("session_seconds", "code_ttl_seconds", "commit_lag_seconds")
 
 
 class SalesforceApp(SandboxApp):
@@ -47,6 +48,7 @@ class SalesforceApp(SandboxApp):
             require_pkce=True,
             session_seconds=7200,
             code_ttl_seconds=900,
+            commit_lag_seconds=0,
             daily_limit=DEFAULT_DAILY_LIMIT,
             redirect_uris=[DEFAULT_REDIRECT],
             missing=org.schema.missing,
@@ -94,6 +96,8 @@ class SalesforceApp(SandboxApp):
             if not isinstance(used, int) or used < 0:
                 raise ValueError("api_usage must be a whole number >= 0")
             self.usage.set_used(used)
+        if "commit_lag_seconds" in changes:
+            self.org.clock.commit_lag = timedelta(seconds=changes["commit_lag_seconds"])
         if "missing" in changes:
             self.org.schema.set_missing(list(changes["missing"] or []))
             changes["missing"] = self.org.schema.missing

@@ -63,7 +63,9 @@ def test_the_same_seed_gives_the_same_org() -> None:
         assert one.client_id == two.client_id
         for sb in (one, two):
             connect(sb).Account.create({"Name": "Written Later"})
-        assert one.dump() != two.dump()  # creation times differ
+        for sb in (one, two):  # audit times are whole seconds, so the two may tie
+            written = [a for a in sb.records("Account") if a["Name"] == "Written Later"]
+            assert written[0]["SystemModstamp"][19:23] == ".000"
         assert one.dump(system_fields=False) == two.dump(system_fields=False)
     with SalesforceSandbox(seed=12, **SMALL) as other:
         assert other.dump(system_fields=False) != one.dump(system_fields=False)
@@ -96,6 +98,6 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         newer = sf.Account.create({"Name": "After Restart"})["id"]
         assert newer > created["id"]
         stamps = sf.query("SELECT SystemModstamp FROM Account ORDER BY SystemModstamp DESC LIMIT 1")
-        assert stamps["records"][0]["SystemModstamp"] > record["SystemModstamp"]
+        assert stamps["records"][0]["SystemModstamp"] >= record["SystemModstamp"]  # may tie
     finally:
         second.stop()
