@@ -33,6 +33,7 @@ from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.engine.salesforce_results import failure_text, first_error
 from app.quickbooks import QuickBooksError
+from app.salesforce.soql import IN_VALUES
 from app.store import Link
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,7 @@ def push_accounts(ctx: RunContext) -> None:
     if only is not None:
         if not only:
             return
-        where += " AND Id IN (" + ",".join(f"'{i}'" for i in sorted(only)) + ")"
+        where += f" AND Id IN {IN_VALUES}"
     elif cursor:
         since = parse_stamp(cursor) - ctx.settings.overlap
         where += f" AND SystemModstamp >= {since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
@@ -205,7 +206,12 @@ def push_accounts(ctx: RunContext) -> None:
     writer = OutboxWriter(ctx.store, ctx.quickbooks.create)
     write_back: list[dict[str, Any]] = []
     clean = True
-    for page in ctx.salesforce.query_pages(soql):
+    pages = (
+        ctx.salesforce.query_in_pages(soql, sorted(only))
+        if only is not None
+        else ctx.salesforce.query_pages(soql)
+    )
+    for page in pages:
         for account in page:
             ctx.check_cancel()
             outcome, link, needs_write_back = _push_one(ctx, writer, account)

@@ -12,7 +12,6 @@ import csv
 import logging
 import sqlite3
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from app.engine.pipeline import Prefetcher
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.engine.salesforce_results import (
-    ROW_LOCK,
     failure_text,
     first_error,
     outcome_of,
@@ -266,20 +264,12 @@ def _link(spec: MirrorSpec, item: _Pending, sf_id: str) -> Link:
 def _upsert_with_lock_retries(
     ctx: RunContext, spec: MirrorSpec, pending: list[_Pending]
 ) -> list[dict[str, Any]]:
-    results = ctx.salesforce.upsert(spec.sobject, spec.external_field, [p.mapped for p in pending])
-    delay = 0.2
-    for _ in range(ctx.settings.row_lock_retries):
-        locked = [i for i, r in enumerate(results) if first_error(r)[0] == ROW_LOCK]
-        if not locked:
-            break
-        time.sleep(delay)
-        delay *= 2
-        again = ctx.salesforce.upsert(
-            spec.sobject, spec.external_field, [pending[i].mapped for i in locked]
-        )
-        for index, result in zip(locked, again, strict=True):
-            results[index] = result
-    return results
+    return ctx.salesforce.upsert(
+        spec.sobject,
+        spec.external_field,
+        [p.mapped for p in pending],
+        lock_retries=ctx.settings.row_lock_retries,
+    )
 
 
 class _BulkSpool:

@@ -24,6 +24,7 @@ from app.engine.outbox import OutboxWriter
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.quickbooks import QuickBooksError
+from app.salesforce.soql import IN_VALUES
 from app.store import Link, OutboxEntry, OutboxState
 
 log = logging.getLogger(__name__)
@@ -90,25 +91,27 @@ def candidates(
     """
     where = WORKFLOWS[WORKFLOW].salesforce_scope or ""
     if ids is not None:
-        safe = [i for i in ids if is_salesforce_id(i)]
-        if not safe:
-            return []
-        where += " AND Id IN (" + ",".join(f"'{i}'" for i in safe) + ")"
-    opportunities = ctx.salesforce.query_all(
+        where += f" AND Id IN {IN_VALUES}"
+    soql = (
         f"SELECT {', '.join(_fields(ctx, lines=False))} FROM {OPPORTUNITY.name} "  # noqa: S608
         f"WHERE {where} ORDER BY CloseDate, Id"
     )
+    if ids is None:
+        opportunities = ctx.salesforce.query_all(soql)
+    else:
+        opportunities = ctx.salesforce.query_in(soql, [i for i in ids if is_salesforce_id(i)])
+        # Each chunk is ordered on its own; the whole list keeps the query's order.
+        opportunities.sort(key=lambda o: (str(o.get("CloseDate") or ""), str(o["Id"])))
     if not opportunities:
         return []
     lines_by_opp: dict[str, list[dict[str, Any]]] = {}
     opp_ids = [str(o["Id"]) for o in opportunities]
-    for start in range(0, len(opp_ids), 200):
-        chunk = ",".join(f"'{i}'" for i in opp_ids[start : start + 200])
-        for line in ctx.salesforce.query_all(
-            f"SELECT {', '.join(_fields(ctx, lines=True))} FROM {OPPORTUNITY.line_items.name} "  # noqa: S608
-            f"WHERE OpportunityId IN ({chunk}) ORDER BY OpportunityId, Id"
-        ):
-            lines_by_opp.setdefault(str(line["OpportunityId"]), []).append(line)
+    for line in ctx.salesforce.query_in(
+        f"SELECT {', '.join(_fields(ctx, lines=True))} FROM {OPPORTUNITY.line_items.name} "  # noqa: S608
+        f"WHERE OpportunityId IN {IN_VALUES} ORDER BY OpportunityId, Id",
+        opp_ids,
+    ):
+        lines_by_opp.setdefault(str(line["OpportunityId"]), []).append(line)
     decisions = ctx.store.review_decisions()
     customer_links = {link.sf_id: link.qb_id for link in ctx.store.links("customers") if link.sf_id}
     item_links = {link.sf_id: link.qb_id for link in ctx.store.links("items") if link.sf_id}

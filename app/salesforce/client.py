@@ -14,7 +14,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from app.salesforce.errors import SalesforceError, from_response
-from app.salesforce.retry import with_retries
+from app.salesforce.retry import retry_locked_records, with_retries
 from app.salesforce.session import TokenSession
 from app.salesforce.soql import MAX_URI_BYTES, in_chunks
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 API_VERSION = "62.0"
 COLLECTION_SIZE = 200
 QUERY_BATCH = 2000
+DUPLICATE_RULE_HEADER = "Sforce-Duplicate-Rule-Header"
 
 
 @dataclass
@@ -124,37 +125,76 @@ class SalesforceClient:
 
     # -- writes -------------------------------------------------------------------------------
     def upsert(
-        self, sobject: str, external_field: str, records: Sequence[dict[str, Any]]
+        self,
+        sobject: str,
+        external_field: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        lock_retries: int = 0,
+        allow_duplicates: bool = False,
     ) -> list[dict[str, Any]]:
-        """sObject Collections upsert in calls of 200; per-record results in input order."""
-        results: list[dict[str, Any]] = []
-        for start in range(0, len(records), COLLECTION_SIZE):
-            chunk = [
-                {"attributes": {"type": sobject}, **r}
-                for r in records[start : start + COLLECTION_SIZE]
-            ]
-            body = {"allOrNone": False, "records": chunk}
-            self.write_calls += 1
-            response = self._http(
-                "PATCH", f"composite/sobjects/{sobject}/{external_field}", json=body
-            )
-            results.extend(response.json())
-        return results
+        """sObject Collections upsert in calls of 200; per-record results in input order.
 
-    def update(self, sobject: str, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        Records refused with UNABLE_TO_LOCK_ROW are sent again up to `lock_retries` times;
+        `allow_duplicates` saves a record a duplicate rule only warns about."""
+        return self._collection_writes(
+            f"composite/sobjects/{sobject}/{external_field}",
+            sobject,
+            records,
+            lock_retries=lock_retries,
+            allow_duplicates=allow_duplicates,
+        )
+
+    def update(
+        self,
+        sobject: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        lock_retries: int = 0,
+        allow_duplicates: bool = False,
+    ) -> list[dict[str, Any]]:
         """sObject Collections update by Id, in calls of 200."""
-        results: list[dict[str, Any]] = []
-        for start in range(0, len(records), COLLECTION_SIZE):
-            chunk = [
-                {"attributes": {"type": sobject}, **r}
-                for r in records[start : start + COLLECTION_SIZE]
-            ]
-            self.write_calls += 1
-            response = self._http(
-                "PATCH", "composite/sobjects", json={"allOrNone": False, "records": chunk}
-            )
-            results.extend(response.json())
-        return results
+        return self._collection_writes(
+            "composite/sobjects",
+            sobject,
+            records,
+            lock_retries=lock_retries,
+            allow_duplicates=allow_duplicates,
+        )
+
+    def _collection_writes(
+        self,
+        path: str,
+        sobject: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        lock_retries: int,
+        allow_duplicates: bool,
+    ) -> list[dict[str, Any]]:
+        # Record details name the matching record when a duplicate rule refuses a save.
+        headers = {
+            DUPLICATE_RULE_HEADER: f"allowSave={str(allow_duplicates).lower()}; "
+            "includeRecordDetails=true"
+        }
+
+        def send(batch: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+            results: list[dict[str, Any]] = []
+            for start in range(0, len(batch), COLLECTION_SIZE):
+                chunk = [
+                    {"attributes": {"type": sobject}, **r}
+                    for r in batch[start : start + COLLECTION_SIZE]
+                ]
+                self.write_calls += 1
+                response = self._http(
+                    "PATCH",
+                    path,
+                    json={"allOrNone": False, "records": chunk},
+                    headers=headers,
+                )
+                results.extend(response.json())
+            return results
+
+        return retry_locked_records(records, send, lock_retries)
 
     def composite(
         self, subrequests: list[dict[str, Any]], *, all_or_none: bool = True
