@@ -38,6 +38,7 @@ def _restart(data_dir: Path) -> AppContext:
 def test_refresh_with_rotation_keeps_working_across_restarts(
     salesforce: SalesforceSandbox, signed_in: AppContext, data_dir: Path
 ) -> None:
+    salesforce.set_config(rotate_refresh_tokens=True)  # off unless the org turns it on
     first = signed_in.credentials.get(Secret.SALESFORCE_REFRESH_TOKEN)
     client = _client(signed_in)
     second = signed_in.credentials.get(Secret.SALESFORCE_REFRESH_TOKEN)
@@ -66,6 +67,7 @@ def test_refresh_with_rotation_keeps_working_across_restarts(
 def test_a_token_rotated_by_another_process_is_picked_up(
     salesforce: SalesforceSandbox, signed_in: AppContext
 ) -> None:
+    salesforce.set_config(rotate_refresh_tokens=True)
     this_process = _client(signed_in)
     # Another process (the tray) refreshes meanwhile, rotating the token this one read.
     other = _client(signed_in)

@@ -3,6 +3,13 @@
 Tokens live in the org's database, so a persistent sandbox keeps its sessions across restarts.
 Access tokens expire after `session_seconds` and then show up as 401 INVALID_SESSION_ID; the token
 response carries no `expires_in`, as Salesforce's does not.
+
+A refresh returns the same refresh token unless the app has refresh token rotation turned on
+(`rotate_refresh_tokens`, off by default as in a new connected or external client app); with it on,
+each refresh returns a new refresh token and retires the old one. Salesforce Help, "OAuth 2.0
+Refresh Token Flow", https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_refresh_token_flow.htm&type=5
+and "Configure Refresh Token Rotation for a Connected App",
+https://help.salesforce.com/s/articleView?id=xcloud.connected_app_refresh_token_rotation.htm&type=5
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ class SalesforceSandbox:
         http_login_port: int | None = None,
         admin_token: str | None = None,
         state_file: str | Path | None = None,
-        rotate_refresh_tokens: bool = True,
+        rotate_refresh_tokens: bool = False,
         missing: tuple[str, ...] | list[str] = (),
     ) -> None:
         self._port = port

@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
-from app.sandbox._http import Fault, SandboxApp, json_response
-from app.sandbox.salesforce import faults
+from app.sandbox._http import Fault, RequestHead, SandboxApp, json_response
+from app.sandbox.salesforce import faults, uri_limits
 from app.sandbox.salesforce.calls import DATA_PREFIX, Call, Reply, split_url
 from app.sandbox.salesforce.errors import ApiError, not_found, session_invalid
 from app.sandbox.salesforce.limits import DEFAULT_DAILY_LIMIT, ApiUsage
@@ -36,7 +36,7 @@ class SalesforceApp(SandboxApp):
         *,
         seed: int,
         admin_token: str | None = None,
-        rotate_refresh_tokens: bool = True,
+        rotate_refresh_tokens: bool = False,
     ) -> None:
         super().__init__(admin_token=admin_token, fault_seed=seed)
         self.org = org
@@ -110,6 +110,9 @@ class SalesforceApp(SandboxApp):
     # -- requests ------------------------------------------------------------------------------
     def fault_response(self, fault: Fault, request: Request) -> Response | None:
         return faults.fault_response(self, fault, request)
+
+    def refuse_request_head(self, head: RequestHead) -> Response | None:
+        return uri_limits.refusal(head)
 
     def dispatch(self, request: Request) -> Response:
         path = request.path

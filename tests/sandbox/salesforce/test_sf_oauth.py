@@ -196,6 +196,7 @@ def test_auto_approve_through_the_admin_api(
 
 
 def test_refresh_with_rotation(sandbox: SalesforceSandbox, http: requests.Session) -> None:
+    sandbox.set_config(rotate_refresh_tokens=True)  # off unless the org turns it on
     first = sandbox.issue_tokens()
     renewed = refresh(sandbox, http, first["refresh_token"])
     assert renewed.status_code == 200
