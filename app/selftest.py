@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app import APP_NAME, __version__
+from app.domain.workflows import ACCOUNT, INVOICE, PAYMENT, PRODUCT
 
 #: The keyring backends the build must carry (keyring finds them at run time, not by import).
 KEYRING_BACKENDS = (
@@ -170,10 +171,10 @@ class SelfTest:
         sandboxes = self.facts["sandboxes"]
         qb, sf = sandboxes.conductor.qb, sandboxes.salesforce
         expected = {
-            "QuickBooks_Invoice__c": ("QuickBooks_Invoice_Id__c", qb.all("invoice")),
-            "QuickBooks_Payment__c": ("QuickBooks_Payment_Id__c", qb.all("receive_payment")),
-            "Product2": (
-                "QuickBooks_Item_Id__c",
+            INVOICE.name: (INVOICE.quickbooks_id, qb.all("invoice")),
+            PAYMENT.name: (PAYMENT.quickbooks_id, qb.all("receive_payment")),
+            PRODUCT.name: (
+                PRODUCT.quickbooks_id,
                 qb.all("service_item") + qb.all("non_inventory_item"),
             ),
         }
@@ -189,7 +190,7 @@ class SelfTest:
                     f"({len(wanted - set(mirrored))} missing)"
                 )
             lines.append(f"{len(mirrored)} {sobject}")
-        linked = [a for a in sf.records("Account") if a.get("QuickBooks_Customer_Id__c")]
+        linked = [a for a in sf.records(ACCOUNT.name) if a.get(ACCOUNT.quickbooks_id)]
         if not linked:
             raise SelfTestError("no Salesforce account was linked to a QuickBooks customer")
         lines.append(f"{len(linked)} linked accounts")

@@ -96,7 +96,7 @@ def draft_invoice(
     else:
         problems.append(Problem("The opportunity has no valid Salesforce id.", "Id", "no_id"))
     customer_id = _linked_id(opportunity, CUSTOMER_ID_PATH, "AccountId", customer_links)
-    customer_name = _text(_safe_read(opportunity, "Account.Name")) or "(no account)"
+    customer_name = _text(_safe_read(opportunity, ACCOUNT.path("Name"))) or "(no account)"
     if customer_id is None:
         problems.append(
             Problem(
@@ -154,7 +154,7 @@ def _line(
         problem = Problem(f"Line {number} is not a product line.", code="malformed")
         return InvoicePreviewLine("?", "", None, None, None, None), None, [problem]
     product = (
-        _text(_safe_read(line, "Product2.Name")) or _text(line.get("Name")) or f"line {number}"
+        _text(_safe_read(line, PRODUCT.path("Name"))) or _text(line.get("Name")) or f"line {number}"
     )
     item_id = _linked_id(line, ITEM_ID_PATH, "Product2Id", item_links)
     problems: list[Problem] = []

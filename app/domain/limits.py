@@ -7,6 +7,8 @@ QuickBooks limit stricter, and sets the limit of a Salesforce field the app does
 
 from __future__ import annotations
 
+from app.domain.workflows import ACCOUNT, PRODUCT
+
 _ADDRESS = {
     **{f"line{n}": 41 for n in range(1, 6)},
     "city": 31,
@@ -48,16 +50,16 @@ QUICKBOOKS_TEXT_LIMITS: dict[str, dict[str, int]] = {
 }
 
 SALESFORCE_TEXT_LIMITS: dict[tuple[str, str], int] = {
-    ("Account", "Name"): 255,
-    ("Account", "Phone"): 40,
-    ("Account", "BillingStreet"): 255,
-    ("Account", "BillingCity"): 40,
-    ("Account", "BillingState"): 80,
-    ("Account", "BillingPostalCode"): 20,
-    ("Account", "BillingCountry"): 80,
-    ("Product2", "Name"): 255,
-    ("Product2", "ProductCode"): 255,
-    ("Product2", "Description"): 4000,
+    (ACCOUNT.name, "Name"): 255,
+    (ACCOUNT.name, "Phone"): 40,
+    (ACCOUNT.name, "BillingStreet"): 255,
+    (ACCOUNT.name, "BillingCity"): 40,
+    (ACCOUNT.name, "BillingState"): 80,
+    (ACCOUNT.name, "BillingPostalCode"): 20,
+    (ACCOUNT.name, "BillingCountry"): 80,
+    (PRODUCT.name, "Name"): 255,
+    (PRODUCT.name, "ProductCode"): 255,
+    (PRODUCT.name, "Description"): 4000,
 }
 SALESFORCE_CUSTOM_OBJECT_NAME_LIMIT = 80
 SALESFORCE_TEXT_LIMIT = 255

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 from app.domain.fieldmap import TYPE_OWNER, FieldRule, FieldType, MappingConfig, Side, WorkflowMap
-from app.domain.workflows import WORKFLOWS, WorkflowId
+from app.domain.workflows import INVOICE, WORKFLOWS, WorkflowId
 
 MAPPING_VERSION = 1
 DEFAULT_MAPPING_RESOURCE = "default_mapping.toml"
@@ -367,7 +367,8 @@ class _Checker:
                 )
             if not salesforce[0].endswith("__r"):
                 problem(
-                    "a lookup row writes a relationship name ending in __r, such as Account__r.",
+                    "a lookup row writes a relationship name ending in __r, such as "
+                    f"{INVOICE.account_relationship}.",
                     "salesforce",
                 )
         elif lookup_key is not None:

@@ -21,9 +21,11 @@ import keyring
 import requests
 from PySide6.QtCore import QObject, QUrl, Slot
 
+from app.domain.workflows import ACCOUNT, PAYMENT
+
 INNER = "QBSF_SCREENSHOTS_INNER"
 SCREEN = "1280x800x24"
-HIDDEN_FOR_SHOT = ("QuickBooks_Payment__c", "Account.QuickBooks_Balance__c")
+HIDDEN_FOR_SHOT = (PAYMENT.name, ACCOUNT.path(ACCOUNT.balance))
 _INPUT = re.compile(r"<input[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
 
@@ -228,8 +230,8 @@ class Shooter:
         sandboxes.salesforce.set_config(
             validation_rules=[
                 {
-                    "object": "QuickBooks_Payment__c",
-                    "field": "Amount__c",
+                    "object": PAYMENT.name,
+                    "field": PAYMENT.amount,
                     "op": ">",
                     "value": 4000,
                     "message": "Payments over 4,000 need a finance approval in Salesforce",
