@@ -12,7 +12,16 @@ def _default_log_dir() -> str:
     return str(resolve_paths().log_dir)
 
 
+def _quit_as_tray_command(argv: list[str]) -> list[str]:
+    """`qbsf --quit [--data-dir DIR]` is `qbsf [--data-dir DIR] tray --quit` (the installer's)."""
+    if "--quit" not in argv or "tray" in argv:
+        return argv
+    rest = [argument for argument in argv if argument != "--quit"]
+    return [*rest, "tray", "--quit"]
+
+
 def _main() -> int:
+    sys.argv[1:] = _quit_as_tray_command(sys.argv[1:])
     if sys.argv[1:2] == ["--self-test"]:
         from app.selftest import run_self_test
 

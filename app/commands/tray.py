@@ -1,12 +1,14 @@
-"""`tray` (also: no command at all): the tray app."""
+"""`tray` (also: no command at all): the tray app; `tray --quit` closes a running one."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
+from app.logs import TRAY_LOG_FILE, setup_logging
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -18,10 +20,18 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     parser.add_argument("--setup", action="store_true", help="open the setup wizard")
     parser.add_argument("--sync", action="store_true", help="start a sync at once")
+    parser.add_argument(
+        "--quit",
+        action="store_true",
+        help="ask the running tray app to finish its current batch and close, and wait for it "
+        "(also: `qbsf --quit`)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    if getattr(args, "quit", False):
+        return quit_running_app(ctx)
     from app.commands.demo import has_display
 
     if not has_display():
@@ -34,6 +44,20 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         return ExitCode.USAGE
     from app.ui.application import run_tray
 
+    level = logging.INFO if getattr(args, "verbose", False) else logging.WARNING
+    setup_logging(ctx.paths.log_dir, console_level=level, file_name=TRAY_LOG_FILE)
     forwarded = [name for name in ("setup", "sync") if getattr(args, name, False)]
     code = run_tray(ctx, forwarded)
     return ExitCode.OK if code == 0 else ExitCode.ERROR
+
+
+def quit_running_app(ctx: AppContext) -> int:
+    """Used by the installer before it replaces files; exit 0 once no tray app runs."""
+    from PySide6.QtCore import QCoreApplication
+
+    from app.ui.single_instance import quit_running, server_name
+
+    _application = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
+    done, message = quit_running(server_name(str(ctx.paths.data_dir)))
+    print(message, file=sys.stdout if done else sys.stderr)
+    return ExitCode.OK if done else ExitCode.ERROR

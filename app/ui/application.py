@@ -79,6 +79,7 @@ def run_tray(
         return app.exec()
     finally:
         hook.uninstall()
-        instance.close()
         shell.controller.cancel_run()
         shell.controller.background.wait()
+        # Last: whoever waits for this app to close (`--quit`, setup) sees it only after the sync.
+        instance.close()

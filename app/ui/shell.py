@@ -135,7 +135,10 @@ class Shell(QObject):
 
     def handle_arguments(self, arguments: list[str]) -> None:
         """A second start forwarded its arguments: come forward, or open what it asked for."""
-        if "setup" in arguments:
+        if "quit" in arguments:
+            # Quit cancels a running sync, which stops at its next batch boundary.
+            self.quit()
+        elif "setup" in arguments:
             self.open_wizard()
         elif "sync" in arguments:
             self.trigger(MenuAction.SYNC_NOW)

@@ -1,36 +1,41 @@
-"""One tray app per user: a second start hands its arguments to the running one and exits.
+"""One tray app per user session: a second start hands its arguments to the running one and exits.
 
-The running app listens on a QLocalServer named after the user (and the data folder, so a trial
-with `--data-dir` can run beside the installed app). A server left behind by a crash answers no
-one; the next start finds nobody listening, removes it and takes the name.
+Who runs is decided by the instance lock (a `Local\\` named mutex on Windows, see
+`app.platform.instance_lock`), never by the socket: Windows lets two servers listen on one pipe
+name ("On Windows two local servers can listen to the same pipe at the same time", QLocalServer::
+listen, https://doc.qt.io/qt-6/qlocalserver.html#listen) and `removeServer()` does nothing there.
+The QLocalServer only carries commands to the holder. Its name, like the lock's, is per user,
+session and data folder, so a trial with `--data-dir` runs beside the installed app and two users
+on one terminal server never meet.
 """
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import json
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from app import APP_ID
+from app.platform.instance_lock import InstanceLock, instance_lock, instance_name
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_MS = 500
 IO_TIMEOUT_MS = 2000
+#: How often a second start tries to reach a running app that is still starting up.
+FORWARD_ATTEMPTS = 10
+FORWARD_PAUSE_S = 0.2
+#: The argument that asks the running app to finish its current batch and exit.
+QUIT = "quit"
+QUIT_WAIT_S = 120.0
 
 
 def server_name(scope: str = "") -> str:
-    try:
-        user = getpass.getuser()
-    except OSError:
-        user = "user"
-    digest = hashlib.sha256(f"{user}\0{scope}".encode()).hexdigest()[:16]
-    return f"{APP_ID}-{digest}"
+    return instance_name(APP_ID, scope)
 
 
 def forward_to_running(name: str, arguments: Sequence[str]) -> bool:
@@ -47,14 +52,32 @@ def forward_to_running(name: str, arguments: Sequence[str]) -> bool:
     return answered
 
 
+def forward_with_retries(
+    name: str,
+    arguments: Sequence[str],
+    attempts: int = FORWARD_ATTEMPTS,
+    pause: Callable[[], None] = lambda: time.sleep(FORWARD_PAUSE_S),
+) -> bool:
+    """Like `forward_to_running`, for an app known to run that may not listen yet."""
+    for attempt in range(attempts):
+        if forward_to_running(name, arguments):
+            return True
+        if attempt + 1 < attempts:
+            pause()
+    return False
+
+
 class SingleInstance(QObject):
     """The running side: `activated` carries the arguments of every later start."""
 
     activated = Signal(list)
 
-    def __init__(self, name: str, parent: QObject | None = None) -> None:
+    def __init__(
+        self, name: str, parent: QObject | None = None, *, lock: InstanceLock | None = None
+    ) -> None:
         super().__init__(parent)
         self.name = name
+        self.lock = lock
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._accept)
@@ -63,13 +86,15 @@ class SingleInstance(QObject):
     def listen(self) -> bool:
         if self._server.listen(self.name):
             return True
-        # Nobody answered before we got here, so what holds the name is a crashed app's leftover.
+        # Only the lock holder listens, so what holds the name is a crashed app's leftover.
         log.info("Removing a stale single-instance server %s", self.name)
         QLocalServer.removeServer(self.name)
         return self._server.listen(self.name)
 
     def close(self) -> None:
         self._server.close()
+        if self.lock is not None:
+            self.lock.release()
 
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
@@ -98,12 +123,42 @@ class SingleInstance(QObject):
 
 
 def claim(
-    name: str, arguments: Sequence[str], parent: QObject | None = None
+    name: str,
+    arguments: Sequence[str],
+    parent: QObject | None = None,
+    *,
+    lock: InstanceLock | None = None,
 ) -> SingleInstance | None:
-    """The instance to run with, or None when a running app took over (exit then)."""
-    if forward_to_running(name, arguments):
+    """The instance to run with, or None when another copy runs (it got the arguments)."""
+    lock = lock or instance_lock(name)
+    if not lock.acquire():
+        if not forward_with_retries(name, arguments):
+            log.warning("Another copy holds %s but did not answer; not starting a second", name)
         return None
-    instance = SingleInstance(name, parent)
+    instance = SingleInstance(name, parent, lock=lock)
     if not instance.listen():
-        log.warning("Could not claim the single-instance name %s; running anyway", name)
+        log.warning("Could not listen on %s; later starts cannot reach this copy", name)
     return instance
+
+
+def quit_running(
+    name: str,
+    *,
+    wait_s: float = QUIT_WAIT_S,
+    lock: InstanceLock | None = None,
+    pause: Callable[[], None] = lambda: time.sleep(FORWARD_PAUSE_S),
+) -> tuple[bool, str]:
+    """Ask the running app to finish its batch and exit, and wait until it has; (done, message)."""
+    lock = lock or instance_lock(name)
+    if lock.acquire():
+        lock.release()
+        return True, "The app is not running."
+    if not forward_with_retries(name, [QUIT], pause=pause):
+        return False, "The app is running but did not answer the request to quit."
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if lock.acquire():
+            lock.release()
+            return True, "The app has finished its work and closed."
+        pause()
+    return False, f"The app did not close within {wait_s:.0f} seconds."

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pytest
 
 from app import __version__
 from app.cli import main
+from app.platform.console import ensure_standard_streams, run_guarded
 from app.platform.credentials import CredentialStore, Secret
 from app.store import open_store
 
@@ -68,3 +70,60 @@ def test_unreadable_database_is_a_plain_error(tmp_path: Path) -> None:
     assert "could not be read" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(list(folder.glob("sync.sqlite3.unreadable-*"))) == 1
+
+
+# -- no console: a windowed build started by Task Scheduler or Explorer ---------------------------
+def _no_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("stdin", "stdout", "stderr"):
+        monkeypatch.setattr(sys, name, None)
+
+
+def test_commands_run_with_no_standard_streams_and_write_to_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_streams(monkeypatch)
+    assert main(["--data-dir", str(tmp_path), "status"]) == 0
+    assert main(["--data-dir", str(tmp_path), "doctor", "--skip-schema-check"]) == 3
+    assert main(["--data-dir", str(tmp_path), "sync"]) == 3
+    assert sys.stdin is not None and not sys.stdin.isatty() and sys.stdin.read() == ""
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = (tmp_path / "logs" / "qbsf.log").read_text(encoding="utf-8")
+    assert "QuickBooks:  not connected" in text  # status's stdout
+    assert "Overall:" in text  # doctor's report
+    assert "app.stderr" in text  # sync's "not connected" message
+
+
+def test_an_unexpected_error_with_no_console_is_logged_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_streams(monkeypatch)
+    ensure_standard_streams()
+    logging.getLogger().handlers.clear()
+
+    def broken() -> int:
+        raise RuntimeError("boom sk_test_51HxYzAbCdEfGhIjKlMn")
+
+    assert run_guarded(broken, lambda: tmp_path / "logs") == 1
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = (tmp_path / "logs" / "qbsf.log").read_text(encoding="utf-8")
+    assert "Stopped on an unexpected error" in text and "RuntimeError" in text
+    assert "sk_test_51HxYzAbCdEfGhIjKlMn" not in text
+    assert "qbsf stopped on an unexpected error (RuntimeError)" in text
+
+
+def test_a_process_started_with_its_streams_closed_exits_with_the_commands_code(
+    tmp_path: Path,
+) -> None:
+    """What Task Scheduler gives a windowed exe: no stdin, stdout or stderr at all."""
+    env = {**os.environ, "QBSF_NO_BOOTSTRAP": "1"}
+    command = [sys.executable, "-m", "app", "--data-dir", str(tmp_path)]
+    script = 'exec "$@" 0<&- 1>&- 2>&-'
+    status = subprocess.run(["sh", "-c", script, "sh", *command, "status"], env=env, timeout=60)
+    assert status.returncode == 0
+    doctor = subprocess.run(["sh", "-c", script, "sh", *command, "doctor"], env=env, timeout=60)
+    assert doctor.returncode == 3
+    text = (tmp_path / "logs" / "qbsf.log").read_text(encoding="utf-8")
+    assert "Last sync:   never" in text
+    assert "Traceback" not in text
