@@ -131,6 +131,36 @@ class FaultPlan:
 
 
 @dataclass(frozen=True)
+class RequestHead:
+    """The sizes of a request's URI (path and query, as sent) and of its header lines."""
+
+    uri_bytes: int
+    header_bytes: int
+
+    @classmethod
+    def of(cls, environ: dict[str, Any]) -> RequestHead:
+        uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+        if not uri:
+            query = environ.get("QUERY_STRING", "")
+            uri = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+        headers = 0
+        for key, value in environ.items():
+            if key.startswith("HTTP_"):
+                name = key[5:]
+            elif key in {"CONTENT_TYPE", "CONTENT_LENGTH"} and value:
+                name = key
+            else:
+                continue
+            # "Name: value\r\n"; the WSGI key has the header name's length.
+            headers += len(name) + 2 + len(str(value).encode("latin-1", "replace")) + 2
+        return cls(len(uri.encode("latin-1", "replace")), headers)
+
+    @property
+    def total_bytes(self) -> int:
+        return self.uri_bytes + self.header_bytes
+
+
+@dataclass(frozen=True)
 class LoggedRequest:
     method: str
     path: str
@@ -170,6 +200,12 @@ class SandboxApp:
         """A response for a sandbox-specific fault kind; None when the kind is not ours."""
         return None
 
+    def refuse_request_head(self, head: RequestHead) -> Response | None:
+        """The answer to a request whose URI or headers are too large; None to serve it.
+
+        werkzeug alone accepts a request line of up to 64 KiB and header lines of 64 KiB each."""
+        return None
+
     def apply_config(self, changes: dict[str, Any]) -> None:
         """Validate and store configuration; subclasses extend for their own keys."""
         if "latency_ms" in changes:
@@ -194,6 +230,10 @@ class SandboxApp:
         if request.path.startswith(ADMIN_PREFIX):
             response = self._admin(request)
             return response(environ, start_response)
+        refused = self.refuse_request_head(RequestHead.of(environ))
+        if refused is not None:
+            self._record(request, refused.status_code, started)
+            return refused(environ, start_response)
         try:
             if self.serialise_requests:
                 with self._serial_lock:
