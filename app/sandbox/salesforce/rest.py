@@ -220,6 +220,17 @@ class RestApi:
 
     def _upsert(self, call: Call, obj: ObjectDef, f: FieldDef, value: str) -> Reply:
         body = call.json_object()
+        # "Do not specify Id or an external ID field in the request body or an error is
+        # generated": REST API Developer Guide, "Upsert Records Using sObject Rows by External ID",
+        # https://developer.salesforce.com/docs/atlas.en-us.238.0.api_rest.meta/api_rest/resources_sobject_upsert_patch.htm
+        named = [k for k in body if k.lower() in {f.name.lower(), "id"}]
+        if named:
+            raise RecordError(
+                "INVALID_FIELD",
+                f"The field {named[0]} can't be in the request body: the URL names the record "
+                f"by {f.name}",
+                [named[0]],
+            )
         try:
             with self.org.store.transaction():
                 record_id, created = self.writer.upsert(obj, f, value, body, call.lock)

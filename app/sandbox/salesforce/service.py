@@ -25,6 +25,13 @@ API_VERSIONS = (
     ("Winter '26", "65.0"),
     ("Spring '26", "66.0"),
 )
+#: Oldest version still served; 7.0 through 30.0 are retired. Salesforce Help, "Salesforce Platform
+#: API Versions 21.0 through 30.0 Retirement": a retired version's REST calls answer 410 GONE,
+#: https://help.salesforce.com/s/articleView?id=000354473&type=1 . A version newer than the org's
+#: release does not exist: 404 NOT_FOUND, "The requested resource does not exist" (REST API
+#: Developer Guide, "Status Codes and Error Responses",
+#: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm).
+OLDEST_VERSION = 31.0
 _FLAGS = ("auto_approve", "rotate_refresh_tokens", "require_pkce")
 _SECONDS = ("session_seconds", "code_ttl_seconds", "commit_lag_seconds")
 
@@ -149,6 +156,9 @@ class SalesforceApp(SandboxApp):
             limit_header["Sforce-Limit-Info"] = self.usage.header()
             return json_response(exc.body(), exc.status, limit_header)
         version, segments, args = parsed
+        unsupported = _unsupported_version(version)
+        if unsupported is not None:
+            return unsupported
         call = Call(
             method=request.method,
             version=version,
@@ -161,6 +171,15 @@ class SalesforceApp(SandboxApp):
         reply = self.rest.handle(call)
         limit_header["Sforce-Limit-Info"] = self.usage.header()
         return _response(reply, limit_header)
+
+
+def _unsupported_version(version: str) -> Response | None:
+    number = float(version)
+    if number > max(float(v) for _, v in API_VERSIONS):
+        return json_response(not_found().body(), 404)
+    if number < OLDEST_VERSION:
+        return json_response(not_found().body(), 410)
+    return None
 
 
 def _response(reply: Reply, extra: dict[str, str]) -> Response:
