@@ -24,7 +24,14 @@ from app.engine.health import (
     check_configured,
     status_for,
 )
-from app.platform.processes import ProcessLister, QuickBooksPc, quickbooks_pc, running_processes
+from app.platform.processes import (
+    QUICKBOOKS_NAMES,
+    ProcessLister,
+    ProcessRecord,
+    QuickBooksPc,
+    quickbooks_pc,
+    running_processes,
+)
 
 
 class Severity(StrEnum):
@@ -75,6 +82,7 @@ def diagnose(
     processes: ProcessLister = running_processes,
     platform: str = sys.platform,
     schema: bool = True,
+    own_pid: int | None = None,
 ) -> tuple[list[Finding], Health]:
     health = check_configured(
         ctx.store,
@@ -83,7 +91,7 @@ def diagnose(
         mapping_file=ctx.paths.mapping_file,
         schema=schema,
     )
-    findings = pc_findings(quickbooks_pc(processes, platform)) + health_findings(health)
+    findings = pc_findings(quickbooks_pc(processes, platform, own_pid)) + health_findings(health)
     return findings, health
 
 
@@ -102,9 +110,31 @@ def pc_findings(pc: QuickBooksPc) -> list[Finding]:
             )
         ]
     findings = [_quickbooks_processes(pc), _web_connector(pc)]
+    findings += _other_sessions(pc)
+    findings += _users(pc)
+    findings += _sessions(pc)
+    findings += _elevation(pc)
+    return findings
+
+
+def _users(pc: QuickBooksPc) -> list[Finding]:
+    area = "This PC"
+    unreadable = [p for p in (*pc.quickbooks, *pc.web_connector) if "username" in p.denied]
+    if unreadable:
+        return [
+            Finding(
+                area,
+                Severity.WARNING,
+                f"Windows would not say which user runs {_programs(unreadable)}, so whether "
+                "QuickBooks and the Web Connector run as the same Windows user is unknown.",
+                "Open Task Manager > Details and check the User name column: QBW.exe and "
+                "QBWebConnector.exe must show the same user. Running `doctor` as that user "
+                "lets it check this itself.",
+            )
+        ]
     qb_users, wc_users = pc.quickbooks_users, pc.web_connector_users
     if qb_users and wc_users and not qb_users & wc_users:
-        findings.append(
+        return [
             Finding(
                 area,
                 Severity.WARNING,
@@ -113,8 +143,94 @@ def pc_findings(pc: QuickBooksPc) -> list[Finding]:
                 "Run both as the same Windows user: close both, sign in to Windows as the user "
                 "who owns the QuickBooks setup, and start them again.",
             )
+        ]
+    return []
+
+
+def _other_sessions(pc: QuickBooksPc) -> list[Finding]:
+    elsewhere = [p for p in pc.elsewhere if p.name.lower() in QUICKBOOKS_NAMES]
+    if not elsewhere:
+        return []
+    users = {p.username for p in elsewhere if p.username}
+    who = f" ({_names(users)})" if users else ""
+    return [
+        Finding(
+            "This PC",
+            Severity.NOTE,
+            f"QuickBooks is also open in {len(elsewhere)} other Windows session(s){who}: other "
+            "people signed in to this PC. They are not counted here.",
         )
-    return findings
+    ]
+
+
+def _sessions(pc: QuickBooksPc) -> list[Finding]:
+    qb = {p.session for p in pc.quickbooks if p.session is not None}
+    wc = {p.session for p in pc.web_connector if p.session is not None}
+    if not qb or not wc or qb & wc:
+        return []
+    return [
+        Finding(
+            "This PC",
+            Severity.PROBLEM,
+            "QuickBooks and the Web Connector run in different Windows sessions (different "
+            "sign-ins to this PC), and the Web Connector only reaches QuickBooks in its own.",
+            "Close QuickBooks Web Connector, then start it again from the Start menu while "
+            "signed in as the person whose QuickBooks is open.",
+        )
+    ]
+
+
+def _elevation(pc: QuickBooksPc) -> list[Finding]:
+    area = "This PC"
+    programs = [*pc.quickbooks, *pc.web_connector]
+    unknown = [p for p in programs if "elevated" in p.denied]
+    if unknown:
+        app_elevated = pc.app is not None and pc.app.elevated
+        likely = (
+            "" if app_elevated else " (Windows hides this when a program runs as administrator)"
+        )
+        return [
+            Finding(
+                area,
+                Severity.WARNING,
+                f"Whether {_programs(unknown)} runs as administrator is unknown{likely}. "
+                "QuickBooks and the Web Connector only talk to each other when both run the "
+                "same way.",
+                'If either was started with "Run as administrator" (or its shortcut is set to '
+                "always do so under Properties > Compatibility), close it and start it again "
+                "normally from the Start menu, so both run without administrator rights.",
+            )
+        ]
+    qb = {p.elevated for p in pc.quickbooks if p.elevated is not None}
+    wc = {p.elevated for p in pc.web_connector if p.elevated is not None}
+    if not qb or not wc or qb == wc:
+        return []
+    if True in qb:
+        restart, other = "QuickBooks", "the Web Connector"
+    else:
+        restart, other = "QuickBooks Web Connector", "QuickBooks"
+    return [
+        Finding(
+            area,
+            Severity.PROBLEM,
+            f"{restart} runs as administrator but {other} does not, so they cannot talk to "
+            "each other and every QuickBooks request waits until it times out.",
+            f'Close {restart} and start it again normally from the Start menu (not with "Run '
+            'as administrator"; if its shortcut is set to always run as administrator, untick '
+            "that under Properties > Compatibility). Then both run the same way.",
+        )
+    ]
+
+
+def _programs(records: Iterable[ProcessRecord]) -> str:
+    names = []
+    for record in records:
+        label = (
+            "QuickBooks" if record.name.lower() in QUICKBOOKS_NAMES else "QuickBooks Web Connector"
+        )
+        if label not in names:
+            names.append(label)
+    return " and ".join(names)
 
 
 def _quickbooks_processes(pc: QuickBooksPc) -> Finding:
