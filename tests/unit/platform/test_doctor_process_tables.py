@@ -90,7 +90,8 @@ def test_two_copies_in_the_apps_own_session_are_still_a_warning() -> None:
     second = {"pid": 4200, "name": "QBW32.exe", "username": "TS\\anna", "session": 2}
     findings = verdicts(table([*TERMINAL_SERVER, second]))
     assert findings[0].severity is Severity.WARNING
-    assert "2 copies of QuickBooks Desktop are running (processes 4100, 4200)" in findings[0].summary
+    summary = findings[0].summary
+    assert "2 copies of QuickBooks Desktop are running (processes 4100, 4200)" in summary
 
 
 def test_the_real_process_table_includes_this_process() -> None:
