@@ -532,11 +532,21 @@ class SalesforceUser:
             self.create(
                 "OpportunityLineItem",
                 OpportunityId=opportunity,
-                Product2Id=product_id,
+                PricebookEntryId=self.standard_price(product_id, price),
                 Quantity=2,
                 UnitPrice=price,
             )
         return opportunity
+
+    def standard_price(self, product_id: str, price: float) -> str:
+        """The product's standard price book entry, added first if it has none (Salesforce prices
+        opportunity products from price book entries)."""
+        book = next(b["Id"] for b in self._sf.records("Pricebook2") if b["IsStandard"])
+        for entry in self._sf.records("PricebookEntry"):
+            if entry["Product2Id"] == product_id and entry["Pricebook2Id"] == book:
+                return str(entry["Id"])
+        fields = {"Pricebook2Id": book, "Product2Id": product_id, "UnitPrice": price}
+        return self.create("PricebookEntry", IsActive=True, **fields)
 
 
 # -- an engine in this process -------------------------------------------------------------

@@ -387,7 +387,7 @@ def test_awkward_amounts_become_the_invoice_previewed_or_plain_problems(
             user.create(
                 "OpportunityLineItem",
                 OpportunityId=opportunity,
-                Product2Id=products[n % len(products)],
+                PricebookEntryId=user.standard_price(products[n % len(products)], 1.0),
                 Quantity=float(quantity),
                 UnitPrice=float(price),
             )

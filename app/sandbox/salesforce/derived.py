@@ -1,10 +1,12 @@
-"""Values Salesforce computes itself: names, won/closed flags, line totals, roll-ups, numbering."""
+"""Values Salesforce computes itself: names, won/closed flags, line totals, roll-ups, numbering;
+the price book rules are in `pricebooks`."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
 
+from app.sandbox.salesforce import pricebooks
 from app.sandbox.salesforce.errors import RecordError
 from app.sandbox.salesforce.schema import ObjectDef
 
@@ -32,19 +34,11 @@ def _auto_numbers(org: Org, obj: ObjectDef, record: dict[str, Any]) -> dict[str,
 def _line_item(org: Org, record: dict[str, Any]) -> dict[str, Any]:
     schema = org.schema
     out: dict[str, Any] = {}
-    entry_id = record.get("PricebookEntryId")
-    if entry_id and not record.get("Product2Id"):
-        entry = org.store.get(schema.stored_object("PricebookEntry"), entry_id)
-        if entry:
-            out["Product2Id"] = entry["Product2Id"]
-            out["ListPrice"] = entry["UnitPrice"]
+    if not record.get("Id"):
+        entry = pricebooks.line_entry(org, record)
+        out.update(PricebookEntryId=entry["Id"], Product2Id=entry["Product2Id"])
+        out["ListPrice"] = entry["UnitPrice"]
     product_id = out.get("Product2Id") or record.get("Product2Id")
-    if not product_id:
-        raise RecordError(
-            "REQUIRED_FIELD_MISSING",
-            "Required fields are missing: [PricebookEntryId]",
-            ["PricebookEntryId"],
-        )
     quantity, unit, total = (
         record.get("Quantity"),
         record.get("UnitPrice"),
@@ -76,9 +70,11 @@ def before_write(org: Org, obj: ObjectDef, record: dict[str, Any]) -> dict[str, 
         out["IsClosed"] = int(stage in {"Closed Won", "Closed Lost"})
         out["IsWon"] = int(stage == "Closed Won")
         out["HasOpportunityLineItem"] = record.get("HasOpportunityLineItem") or 0
+        out.update(pricebooks.opportunity_changes(org, record))
     elif obj.name == "OpportunityLineItem":
         out.update(_line_item(org, record))
     elif obj.name == "PricebookEntry":
+        pricebooks.check_entry(org, record)
         product = org.store.get(org.schema.stored_object("Product2"), record["Product2Id"])
         out["Name"] = product["Name"] if product else None
     return out
@@ -97,6 +93,14 @@ def after_write(org: Org, obj: ObjectDef, record: dict[str, Any]) -> None:
     changes: dict[str, Any] = {"HasOpportunityLineItem": int(count > 0)}
     if count:
         changes["Amount"] = round(total or 0.0, 2)
+        opportunity = org.store.get(
+            org.schema.stored_object("Opportunity"), record["OpportunityId"]
+        )
+        entry = org.store.get(
+            org.schema.stored_object("PricebookEntry"), record.get("PricebookEntryId") or ""
+        )
+        if opportunity and not opportunity.get("Pricebook2Id") and entry:
+            changes["Pricebook2Id"] = entry["Pricebook2Id"]  # the first product sets it
     stamp = org.stamp()
     changes.update(SystemModstamp=stamp, LastModifiedDate=stamp)
     org.store.update(org.schema.stored_object("Opportunity"), record["OpportunityId"], changes)

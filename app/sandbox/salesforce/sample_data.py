@@ -144,6 +144,7 @@ class _Seeder:
         return accounts
 
     def products(self, size: SampleSize) -> list[tuple[str, float]]:
+        """Products, each with its one standard price; returns (price book entry id, price)."""
         product, pricebook, entry = (
             self.obj("Product2"),
             self.obj("Pricebook2"),
@@ -181,7 +182,7 @@ class _Seeder:
             )
         self.org.store.insert_many(product, products)
         self.org.store.insert_many(entry, entries)
-        return [(p["Id"], e["UnitPrice"]) for p, e in zip(products, entries, strict=True)]
+        return [(e["Id"], e["UnitPrice"]) for e in entries]
 
     def opportunities(
         self, size: SampleSize, accounts: list[dict[str, Any]], products: list[tuple[str, float]]
@@ -213,12 +214,12 @@ class _Seeder:
             )
             if not products or not (won or rng.random() < 0.5):
                 continue
-            for product_id, price in rng.sample(products, k=min(len(products), rng.randint(1, 3))):
+            for entry_id, price in rng.sample(products, k=min(len(products), rng.randint(1, 3))):
                 self.writer.create(
                     line_item,
                     {
                         "OpportunityId": opportunity_id,
-                        "Product2Id": product_id,
+                        "PricebookEntryId": entry_id,
                         "Quantity": rng.randint(1, 5),
                         "UnitPrice": price,
                         "Description": "Seeded line",

@@ -257,7 +257,7 @@ def test_line_items_roll_up_and_opportunity_flags(
     sf: Salesforce, sandbox: SalesforceSandbox
 ) -> None:
     account = sf.Account.create({"Name": "Roll Up"})["id"]
-    product = sandbox.records("Product2")[0]["Id"]
+    entry = sandbox.records("PricebookEntry")[0]["Id"]  # opportunity products name their price
     opportunity = sf.Opportunity.create(
         {"Name": "Deal", "AccountId": account, "StageName": "Closed Won", "CloseDate": "2026-02-01"}
     )["id"]
@@ -265,7 +265,7 @@ def test_line_items_roll_up_and_opportunity_flags(
         sf.OpportunityLineItem.create(
             {
                 "OpportunityId": opportunity,
-                "Product2Id": product,
+                "PricebookEntryId": entry,
                 "Quantity": quantity,
                 "UnitPrice": price,
             }
