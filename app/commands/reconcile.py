@@ -9,7 +9,8 @@ from datetime import date
 from app.commands.engine_access import with_engine
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
-from app.engine import reconcile
+from app.engine.books.model import Reconciliation, default_period
+from app.engine.books.saved import for_run
 from app.engine.engine import SyncEngine
 from app.engine.report import write_reconciliation_csv
 
@@ -51,20 +52,20 @@ def _day(text: str) -> date:
 
 
 def cmd_reconcile(args: argparse.Namespace, ctx: AppContext) -> int:
-    default_start, default_end = reconcile.default_period()
+    default_start, default_end = default_period()
     period = (args.start or default_start, args.end or default_end)
     if period[0] > period[1]:
         print("--from must be on or before --to.", file=sys.stderr)
         return ExitCode.USAGE
 
     def work(engine: SyncEngine) -> int:
-        found = reconcile.check_books(engine, period=period)
+        found = engine.check_books(period=period)
         _show(found)
         if args.fix and not found.clean and found.error is None:
-            result = reconcile.repair(engine, found)
+            result = engine.repair(found)
             if result is not None:
                 print(f"\nRe-synced the records above in run #{result.run_id}: {result.headline()}")
-                after = reconcile.for_run(engine.store, result.run_id)
+                after = for_run(engine.store, result.run_id)
                 if after is not None:
                     print()
                     _show(after)
@@ -79,6 +80,6 @@ def cmd_reconcile(args: argparse.Namespace, ctx: AppContext) -> int:
     return with_engine(ctx, work)
 
 
-def _show(found: reconcile.Reconciliation) -> None:
+def _show(found: Reconciliation) -> None:
     for line in found.report_lines():
         print(line)

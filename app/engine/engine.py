@@ -2,7 +2,7 @@
 
 The engine imports no Qt; the tray and the CLI both drive it, with a progress callback and a
 cancel token. One run at a time per data folder, across processes. A run that mirrored invoices
-or payments ends with a reconciliation of the books (see `reconcile`).
+or payments ends with a check of the books (see `app.engine.books`).
 """
 
 from __future__ import annotations
@@ -11,16 +11,23 @@ import getpass
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from app.domain.fieldmap import MappingConfig
 from app.domain.outcomes import Outcome
 from app.domain.workflows import ALL_WORKFLOWS, WorkflowId
-from app.engine import customers, deletions, double_entry, reconcile, review, specs
+from app.engine import customers, deletions, double_entry, review, specs
+from app.engine.books.after_sync import after_sync
+from app.engine.books.compare import reconcile
+from app.engine.books.model import Reconciliation
+from app.engine.books.repair import record_salesforce_before
+from app.engine.books.saved import save
 from app.engine.context import ApiReserveReachedError, EngineSettings, RunContext
 from app.engine.events import CancelToken, ProgressCallback, ignore_progress
 from app.engine.failures import failure_for
 from app.engine.mirror import MirrorSpec, run_mirror
+from app.engine.mirror_chosen import DELETED_IN_QUICKBOOKS, mirror_chosen
 from app.engine.recorder import RunRecorder
 from app.engine.result import RunResult, RunStatus
 from app.platform.runlock import RunLock
@@ -84,8 +91,39 @@ class SyncEngine:
                 chosen = [w for w in chosen if _has(ctx, w)]
             result = self._execute(ctx, chosen, lambda: self._workflows(ctx, chosen))
             if self.reconcile_after_sync:
-                reconcile.after_sync(ctx, chosen, result)
+                after_sync(ctx, chosen, result)
             return result
+
+    def check_books(
+        self, *, period: tuple[date, date] | None = None, trigger: str = "reconcile"
+    ) -> Reconciliation:
+        """Check the books now, on demand (the tray's "Check the books", `qbsf reconcile`).
+
+        Holds the run lock, so it never reads halfway through a sync (RunLockBusyError if one runs).
+        """
+        with RunLock(self.lock_path, trigger):
+            found = reconcile(self.quickbooks, self.salesforce, self.store, period=period)
+            save(self.store, found, run_id=None, trigger=trigger)
+        return found
+
+    def repair(
+        self,
+        reconciliation: Reconciliation,
+        *,
+        trigger: str = "reconcile fix",
+        progress: ProgressCallback = ignore_progress,
+        cancel: CancelToken | None = None,
+    ) -> RunResult | None:
+        """Re-sync exactly the records a check listed; None when there is nothing to fix.
+
+        The run checks the books again when it ends, which shows whether the fix took.
+        """
+        only = reconciliation.fix_ids()
+        if not only:
+            return None
+        result = self.run(list(only), only=only, trigger=trigger, progress=progress, cancel=cancel)
+        record_salesforce_before(self.store, reconciliation, result.run_id)
+        return result
 
     def preview(self, workflows: Sequence[str] | None = None) -> RunResult:
         return self.run(workflows, trigger="preview", dry_run=True)
@@ -179,11 +217,12 @@ class SyncEngine:
             for name in ALL_WORKFLOWS
             if name in enabled and name != "opportunities"
             for item in self.store.outstanding_failures(name)
-            if item.run_id != ctx.recorder.run_id
+            # A record QuickBooks deleted since has nothing left to try.
+            if item.run_id != ctx.recorder.run_id and item.code != DELETED_IN_QUICKBOOKS
         ]
         if not earlier:
             return
-        ctx.only_qb_ids, ctx.only_sf_ids = _ids_by_workflow(earlier)
+        _choose(ctx, earlier)
         try:
             for name in ALL_WORKFLOWS:
                 if _has(ctx, name):
@@ -191,6 +230,7 @@ class SyncEngine:
                     self._workflow(ctx, name)
         finally:
             ctx.only_qb_ids = ctx.only_sf_ids = None
+            ctx.earlier_items = {}
 
     def _finish_approvals(self, ctx: RunContext) -> None:
         """Approvals interrupted by a crash or a QuickBooks problem are completed, once."""
@@ -205,8 +245,7 @@ class SyncEngine:
             raise ApiReserveReachedError(maximum - remaining, maximum)
 
     def _limit_to_failed(self, ctx: RunContext, run_id: int) -> None:
-        failed = self.store.run_items(run_id, Outcome.FAILED.value)
-        ctx.only_qb_ids, ctx.only_sf_ids = _ids_by_workflow(failed)
+        _choose(ctx, self.store.run_items(run_id, Outcome.FAILED.value))
 
     def _execute(self, ctx: RunContext, chosen: list[str], work) -> RunResult:  # type: ignore[no-untyped-def]
         status, error = RunStatus.SUCCEEDED, None
@@ -236,7 +275,7 @@ def _mirror(ctx: RunContext, spec: MirrorSpec) -> None:
     if ctx.only_qb_ids is None:
         run_mirror(ctx, spec)
     else:
-        reconcile.mirror_chosen(ctx, spec)
+        mirror_chosen(ctx, spec)
 
 
 def _sync_customers(_engine: SyncEngine, ctx: RunContext) -> None:
@@ -254,10 +293,19 @@ _STEPS: dict[WorkflowId, Callable[[SyncEngine, RunContext], None]] = {
 }
 
 
-def _ids_by_workflow(items: Iterable[RunItem]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """QuickBooks ids, and Salesforce ids for what Salesforce sends, per workflow."""
+def _choose(ctx: RunContext, items: Iterable[RunItem]) -> None:
+    """Limit the run to the records of these earlier run items."""
+    ctx.only_qb_ids, ctx.only_sf_ids, ctx.earlier_items = _ids_by_workflow(items)
+
+
+def _ids_by_workflow(
+    items: Iterable[RunItem],
+) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, dict[str, RunItem]]]:
+    """QuickBooks ids, Salesforce ids for what Salesforce sends, and the items of the QuickBooks
+    ids (which list each was read from), per workflow."""
     qb: dict[str, set[str]] = {}
     sf: dict[str, set[str]] = {}
+    earlier: dict[str, dict[str, RunItem]] = {}
     for item in items:
         if item.workflow == "opportunities" or (
             item.workflow == "customers" and item.sf_id and not item.qb_id
@@ -265,7 +313,8 @@ def _ids_by_workflow(items: Iterable[RunItem]) -> tuple[dict[str, set[str]], dic
             sf.setdefault(item.workflow, set()).add(item.sf_id or "")
         elif item.qb_id:
             qb.setdefault(item.workflow, set()).add(item.qb_id)
-    return qb, sf
+            earlier.setdefault(item.workflow, {})[item.qb_id] = item
+    return qb, sf, earlier
 
 
 def _has(ctx: RunContext, workflow: str) -> bool:

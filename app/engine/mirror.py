@@ -12,9 +12,9 @@ import csv
 import logging
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,7 @@ class _Pending:
     mapped: dict[str, Any]
     digest: str
     link: Link | None
+    kind: str  # the QuickBooks list it was read from
 
     @property
     def qb_id(self) -> str:
@@ -91,7 +92,12 @@ class _MirrorState:
     bulk_error: str = ""
 
 
-def run_mirror(ctx: RunContext, spec: MirrorSpec) -> None:
+#: Chosen QuickBooks records already read, by list, then by id.
+Chosen = Mapping[str, Mapping[str, dict[str, Any]]]
+
+
+def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) -> None:
+    """Mirror what QuickBooks changed since the cursor; or, with `chosen`, exactly those records."""
     cursor_value = ctx.store.get_cursor(spec.link_key, "qb")
     state = _MirrorState(newest=cursor_value)
     since = None
@@ -102,7 +108,8 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec) -> None:
     jobs: _BulkJobs | None = None
     try:
         for kind in spec.kinds:
-            reader = Prefetcher(_pages(ctx, spec, kind, since), depth=ctx.settings.read_ahead)
+            pages = _pages(ctx, spec, kind, since, chosen)
+            reader = Prefetcher(pages, depth=ctx.settings.read_ahead)
             for page in reader:
                 ctx.check_cancel()
                 if state.total is None and page.remaining is not None:
@@ -112,7 +119,7 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec) -> None:
                         jobs = _BulkJobs(ctx, spec, bulk, state)
                         part_rows = bulk_part_rows(state.total)
                 state.read += len(page.records)
-                pending, outcomes = _prepare(ctx, spec, page.records)
+                pending, outcomes = _prepare(ctx, spec, page.records, kind)
                 if any(read_again(o.code or "", o.details or "") for o in outcomes):
                     state.clean = False  # e.g. an account the customer could not be linked to yet
                 for record in page.records:
@@ -141,7 +148,13 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec) -> None:
         ctx.recorder.commit([], cursor=(spec.link_key, "qb", state.newest))
 
 
-def _pages(ctx: RunContext, spec: MirrorSpec, kind: str, since: str | None) -> Iterator[Page]:
+def _pages(
+    ctx: RunContext, spec: MirrorSpec, kind: str, since: str | None, chosen: Chosen | None
+) -> Iterator[Page]:
+    if chosen is not None:
+        if chosen.get(kind):
+            yield Page(list(chosen[kind].values()), 0)
+        return
     if ctx.only_qb_ids is not None:
         ids = sorted(ctx.only_qb_ids.get(spec.workflow, set()))
         if ids:
@@ -155,7 +168,7 @@ def _pages(ctx: RunContext, spec: MirrorSpec, kind: str, since: str | None) -> I
 
 
 def _prepare(
-    ctx: RunContext, spec: MirrorSpec, records: list[dict[str, Any]]
+    ctx: RunContext, spec: MirrorSpec, records: list[dict[str, Any]], kind: str
 ) -> tuple[list[_Pending], list[ItemOutcome]]:
     outcomes: list[ItemOutcome] = []
     if spec.before_write is not None and records:
@@ -186,10 +199,15 @@ def _prepare(
                 ItemOutcome(spec.workflow, spec.label(record), Outcome.UNCHANGED, qb_id, link.sf_id)
             )
             continue
-        pending.append(_Pending(record, mapped, digest, link))
+        pending.append(_Pending(record, mapped, digest, link, kind))
         action = "update" if link is not None else "create or update"
         ctx.plan(_planned(spec, action, record, sf_id=link.sf_id if link else None))
-    return pending, outcomes
+    return pending, [_read_from(o, kind) for o in outcomes]
+
+
+def _read_from(outcome: ItemOutcome, kind: str) -> ItemOutcome:
+    """`outcome` with the QuickBooks list its record was read from, for a retry to ask."""
+    return replace(outcome, resource=kind)
 
 
 def _planned(
@@ -229,23 +247,22 @@ def _write_page(
                 plain, details = failure_text(code, message, fields)
                 if read_again(code, message):
                     state.clean = False
-                outcomes.append(
-                    ItemOutcome(
-                        spec.workflow,
-                        spec.label(item.record),
-                        Outcome.FAILED,
-                        item.qb_id,
-                        None,
-                        code,
-                        plain,
-                        details,
-                    )
+                failed = ItemOutcome(
+                    spec.workflow,
+                    spec.label(item.record),
+                    Outcome.FAILED,
+                    item.qb_id,
+                    None,
+                    code,
+                    plain,
+                    details,
                 )
+                outcomes.append(_read_from(failed, item.kind))
                 continue
             sf_id = str(result.get("id"))
-            outcomes.append(
-                ItemOutcome(spec.workflow, spec.label(item.record), outcome, item.qb_id, sf_id)
-            )
+            label = spec.label(item.record)
+            written = ItemOutcome(spec.workflow, label, outcome, item.qb_id, sf_id)
+            outcomes.append(_read_from(written, item.kind))
             links.append(_link(spec, item, sf_id))
     ctx.recorder.commit(outcomes, links)
 

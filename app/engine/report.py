@@ -18,8 +18,8 @@ from typing import Any
 from app.domain.outcomes import Outcome
 from app.domain.spreadsheet import SafeCsvWriter
 from app.domain.workflows import WORKFLOWS, WorkflowId
-from app.engine import reconcile
-from app.engine.reconcile import Reconciliation
+from app.engine.books.model import Reconciliation
+from app.engine.books.saved import for_run
 from app.store import Run, RunItem, Store
 
 #: Outcomes that need a person's eye, most urgent first.
@@ -181,7 +181,7 @@ def build(store: Store, run_id: int) -> RunReport | None:
     ]
     order = {d.id.value: d.order for d in WORKFLOWS.values()}
     records.sort(key=lambda r: order.get(r.workflow, 99))
-    return RunReport(run, records, reconcile.for_run(store, run_id))
+    return RunReport(run, records, for_run(store, run_id))
 
 
 def _salesforce_ids(store: Store, items: Iterable[RunItem]) -> dict[tuple[str, str], str]:

@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 )
 
 from app.engine.books import money
-from app.engine.reconcile import Totals
+from app.engine.books.model import Totals
 from app.engine.report import RunReport, workflow_title
 
 #: More rows than an accountant reads on paper; the CSV export has them all.

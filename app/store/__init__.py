@@ -10,7 +10,6 @@ from app.store.database import (
     DatabaseError,
     DatabaseFullError,
     DatabaseUnreadableError,
-    open_store,
 )
 from app.store.models import (
     Cursor,
@@ -23,6 +22,7 @@ from app.store.models import (
     Run,
     RunItem,
 )
+from app.store.opening import open_store
 from app.store.store import Store
 
 __all__ = [

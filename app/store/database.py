@@ -8,12 +8,8 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from app.store.migrations import MIGRATIONS, Migration
-
-if TYPE_CHECKING:
-    from app.store.store import Store
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -114,10 +110,8 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def open_store(path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> Store:
+def open_connection(path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database at `path`."""
-    from app.store.store import Store
-
     if not path.parent.exists():
         path.parent.mkdir(parents=True)
         _restrict(path.parent, 0o700)
@@ -145,7 +139,7 @@ def open_store(path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> Stor
         if problem is not None:
             raise problem from exc
         raise
-    return Store(conn, path)
+    return conn
 
 
 def _check_readable(conn: sqlite3.Connection) -> None:

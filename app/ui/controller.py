@@ -18,10 +18,10 @@ from PySide6.QtCore import QObject, Signal
 
 from app.context import AppContext
 from app.domain.user_error import UserError
+from app.engine.books.model import Reconciliation
 from app.engine.engine import SyncEngine
 from app.engine.events import CancelToken, Progress
 from app.engine.health import Health, Status, check_configured, status_for
-from app.engine.reconcile import Reconciliation, check_books, repair
 from app.engine.result import RunResult, RunStatus
 from app.engine.review import ReviewCandidate
 from app.ui.engine_provider import EngineProvider
@@ -265,7 +265,7 @@ class Controller(QObject):
         owner: QObject | None = None,
     ) -> None:
         self.background.start(
-            self._engine_work(lambda engine, _report: check_books(engine, trigger="tray")),
+            self._engine_work(lambda engine, _report: engine.check_books(trigger="tray")),
             name="check-books",
             on_result=on_done,
             on_error=lambda exc: on_error(user_error_for(exc)),
@@ -280,8 +280,8 @@ class Controller(QObject):
         owner: QObject | None = None,
     ) -> None:
         def work(engine: SyncEngine, _report: Callable[[object], None]) -> Reconciliation:
-            repair(engine, reconciliation, trigger="tray fix")
-            return check_books(engine, trigger="tray")
+            engine.repair(reconciliation, trigger="tray fix")
+            return engine.check_books(trigger="tray")
 
         self.background.start(
             self._engine_work(work),

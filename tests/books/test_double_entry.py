@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.engine import double_entry, reconcile
+from app.engine import double_entry
+from app.engine.books.saved import for_run
 from app.engine.report import build
 from app.engine.result import RunStatus
 from tests.books.conftest import mirror
@@ -47,7 +48,7 @@ def test_a_payment_entered_twice_is_held_as_a_warning_not_mirrored(synced: World
     report = build(world.store, result.run_id)
     assert report is not None and [r.quickbooks_id for r in report.attention] == [twice["id"]]
 
-    found = reconcile.for_run(world.store, result.run_id)
+    found = for_run(world.store, result.run_id)
     assert found is not None and not found.clean
     [difference] = found.differences
     assert difference.qb_id == twice["id"]
@@ -56,8 +57,8 @@ def test_a_payment_entered_twice_is_held_as_a_warning_not_mirrored(synced: World
     # A later sync does not slip it through; the bookkeeper's re-sync does.
     again = world.engine.run(trigger="test")
     assert twice["id"] not in {r[PAYMENT_ID] for r in world.sf_records(PAYMENT)}
-    repaired = reconcile.repair(world.engine, reconcile.for_run(world.store, again.run_id))  # type: ignore[arg-type]
+    repaired = world.engine.repair(for_run(world.store, again.run_id))  # type: ignore[arg-type]
     assert repaired is not None and repaired.status is RunStatus.SUCCEEDED
     assert mirror(world, PAYMENT, PAYMENT_ID, twice["id"])["Amount__c"] == 250.0
-    after = reconcile.for_run(world.store, repaired.run_id)
+    after = for_run(world.store, repaired.run_id)
     assert after is not None and after.clean, after.report_lines() if after else None

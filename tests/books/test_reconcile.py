@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from app.engine import reconcile
+from app.engine.books.after_sync import PROGRESS
+from app.engine.books.model import Kind, Totals
+from app.engine.books.saved import for_run
 from app.engine.events import Progress
-from app.engine.reconcile import Kind
 from app.engine.report import build
 from tests.books.conftest import PERIOD, mirror
 from tests.integration.conftest import World
@@ -34,18 +35,18 @@ def _payments_in_period(world: World) -> tuple[int, Decimal]:
 
 def test_after_a_clean_sync_the_books_agree_to_the_cent(synced: World) -> None:
     world = synced
-    after_sync = reconcile.for_run(world.store, world.store.last_run().id)  # type: ignore[union-attr]
+    after_sync = for_run(world.store, world.store.last_run().id)  # type: ignore[union-attr]
     assert after_sync is not None and after_sync.clean, after_sync and after_sync.report_lines()
 
-    found = reconcile.check_books(world.engine, period=PERIOD_DATES)
+    found = world.engine.check_books(period=PERIOD_DATES)
     assert found.clean, found.report_lines()
     count, total = _open_invoices(world)
     assert count > 100
-    assert found.open_invoices.quickbooks == reconcile.Totals(count, total)
+    assert found.open_invoices.quickbooks == Totals(count=count, total=total)
     assert found.open_invoices.salesforce == found.open_invoices.quickbooks
     payments, paid = _payments_in_period(world)
     assert payments > 5
-    assert found.payments.quickbooks == reconcile.Totals(payments, paid)
+    assert found.payments.quickbooks == Totals(count=payments, total=paid)
     assert found.payments.salesforce == found.payments.quickbooks
     assert found.customers_compared >= 30 and found.customers == []
     assert found.headline() == (
@@ -62,9 +63,9 @@ def test_a_sync_with_nothing_new_asks_only_salesforce_again(synced: World) -> No
     qb_before = len(world.qb_requests())
     events: list[Progress] = []
     second = world.engine.run(trigger="test", progress=events.append)
-    checked = reconcile.for_run(world.store, second.run_id)
+    checked = for_run(world.store, second.run_id)
     assert checked is not None and checked.clean and checked.reused_from is not None
-    done = [e for e in events if e.workflow == reconcile.PROGRESS and e.phase == "done"]
+    done = [e for e in events if e.workflow == PROGRESS and e.phase == "done"]
     assert [e.message for e in done] == [checked.headline()]
     reads = [r["query"] for r in world.qb_requests()[qb_before:]]
     assert not any("not_paid" in q for q in reads)
@@ -74,7 +75,7 @@ def test_a_sync_with_nothing_new_asks_only_salesforce_again(synced: World) -> No
     row = mirror(world, INVOICE, INVOICE_ID, invoice["id"])
     world.engine.salesforce.update(INVOICE, [{"Id": row["Id"], "Balance_Remaining__c": 7.5}])
     third = world.engine.run(trigger="test")
-    found = reconcile.for_run(world.store, third.run_id)
+    found = for_run(world.store, third.run_id)
     assert found is not None and not found.clean and found.reused_from is None
     assert [(d.kind, d.qb_id) for d in found.differences] == [(Kind.AMOUNT_DIFFERS, invoice["id"])]
 
@@ -110,7 +111,7 @@ def test_diverged_books_are_reported_exactly_and_the_fix_repairs_exactly_those(
     row = mirror(world, PAYMENT, PAYMENT_ID, edited_payment["id"])
     sf.update(PAYMENT, [{"Id": row["Id"], "Amount__c": 1.0}])
 
-    found = reconcile.check_books(world.engine, period=PERIOD_DATES)
+    found = world.engine.check_books(period=PERIOD_DATES)
     expected = {
         ("invoices", Kind.MISSING_IN_SALESFORCE, deleted_mirror["id"]),
         ("invoices", Kind.AMOUNT_DIFFERS, edited["id"]),
@@ -129,7 +130,7 @@ def test_diverged_books_are_reported_exactly_and_the_fix_repairs_exactly_those(
     assert "no record" in by_id[deleted_mirror["id"]].detail
 
     count, total = _open_invoices(world)
-    assert found.open_invoices.quickbooks == reconcile.Totals(count, total)
+    assert found.open_invoices.quickbooks == Totals(count=count, total=total)
     sf_total = (
         total
         - Decimal(deleted_mirror["balanceRemaining"])
@@ -139,14 +140,14 @@ def test_diverged_books_are_reported_exactly_and_the_fix_repairs_exactly_those(
         + Decimal(voided["balanceRemaining"])
         + Decimal(gone["balanceRemaining"])
     )
-    assert found.open_invoices.salesforce == reconcile.Totals(count, sf_total)
+    assert found.open_invoices.salesforce == Totals(count=count, total=sf_total)
     assert found.headline().endswith(
         "2 missing in Salesforce, 1 different amount, 2 only in Salesforce, listed below."
     )
     assert found.headline().startswith(f"QuickBooks has {count} open invoices totalling")
 
     sf_before = len(world.sf_requests())
-    repaired = reconcile.repair(world.engine, found)
+    repaired = world.engine.repair(found)
     assert repaired is not None and repaired.status.value == "succeeded", repaired
     touched = {(i.workflow, i.qb_id) for i in world.store.run_items(repaired.run_id)}
     assert touched == {(w, qb_id) for w, _, qb_id in expected}
@@ -158,9 +159,9 @@ def test_diverged_books_are_reported_exactly_and_the_fix_repairs_exactly_those(
     fixed = mirror(world, INVOICE, INVOICE_ID, edited["id"])
     assert Decimal(str(fixed["Balance_Remaining__c"])) == Decimal(edited["balanceRemaining"])
     assert mirror(world, PAYMENT, PAYMENT_ID, deleted_payment["id"])
-    after_fix = reconcile.for_run(world.store, repaired.run_id)
+    after_fix = for_run(world.store, repaired.run_id)
     assert after_fix is not None and after_fix.open_invoices.agrees
-    assert reconcile.check_books(world.engine, period=PERIOD_DATES).clean
+    assert world.engine.check_books(period=PERIOD_DATES).clean
 
     # The fix's report shows the Salesforce value it replaced.
     report = build(world.store, repaired.run_id)

@@ -8,8 +8,7 @@ from decimal import Decimal
 from app.domain.invoice_draft import InvoiceDraft, InvoicePreview, InvoicePreviewLine
 from app.domain.outcomes import Problem
 from app.engine import preflight
-from app.engine.double_entry import first_entry
-from app.engine.reconcile import (
+from app.engine.books.model import (
     Comparison,
     CustomerFigures,
     Difference,
@@ -17,6 +16,7 @@ from app.engine.reconcile import (
     Reconciliation,
     Totals,
 )
+from app.engine.double_entry import first_entry
 from app.engine.recorder import _changed
 from app.store import PaymentFact, ReconciliationRow
 
@@ -147,25 +147,34 @@ def test_reconciliation_words_and_storage() -> None:
         period_from=date(2025, 6, 1),
         period_to=date(2025, 6, 30),
         open_invoices=Comparison(
-            Totals(412, Decimal("81234.10")), Totals(409, Decimal("80990.00"))
+            quickbooks=Totals(count=412, total=Decimal("81234.10")),
+            salesforce=Totals(count=409, total=Decimal("80990.00")),
         ),
-        payments=Comparison(Totals(1, Decimal("5.00")), Totals(1, Decimal("5.00"))),
+        payments=Comparison(
+            quickbooks=Totals(count=1, total=Decimal("5.00")),
+            salesforce=Totals(count=1, total=Decimal("5.00")),
+        ),
         customers=[
             CustomerFigures(
-                "C1", "Acme", Comparison(Totals(3, Decimal("244.10")), Totals(0, Decimal(0)))
+                qb_id="C1",
+                name="Acme",
+                open_invoices=Comparison(
+                    quickbooks=Totals(count=3, total=Decimal("244.10")),
+                    salesforce=Totals(count=0, total=Decimal(0)),
+                ),
             )
         ],
         differences=[
             Difference(
-                "invoices",
-                Kind.MISSING_IN_SALESFORCE,
-                f"Q{n}",
-                f"10{n}",
-                "Acme",
-                Decimal("81.37"),
-                None,
-                None,
-                "Salesforce has no record of it.",
+                workflow="invoices",
+                kind=Kind.MISSING_IN_SALESFORCE,
+                qb_id=f"Q{n}",
+                ref=f"10{n}",
+                customer="Acme",
+                quickbooks_amount=Decimal("81.37"),
+                salesforce_amount=None,
+                sf_id=None,
+                detail="Salesforce has no record of it.",
             )
             for n in range(3)
         ],

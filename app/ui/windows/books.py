@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.user_error import UserError
-from app.engine.reconcile import Reconciliation
+from app.engine.books.model import Reconciliation
 from app.ui.controller import Controller
 from app.ui.windows.tables import fill, read_only_table
 

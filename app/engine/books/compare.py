@@ -1,0 +1,298 @@
+"""The comparison: both sides' figures, and, only where they disagree, the records themselves,
+to list exactly which are missing, extra or different."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from app.domain.outcomes import Outcome
+from app.domain.record_mapping import invoice_status
+from app.domain.workflows import INVOICE, PAYMENT
+from app.engine.books import salesforce_side as sf
+from app.engine.books.amounts import quickbooks_amount, to_cents
+from app.engine.books.lookup import find_records
+from app.engine.books.model import (
+    Comparison,
+    CustomerFigures,
+    Difference,
+    Kind,
+    Reconciliation,
+    Totals,
+    default_period,
+)
+from app.engine.books.quickbooks_side import QuickBooksSide, read_quickbooks, ref_of
+from app.engine.double_entry import CODE as DOUBLE_ENTRY
+from app.quickbooks import QuickBooks
+from app.salesforce.client import SalesforceClient
+from app.store import Store
+
+
+def reconcile(
+    quickbooks: QuickBooks,
+    salesforce: SalesforceClient,
+    store: Store,
+    *,
+    period: tuple[date, date] | None = None,
+) -> Reconciliation:
+    """Compare both sides now, reading QuickBooks and Salesforce."""
+    start, end = period or default_period()
+    qb = read_quickbooks(quickbooks, start, end)
+    return _compare(quickbooks, salesforce, store, qb, start, end)
+
+
+def _compare(
+    quickbooks: QuickBooks,
+    salesforce: SalesforceClient,
+    store: Store,
+    qb: QuickBooksSide,
+    start: date,
+    end: date,
+) -> Reconciliation:
+    sf_by_customer = sf.open_by_customer(salesforce)
+    sf_payments = sf.payment_totals(salesforce, start, end)
+    keys = set(qb.open_by_customer) | set(sf_by_customer)
+    differing: list[CustomerFigures] = []
+    for key in sorted(keys, key=lambda k: (k is None, str(k))):
+        comparison = Comparison(
+            quickbooks=qb.open_by_customer.get(key, Totals()) if key is not None else Totals(),
+            salesforce=sf_by_customer.get(key, Totals()),
+        )
+        if not comparison.agrees:
+            name = qb.names.get(key or "", "") or (key or "(no QuickBooks customer)")
+            differing.append(CustomerFigures(qb_id=key, name=name, open_invoices=comparison))
+    result = Reconciliation(
+        checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        period_from=start,
+        period_to=end,
+        open_invoices=Comparison(
+            quickbooks=sum(qb.open_by_customer.values(), Totals()),
+            salesforce=sum(sf_by_customer.values(), Totals()),
+        ),
+        payments=Comparison(quickbooks=qb.payments, salesforce=sf_payments),
+        customers=differing,
+        customers_compared=len(keys),
+    )
+    if differing:
+        found, account_names = _invoice_differences(quickbooks, salesforce, qb, differing)
+        result.differences += found
+        result.customers = [
+            CustomerFigures(
+                qb_id=c.qb_id, name=account_names[c.qb_id], open_invoices=c.open_invoices
+            )
+            if c.qb_id not in qb.names and c.qb_id in account_names
+            else c
+            for c in differing
+        ]
+    if not result.payments.agrees:
+        result.differences += _payment_differences(quickbooks, salesforce, store, qb, start, end)
+    return result
+
+
+# -- record by record, only where the figures differ ------------------------------------------
+
+
+def _invoice_differences(
+    quickbooks: QuickBooks,
+    salesforce: SalesforceClient,
+    qb: QuickBooksSide,
+    differing: list[CustomerFigures],
+) -> tuple[list[Difference], dict[str | None, str]]:
+    """The records behind the customers whose figures differ, and Salesforce's account names."""
+    keys = {c.qb_id for c in differing}
+    qb_open = {
+        i: inv for i, inv in qb.invoices.items() if (inv.get("customer") or {}).get("id") in keys
+    }
+    sf_open = sf.open_invoice_mirrors(salesforce, keys)
+    account_names = {sf.customer_of(m): str(sf.account_name(m)) for m in sf_open.values()}
+    sf_any = sf.invoice_mirrors(salesforce, [i for i in qb_open if i not in sf_open])
+    differences: list[Difference] = []
+    for qb_id, invoice in sorted(qb_open.items(), key=lambda kv: ref_of(kv[1])):
+        mirror = sf_open.get(qb_id) or sf_any.get(qb_id)
+        found = _invoice_difference(qb_id, invoice, mirror)
+        if found is not None:
+            differences.append(found)
+    differences += _invoices_only_in_salesforce(quickbooks, qb, qb_open, sf_open)
+    return differences, account_names
+
+
+def _invoice_difference(
+    qb_id: str, invoice: dict[str, Any], mirror: dict[str, Any] | None
+) -> Difference | None:
+    """How an open QuickBooks invoice's mirror differs, if it does."""
+    customer = invoice.get("customer") or {}
+    amount = quickbooks_amount(invoice, True)
+    if mirror is None:
+        kind, detail = Kind.MISSING_IN_SALESFORCE, "Salesforce has no record of it."
+    elif not sf.is_open(mirror):
+        status = mirror.get(INVOICE.status) or "Paid"
+        kind = Kind.MISSING_IN_SALESFORCE
+        detail = f"open in QuickBooks, but Salesforce shows it as {status}."
+    elif sf.customer_of(mirror) != customer.get("id"):
+        kind, detail = Kind.CUSTOMER_DIFFERS, "Salesforce files it under another account."
+    elif _balance(mirror) != amount:
+        kind, detail = Kind.AMOUNT_DIFFERS, "the balance remaining differs."
+    else:
+        return None
+    return Difference(
+        workflow="invoices",
+        kind=kind,
+        qb_id=qb_id,
+        ref=ref_of(invoice),
+        customer=str(customer.get("fullName") or customer.get("id")),
+        quickbooks_amount=amount,
+        salesforce_amount=_balance(mirror) if mirror is not None else None,
+        sf_id=mirror.get("Id") if mirror is not None else None,
+        detail=detail,
+    )
+
+
+def _invoices_only_in_salesforce(
+    quickbooks: QuickBooks,
+    qb: QuickBooksSide,
+    qb_open: dict[str, dict[str, Any]],
+    sf_open: dict[str, dict[str, Any]],
+) -> list[Difference]:
+    extra = {i: m for i, m in sf_open.items() if i not in qb_open}
+    found_elsewhere = {i for i in extra if i in qb.invoices}
+    states = find_records(quickbooks, ("invoice",), [i for i in extra if i not in found_elsewhere])
+    differences: list[Difference] = []
+    for qb_id, mirror in sorted(extra.items(), key=lambda kv: str(kv[1].get("Name"))):
+        customer = sf.account_name(mirror) or "(no account)"
+        if qb_id in found_elsewhere:
+            invoice = qb.invoices[qb_id]
+            differences.append(
+                Difference(
+                    workflow="invoices",
+                    kind=Kind.CUSTOMER_DIFFERS,
+                    qb_id=qb_id,
+                    ref=ref_of(invoice),
+                    customer=str((invoice.get("customer") or {}).get("fullName")),
+                    quickbooks_amount=quickbooks_amount(invoice, True),
+                    salesforce_amount=_balance(mirror),
+                    sf_id=mirror.get("Id"),
+                    detail=f"Salesforce files it under {customer}.",
+                )
+            )
+            continue
+        record = states.get(qb_id)
+        detail = (
+            "QuickBooks no longer has it (deleted)."
+            if record is None
+            else f"{invoice_status(record).lower()} in QuickBooks."
+        )
+        differences.append(
+            Difference(
+                workflow="invoices",
+                kind=Kind.ONLY_IN_SALESFORCE,
+                qb_id=qb_id,
+                ref=str(mirror.get("Name") or qb_id),
+                customer=customer,
+                quickbooks_amount=quickbooks_amount(record, True) if record else None,
+                salesforce_amount=_balance(mirror),
+                sf_id=mirror.get("Id"),
+                detail=f"open in Salesforce; {detail}",
+                in_quickbooks=record is not None,
+            )
+        )
+    return differences
+
+
+def _payment_differences(
+    quickbooks: QuickBooks,
+    salesforce: SalesforceClient,
+    store: Store,
+    qb: QuickBooksSide,
+    start: date,
+    end: date,
+) -> list[Difference]:
+    mirrors = sf.payment_mirrors_in_period(salesforce, start, end)
+    missing = [i for i in qb.payment_records if i not in mirrors]
+    elsewhere = sf.payment_mirrors(salesforce, missing)
+    held = _held_payments(store, missing)
+    differences: list[Difference] = []
+    for qb_id, payment in sorted(qb.payment_records.items(), key=lambda kv: ref_of(kv[1])):
+        name = str((payment.get("customer") or {}).get("fullName") or "")
+        amount = quickbooks_amount(payment, False)
+        mirror = mirrors.get(qb_id)
+        if mirror is None:
+            other = elsewhere.get(qb_id)
+            if qb_id in held:
+                detail = f"held as a possible double entry in run #{held[qb_id]}."
+            elif other is None:
+                detail = "Salesforce has no record of it."
+            elif other.get(PAYMENT.status) in sf.NOT_OPEN:
+                detail = f"Salesforce shows it as {other.get(PAYMENT.status)}."
+            else:
+                detail = f"Salesforce dates it {other.get(PAYMENT.transaction_date)}."
+            differences.append(
+                Difference(
+                    workflow="payments",
+                    kind=Kind.MISSING_IN_SALESFORCE,
+                    qb_id=qb_id,
+                    ref=ref_of(payment),
+                    customer=name,
+                    quickbooks_amount=amount,
+                    salesforce_amount=_paid(other) if other else None,
+                    sf_id=other.get("Id") if other else None,
+                    detail=detail,
+                )
+            )
+        elif _paid(mirror) != amount:
+            differences.append(
+                Difference(
+                    workflow="payments",
+                    kind=Kind.AMOUNT_DIFFERS,
+                    qb_id=qb_id,
+                    ref=ref_of(payment),
+                    customer=name,
+                    quickbooks_amount=amount,
+                    salesforce_amount=_paid(mirror),
+                    sf_id=mirror.get("Id"),
+                    detail="the amount differs.",
+                )
+            )
+    extra = {i: m for i, m in mirrors.items() if i not in qb.payment_records}
+    states = find_records(quickbooks, ("receive_payment",), list(extra))
+    for qb_id, mirror in sorted(extra.items(), key=lambda kv: str(kv[1].get(PAYMENT.ref_number))):
+        record = states.get(qb_id)
+        detail = (
+            "QuickBooks no longer has it (deleted)."
+            if record is None
+            else f"QuickBooks dates it {record.get('transactionDate')}."
+        )
+        differences.append(
+            Difference(
+                workflow="payments",
+                kind=Kind.ONLY_IN_SALESFORCE,
+                qb_id=qb_id,
+                ref=str(mirror.get(PAYMENT.ref_number) or mirror.get("Name") or qb_id),
+                customer=sf.account_name(mirror) or "(no account)",
+                quickbooks_amount=quickbooks_amount(record, False) if record else None,
+                salesforce_amount=_paid(mirror),
+                sf_id=mirror.get("Id"),
+                detail=detail,
+                in_quickbooks=record is not None,
+            )
+        )
+    return differences
+
+
+def _held_payments(store: Store, qb_ids: Iterable[str]) -> dict[str, int]:
+    wanted = set(qb_ids)
+    held: dict[str, int] = {}
+    for run in store.runs(limit=50):
+        for item in store.run_items(run.id, Outcome.WARNING.value):
+            if item.code == DOUBLE_ENTRY and item.qb_id in wanted and item.qb_id not in held:
+                held[item.qb_id] = run.id
+    return held
+
+
+def _balance(mirror: dict[str, Any]) -> Decimal:
+    return to_cents(mirror.get(INVOICE.balance_remaining))
+
+
+def _paid(mirror: dict[str, Any]) -> Decimal:
+    return to_cents(mirror.get(PAYMENT.amount))
