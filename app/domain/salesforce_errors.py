@@ -122,9 +122,9 @@ _CATALOG: dict[str, _Entry] = {
     "DUPLICATES_DETECTED": _Entry(
         "Blocked as a duplicate by Salesforce",
         "A duplicate rule in your Salesforce organisation treats this record as a duplicate "
-        "of one that exists.",
-        "Merge the records in Salesforce, or ask your administrator to adjust the duplicate "
-        "rule, then try again.",
+        f"of one that exists: {_MESSAGE}",
+        "Link the QuickBooks customer to that account under Setup > Match existing records, "
+        "or merge the two in Salesforce; then sync again.",
         _A.COPY_DETAILS,
         _K.DATA,
         False,
@@ -309,6 +309,21 @@ def from_salesforce(
     )
 
 
+def duplicate_matches(error: Mapping[str, object]) -> str | None:
+    """The records a DUPLICATES_DETECTED error's `duplicateResult` names, as "Name (Id)"."""
+    result = error.get("duplicateResult")
+    if not isinstance(result, Mapping):
+        return None
+    named = []
+    for match in result.get("matchResults") or []:
+        for found in (match.get("matchRecords") or []) if isinstance(match, Mapping) else []:
+            record = found.get("record") if isinstance(found, Mapping) else None
+            if isinstance(record, Mapping) and record.get("Id"):
+                name = record.get("Name")
+                named.append(f"{name} ({record['Id']})" if name else str(record["Id"]))
+    return "; ".join(named) + "." if named else None
+
+
 def from_salesforce_error(error: object, http_status: int | None = None) -> UserError:
     """The UserError for one error object of a REST, Collections or Composite response."""
     if isinstance(error, Sequence) and not isinstance(error, str) and error:
@@ -317,9 +332,10 @@ def from_salesforce_error(error: object, http_status: int | None = None) -> User
         return from_salesforce("", "", None, http_status)
     code = error.get("errorCode") or error.get("statusCode") or ""
     fields = error.get("fields")
+    message = duplicate_matches(error) or error.get("message")
     return from_salesforce(
         code if isinstance(code, str) else "",
-        error.get("message") if isinstance(error.get("message"), str) else "",
+        message if isinstance(message, str) else "",
         fields if isinstance(fields, list) else None,
         http_status,
     )

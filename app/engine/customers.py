@@ -114,7 +114,7 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
     unmatched += [p.customer_id for p in proposal.links if (p.account_id, p.customer_id) in skipped]
     to_mark = [{"Id": p.account_id, ACCOUNT_ID_FIELD: p.customer_id} for p in accepted]
     to_create = [
-        {"Name": _customer_label(by_id[qb_id]), ACCOUNT_ID_FIELD: qb_id}
+        _new_account(ctx, by_id[qb_id])
         for qb_id in unmatched
         if qb_id in by_id and qb_id not in ambiguous
     ]
@@ -140,12 +140,29 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
         results = ctx.salesforce.update(ACCOUNT.name, to_mark)
         failures.extend(_link_results(ctx, to_mark, results, links, by_id))
     if to_create:
-        results = ctx.salesforce.upsert(ACCOUNT.name, ACCOUNT_ID_FIELD, to_create)
+        results = ctx.salesforce.upsert(
+            ACCOUNT.name,
+            ACCOUNT_ID_FIELD,
+            to_create,
+            allow_duplicates=ctx.settings.allow_duplicate_accounts,
+        )
         failures.extend(_link_results(ctx, to_create, results, links, by_id))
     for link in links:
         index.by_qb_id[link.qb_id] = link.sf_id or ""
     ctx.recorder.commit([], links)
     return failures
+
+
+def _new_account(ctx: RunContext, customer: dict[str, Any]) -> dict[str, Any]:
+    """A new account for a QuickBooks customer: its name, id, and the address and phone QuickBooks
+    has for the fields Salesforce owns (they are only set here, never mirrored again)."""
+    row: dict[str, Any] = {"Name": _customer_label(customer), ACCOUNT_ID_FIELD: str(customer["id"])}
+    for rule in ctx.mapping.for_workflow(WORKFLOW).owned_by(Side.SALESFORCE):
+        target = rule.salesforce[0]
+        value = read_path(customer, rule.quickbooks[0])
+        if target not in row and isinstance(value, str) and value.strip():
+            row[target] = value.strip()[: rule.max_length or 255]
+    return row
 
 
 def _skipped_pairs(ctx: RunContext) -> set[tuple[str, str]]:

@@ -6,16 +6,19 @@ from typing import Any
 
 from app.domain.errors import ErrorKind, from_salesforce
 from app.domain.outcomes import Outcome
+from app.domain.salesforce_errors import duplicate_matches
 
 ROW_LOCK = "UNABLE_TO_LOCK_ROW"
 
 
 def first_error(result: dict[str, Any]) -> tuple[str, str, list[str] | None]:
+    """(code, message, fields) of a record's first error; a duplicate rule's message names the
+    records it matched."""
     errors = result.get("errors") or [{}]
     err = errors[0]
     return (
         str(err.get("statusCode") or err.get("errorCode") or "UNKNOWN"),
-        str(err.get("message", "")),
+        duplicate_matches(err) or str(err.get("message", "")),
         err.get("fields"),
     )
 

@@ -19,6 +19,7 @@ from app.sandbox.salesforce.describe import (
     object_summary,
     record_json,
 )
+from app.sandbox.salesforce.duplicate_rules import SaveOptions
 from app.sandbox.salesforce.errors import ApiError, RecordError, not_found
 from app.sandbox.salesforce.limits import ApiUsage
 from app.sandbox.salesforce.org import Org
@@ -154,7 +155,9 @@ class RestApi:
             raise method_not_allowed(call.method, "GET,HEAD,POST")
         body = call.json_object()
         with self.org.store.transaction():
-            record_id = self.writer.create(obj, body, call.lock)
+            record_id = self.writer.create(
+                obj, body, call.lock, SaveOptions.from_headers(call.headers, call.version)
+            )
         location = {"Location": f"/services/data/v{call.version}/sobjects/{obj.name}/{record_id}"}
         return Reply(201, {"id": record_id, "success": True, "errors": []}, location)
 
@@ -233,7 +236,14 @@ class RestApi:
             )
         try:
             with self.org.store.transaction():
-                record_id, created = self.writer.upsert(obj, f, value, body, call.lock)
+                record_id, created = self.writer.upsert(
+                    obj,
+                    f,
+                    value,
+                    body,
+                    call.lock,
+                    SaveOptions.from_headers(call.headers, call.version),
+                )
         except MultipleMatches as exc:
             return self._multiple(obj, exc.ids, call.version)
         location = {"Location": f"/services/data/v{call.version}/sobjects/{obj.name}/{record_id}"}

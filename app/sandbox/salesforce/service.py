@@ -64,6 +64,7 @@ class SalesforceApp(SandboxApp):
         self.oauth = OAuth(org, self.config, seed, login_url=lambda: str(self.config["login_url"]))
         self.usage = ApiUsage(org, self.config)
         self.rest = RestApi(org, self.usage)
+        self.config["account_duplicate_rule"] = self.rest.writer.duplicate_rule.to_json()
 
     # -- config --------------------------------------------------------------------------------
     def apply_config(self, changes: dict[str, Any]) -> None:
@@ -76,6 +77,7 @@ class SalesforceApp(SandboxApp):
             "redirect_uris",
             "missing",
             "validation_rules",
+            "account_duplicate_rule",
             *_FLAGS,
             *_SECONDS,
         }
@@ -108,6 +110,9 @@ class SalesforceApp(SandboxApp):
         if "missing" in changes:
             self.org.schema.set_missing(list(changes["missing"] or []))
             changes["missing"] = self.org.schema.missing
+        if "account_duplicate_rule" in changes:
+            rule = self.rest.writer.duplicate_rule
+            changes["account_duplicate_rule"] = rule.configure(changes["account_duplicate_rule"])
         if "validation_rules" in changes:
             rules = [ValidationRule.from_json(r) for r in changes["validation_rules"] or []]
             self.org.schema.set_rules(rules)

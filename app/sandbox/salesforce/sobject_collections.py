@@ -14,6 +14,7 @@ from typing import Any
 from app.sandbox.salesforce import ids
 from app.sandbox.salesforce.calls import Call, Reply
 from app.sandbox.salesforce.describe import record_json
+from app.sandbox.salesforce.duplicate_rules import SaveOptions
 from app.sandbox.salesforce.errors import ApiError, RecordError, not_found
 from app.sandbox.salesforce.org import Org
 from app.sandbox.salesforce.schema import FieldDef, ObjectDef
@@ -140,7 +141,8 @@ class Collections:
 
     def _create(self, record: Any, item: _Item, call: Call) -> None:
         obj, body = self._typed(record)
-        item.id = self.writer.create(obj, body, call.lock)
+        options = SaveOptions.from_headers(call.headers, call.version)
+        item.id = self.writer.create(obj, body, call.lock, options)
         item.created = True
 
     def _update(self, record: Any, item: _Item, call: Call) -> None:
@@ -178,7 +180,8 @@ class Collections:
                 raise RecordError(
                     "DUPLICATE_VALUE", f"Duplicate external id specified: {value}", [ext.name]
                 )
-            item.id, item.created = self.writer.upsert(obj, ext, value, record, call.lock)
+            options = SaveOptions.from_headers(call.headers, call.version)
+            item.id, item.created = self.writer.upsert(obj, ext, value, record, call.lock, options)
 
         return one
 

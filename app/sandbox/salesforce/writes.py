@@ -11,6 +11,7 @@ from typing import Any
 
 from app.sandbox.salesforce import derived, ids, values
 from app.sandbox.salesforce.default_org import CURRENT_USER
+from app.sandbox.salesforce.duplicate_rules import NO_OPTIONS, AccountDuplicateRule, SaveOptions
 from app.sandbox.salesforce.errors import ApiError, RecordError
 from app.sandbox.salesforce.org import Org
 from app.sandbox.salesforce.schema import FieldDef, ObjectDef
@@ -34,6 +35,7 @@ class Writer:
         self.org = org
         self.schema = org.schema
         self.store = org.store
+        self.duplicate_rule = AccountDuplicateRule(org)
 
     # -- finding records -------------------------------------------------------------------------
     def existing(self, obj: ObjectDef, raw_id: Any, field_name: str = "Id") -> dict[str, Any]:
@@ -75,7 +77,13 @@ class Writer:
         )
 
     # -- writing ---------------------------------------------------------------------------------
-    def create(self, obj: ObjectDef, body: dict[str, Any], lock: RowLock = no_lock) -> str:
+    def create(
+        self,
+        obj: ObjectDef,
+        body: dict[str, Any],
+        lock: RowLock = no_lock,
+        options: SaveOptions = NO_OPTIONS,
+    ) -> str:
         if not obj.createable:
             raise RecordError(
                 "INSUFFICIENT_ACCESS_OR_READONLY", f"You can't create records of type {obj.name}"
@@ -97,6 +105,7 @@ class Writer:
             )
         record.update(derived.before_write(self.org, obj, record))
         self._check(obj, record, changes, record_id)
+        self.duplicate_rule.check_create(obj, record, options)
         record.update(system)
         self.store.insert(obj, record)
         derived.after_write(self.org, obj, record)
@@ -145,6 +154,7 @@ class Writer:
         value: Any,
         body: dict[str, Any],
         lock: RowLock = no_lock,
+        options: SaveOptions = NO_OPTIONS,
     ) -> tuple[str, bool]:
         """Update the one record whose `f` is `value`, or create it; returns (id, created)."""
         found = self.matches(obj, f, value)
@@ -156,7 +166,7 @@ class Writer:
             return found[0], False
         if f.name != "Id":
             rest[f.name] = value
-        return self.create(obj, rest, lock), True
+        return self.create(obj, rest, lock, options), True
 
     def delete(
         self, obj: ObjectDef, record_id: str, lock: RowLock = no_lock, *, hard: bool = False
