@@ -8,29 +8,46 @@ from typing import Any
 
 from app.domain.errors import salesforce_limit_reserve
 from app.domain.fieldmap import MappingConfig
+from app.domain.workflows import ALL_WORKFLOWS, WorkflowId
 from app.engine.events import CancelledError, CancelToken, Progress, ProgressCallback
 from app.engine.recorder import RunRecorder
 from app.engine.result import PlannedAction
 from app.quickbooks import QuickBooks
 from app.salesforce.client import SalesforceClient
-from app.store import Store
+from app.store import RunItem, Store
+from app.store.settings import ALLOW_DUPLICATE_ACCOUNTS, API_RESERVE, BULK_THRESHOLD, WORKFLOWS
 
 
 @dataclass(frozen=True)
 class EngineSettings:
     #: A QuickBooks -> Salesforce read larger than this goes through Bulk API 2.0.
-    bulk_threshold: int = 2000
+    bulk_threshold: int = BULK_THRESHOLD.default
     #: Re-read this much before each cursor: late commits carry earlier stamps.
     overlap: timedelta = timedelta(minutes=5)
     #: Share of the daily Salesforce API limit a run must leave for everyone else.
-    api_reserve: float = 0.10
+    api_reserve: float = API_RESERVE.default
     #: QuickBooks pages read ahead of the Salesforce writer.
     read_ahead: int = 2
     #: Retries of records that hit a Salesforce row lock.
     row_lock_retries: int = 3
     #: New accounts a Salesforce duplicate rule only warns about are saved anyway.
-    allow_duplicate_accounts: bool = False
+    allow_duplicate_accounts: bool = ALLOW_DUPLICATE_ACCOUNTS.default
     bulk_poll_s: float = 0.5
+
+    @classmethod
+    def saved(cls, store: Store) -> EngineSettings:
+        """The tuning saved in `store` (DamagedSettingError names a wrongly typed value)."""
+        return cls(
+            api_reserve=store.get(API_RESERVE),
+            bulk_threshold=store.get(BULK_THRESHOLD),
+            allow_duplicate_accounts=store.get(ALLOW_DUPLICATE_ACCOUNTS),
+        )
+
+
+def enabled_workflows(store: Store) -> list[WorkflowId]:
+    """The workflows switched on, in sync order; a workflow never switched off is on."""
+    chosen = store.get(WORKFLOWS)
+    return [w for w in ALL_WORKFLOWS if chosen.get(w, True)]
 
 
 class ApiReserveReachedError(Exception):
@@ -54,6 +71,9 @@ class RunContext:
     #: Only these QuickBooks / Salesforce ids (retry-failed, reconciliation repairs).
     only_qb_ids: dict[str, set[str]] | None = None
     only_sf_ids: dict[str, set[str]] | None = None
+    #: The earlier run items of chosen QuickBooks ids, by workflow and id: the list each was
+    #: read from and the name it was shown under.
+    earlier_items: dict[str, dict[str, RunItem]] = field(default_factory=dict)
     #: Lookups worth keeping for the length of one run (e.g. the Salesforce account index).
     cache: dict[str, Any] = field(default_factory=dict)
 
