@@ -34,9 +34,11 @@ def _main() -> int:
 if __name__ == "__main__":
     ensure_environment("app")
     from app.platform.console import attach_parent_console, ensure_standard_streams, run_guarded
+    from app.platform.tls import use_system_trust_store
 
     # A windowed build from a terminal writes there; with no terminal, to the log.
     if len(sys.argv) > 1:
         attach_parent_console()
     ensure_standard_streams()
+    use_system_trust_store()
     raise SystemExit(run_guarded(_main, _default_log_dir))
