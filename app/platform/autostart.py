@@ -18,11 +18,16 @@ from pathlib import Path
 from typing import Protocol
 
 from app import APP_ID, APP_NAME
-from app.platform.registry import Registry, WindowsRegistry
+from app.platform.registry import Registry, WindowsRegistry, current_user_registry
 
 log = logging.getLogger(__name__)
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
+#: Where Task Manager's Startup apps (and Settings > Apps > Startup) keep each Run value's on/off
+#: state: a 12-byte REG_BINARY, first byte even (02, 06) when on, odd (03) when the user turned it
+#: off, followed by the FILETIME of that change. Windows does not document it; an entry that is
+#: missing means "on".
+STARTUP_APPROVED_KEY = r"Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run"
 #: The Run value's name; the installer writes and removes the same one.
 RUN_VALUE = APP_NAME
 DESKTOP_FILE = f"{APP_ID}.desktop"
@@ -62,6 +67,10 @@ class WindowsRunEntry:
 
     def remove(self) -> None:
         self.registry.delete(RUN_KEY, self.value_name)
+
+    def approved(self) -> bool:
+        """False when the user turned the entry off in Task Manager's Startup apps."""
+        return approved_by_windows(self.registry.read_binary(STARTUP_APPROVED_KEY, self.value_name))
 
     def same(self, a: Command, b: Command) -> bool:
         # Windows paths compare without regard to case; arguments are compared as written.
@@ -137,6 +146,10 @@ class Autostart:
             return False
         self.entry.write(self.command)
         return True
+
+
+def approved_by_windows(flags: bytes | None) -> bool:
+    return not flags or not flags[0] & 1
 
 
 def windows_command_line(command: Sequence[str]) -> str:
@@ -311,6 +324,25 @@ def is_start_at_login() -> bool:
     except OSError as exc:
         log.warning("Cannot read the start-at-login setting: %s", exc)
         return False
+
+
+def start_at_login_turned_off_by_windows(registry: Registry | None = None) -> bool:
+    """True when start at login is on here but the user turned it off in Task Manager."""
+    registry = registry or current_user_registry()
+    if registry is None:
+        return False
+    entry = WindowsRunEntry(registry)
+    try:
+        return entry.registered() is not None and not entry.approved()
+    except OSError as exc:
+        log.warning("Cannot read the start-up state Windows keeps: %s", exc)
+        return False
+
+
+TURNED_OFF_BY_WINDOWS = (
+    "Windows has turned off starting this app at sign-in (Task Manager > Startup apps, or "
+    "Settings > Apps > Startup). Turn it on there to have it start when you sign in."
+)
 
 
 def repair_start_at_login() -> None:

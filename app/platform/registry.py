@@ -1,7 +1,8 @@
 """String values under HKEY_CURRENT_USER: the Windows registry, or a dictionary for tests.
 
 Only what the app writes for itself lives here (start at login, the notification name), so the
-interface is three calls on per-user string values and nothing else.
+interface is three calls on per-user string values, plus reading one binary value (the
+start-up state Task Manager keeps).
 """
 
 from __future__ import annotations
@@ -23,10 +24,21 @@ class Registry(Protocol):
         """Remove `name`; a value or key that is already gone is not an error."""
         ...
 
+    def read_binary(self, key: str, name: str) -> bytes | None:
+        """The REG_BINARY value `name` under HKCU\\`key`, or None when missing or not binary."""
+        ...
+
 
 class MemoryRegistry:
     def __init__(self) -> None:
         self.values: dict[tuple[str, str], str] = {}
+        self.binaries: dict[tuple[str, str], bytes] = {}
+
+    def read_binary(self, key: str, name: str) -> bytes | None:
+        return self.binaries.get((key.casefold(), name.casefold()))
+
+    def write_binary(self, key: str, name: str, value: bytes) -> None:
+        self.binaries[(key.casefold(), name.casefold())] = value
 
     def read(self, key: str, name: str) -> str | None:
         return self.values.get((key.casefold(), name.casefold()))
@@ -39,6 +51,16 @@ class MemoryRegistry:
 
 
 class WindowsRegistry:
+    def read_binary(self, key: str, name: str) -> bytes | None:
+        import winreg
+
+        try:
+            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key) as handle:
+                value, kind = winreg.QueryValueEx(handle, name)
+        except FileNotFoundError:
+            return None
+        return bytes(value) if kind == winreg.REG_BINARY else None
+
     def read(self, key: str, name: str) -> str | None:
         import winreg
 

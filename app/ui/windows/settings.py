@@ -56,6 +56,7 @@ class SettingsWindow(QDialog):
         *,
         saved: Callable[[], None],
         set_start_at_login: Callable[[bool], None] = autostart.set_start_at_login,
+        turned_off_by_windows: Callable[[], bool] = autostart.start_at_login_turned_off_by_windows,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -103,6 +104,11 @@ class SettingsWindow(QDialog):
         self.start_at_login.setChecked(self.preferences.start_at_login)
         self.start_at_login.setEnabled(autostart.start_at_login_supported())
         form.addRow(self.start_at_login)
+        # Task Manager's switch wins over the Run value, so say when it is off there.
+        self.startup_note = QLabel(autostart.TURNED_OFF_BY_WINDOWS)
+        self.startup_note.setWordWrap(True)
+        self.startup_note.setVisible(turned_off_by_windows())
+        form.addRow(self.startup_note)
         self.sync_every = QComboBox()
         for minutes in SYNC_EVERY_CHOICES:
             self.sync_every.addItem(every_label(minutes), minutes)
