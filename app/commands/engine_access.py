@@ -32,7 +32,7 @@ def exit_code_for(failure: Failure) -> ExitCode:
 
 def print_error(error: UserError, out: TextIO | None = None) -> None:
     """The catalog's words: title, what happened, what to do, then the details if any."""
-    lines = [error.title, error.what_happened, error.what_to_do]
+    lines = [error.title, error.what_happened, f"What to do: {error.what_to_do}"]
     if error.details:
         lines.append(f"Details: {error.details}")
     print("\n".join(lines), file=out or sys.stderr)

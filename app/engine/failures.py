@@ -89,10 +89,10 @@ def failure_for(exc: BaseException) -> Failure:
         return Failure(exc.user_error, _needs_attention_if(exc.connection_problem))
     if isinstance(exc, SalesforceError):
         return Failure(exc.user_error, _salesforce_stop(exc))
-    if isinstance(exc, UserFacingError):  # the Salesforce sign-in, the network, the sign-in port
-        return Failure(exc.error, _stop_for_kind(exc.error))
     if isinstance(exc, NotConnectedError):
         return Failure(not_connected(exc.system), Stop.NEEDS_ATTENTION)
+    if isinstance(exc, UserFacingError):  # the Salesforce sign-in, the network, the sign-in port
+        return Failure(exc.error, _stop_for_kind(exc.error))
     if isinstance(exc, MappingFileError):
         return Failure(mapping_file_invalid(exc.source, exc.issues), Stop.FAILED)
     if isinstance(exc, CredentialError):
