@@ -47,6 +47,16 @@ from app.ui.wizard.wizard import SetupWizard
 
 log = logging.getLogger(__name__)
 
+#: Windows 11 puts a new tray icon in the overflow behind the "^" by the clock.
+FIRST_RUN_TIP_TITLE = "QuickBooks Salesforce Sync is running"
+FIRST_RUN_TIP = (
+    "Its icon is in the notification area by the clock; if you do not see it, click the ^ "
+    "arrow there. To keep it in sight, drag it onto the taskbar, or turn it on in Settings > "
+    "Personalization > Taskbar > Other system tray icons."
+)
+#: In the data folder once the tip has been shown, so it is shown on the first start only.
+FIRST_RUN_TIP_MARK = "first-run-tip-shown"
+
 
 class Shell(QObject):
     quit_requested = Signal()
@@ -108,6 +118,7 @@ class Shell(QObject):
     def start(self) -> None:
         if self.tray is not None:
             self.tray.show()
+            self._first_run_tip()
         if self.status_window is not None:
             self.status_window.show()
         if self._poll_enabled:
@@ -115,6 +126,17 @@ class Shell(QObject):
         self._schedule_timed_sync()
         if not self.controller.facts.set_up:
             self.open_wizard()
+
+    def _first_run_tip(self) -> None:
+        assert self.tray is not None
+        mark = self.ctx.paths.data_dir / FIRST_RUN_TIP_MARK
+        if mark.exists():
+            return
+        self.tray.icon.showMessage(FIRST_RUN_TIP_TITLE, FIRST_RUN_TIP)
+        try:
+            mark.touch()
+        except OSError as exc:
+            log.warning("Cannot note that the first-run tip was shown: %s", exc)
 
     def quit(self) -> None:
         if self._quitting:
