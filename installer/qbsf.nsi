@@ -41,6 +41,10 @@ SetCompressor ${COMPRESSOR}
 !define PRODUCT "QuickBooks Salesforce Sync"
 !define PUBLISHER "QBSF"
 !define EXE "qbsf.exe"
+; The console companion: scripts, Task Scheduler, and setup's polite "finish and close".
+!define CLI_EXE "qbsf-cli.exe"
+; How long setup lets a running app finish its current batch before it is ended.
+!define QUIT_TIMEOUT_MS 120000
 !define APP_USER_MODEL_ID "Qbsf.QuickBooksSalesforceSync"
 !define RUN_KEY "Software\Microsoft\Windows\CurrentVersion\Run"
 !define RUN_VALUE "${PRODUCT}"
@@ -58,6 +62,11 @@ SetCompressor ${COMPRESSOR}
 !include "FileFunc.nsh"
 !include "Sections.nsh"
 !include "x64.nsh"
+!include "StrFunc.nsh"
+!include "Win\COM.nsh"
+!include "Win\Propkey.nsh"
+${StrStr}
+${UnStrStr}
 
 Name "${PRODUCT}"
 OutFile "${OUTFILE}"
@@ -97,29 +106,97 @@ kept unless you tick the box below."
 
 !insertmacro MUI_LANGUAGE "English"
 
-; Closes the running app (only this user's copies), so its files can be replaced or removed.
-; The sync engine is built to survive being stopped at any moment; a polite close is tried first.
-!macro CLOSE_RUNNING_APP
+;; Sets $R1 to 1 when this user's qbsf.exe runs, else 0. System tools by full path only.
+!macro IS_APP_RUNNING_FUNCTION UN
+Function ${UN}IsAppRunning
   ReadEnvStr $R0 "USERNAME"
-  nsExec::Exec '"$SYSDIR\cmd.exe" /c tasklist /NH /FI "IMAGENAME eq ${EXE}" /FI "USERNAME eq $R0" | find /I "${EXE}"'
+  nsExec::ExecToStack '"$SYSDIR\tasklist.exe" /NH /FI "IMAGENAME eq ${EXE}" /FI "USERNAME eq $R0"'
   Pop $R1
-  ${If} $R1 == 0
+  Pop $R2
+  !if "${UN}" == ""
+    ${StrStr} $R3 $R2 "${EXE}"
+  !else
+    ${UnStrStr} $R3 $R2 "${EXE}"
+  !endif
+  ${If} $R3 == ""
+    StrCpy $R1 0
+  ${Else}
+    StrCpy $R1 1
+  ${EndIf}
+FunctionEnd
+!macroend
+!insertmacro IS_APP_RUNNING_FUNCTION ""
+!insertmacro IS_APP_RUNNING_FUNCTION "un."
+
+; Closes the running app (only this user's copies), so its files can be replaced or removed.
+; First `qbsf-cli.exe --quit`: the app finishes its current batch and exits, and the command waits
+; for that. Only a copy still running afterwards is ended with taskkill /F (a tray app ignores the
+; WM_CLOSE a plain taskkill sends); the sync engine survives that too, the next run finishes the work.
+!macro CLOSE_RUNNING_APP UN
+  Call ${UN}IsAppRunning
+  ${If} $R1 == 1
     MessageBox MB_OKCANCEL|MB_ICONINFORMATION \
       "${PRODUCT} is running. Setup will close it to continue." /SD IDOK IDOK +2
     Abort
-    DetailPrint "Closing ${PRODUCT}..."
-    nsExec::Exec 'taskkill /IM ${EXE} /FI "USERNAME eq $R0"'
-    Pop $R1
-    Sleep 2000
-    nsExec::Exec 'taskkill /F /IM ${EXE} /FI "USERNAME eq $R0"'
-    Pop $R1
-    Sleep 1000
+    DetailPrint "Asking ${PRODUCT} to finish its work and close..."
+    ${If} ${FileExists} "$INSTDIR\${CLI_EXE}"
+      nsExec::Exec /TIMEOUT=${QUIT_TIMEOUT_MS} '"$INSTDIR\${CLI_EXE}" --quit'
+      Pop $R1
+      DetailPrint "qbsf-cli --quit: $R1"
+    ${EndIf}
+    StrCpy $R4 0
+    ${Do}
+      Call ${UN}IsAppRunning
+      ${If} $R1 == 0
+      ${OrIf} $R4 >= 20
+        ${ExitDo}
+      ${EndIf}
+      IntOp $R4 $R4 + 1
+      Sleep 500
+    ${Loop}
+    ${If} $R1 == 1
+      DetailPrint "Ending ${PRODUCT}..."
+      nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM ${EXE} /FI "USERNAME eq $R0"'
+      Pop $R1
+      Sleep 1000
+    ${EndIf}
+  ${EndIf}
+!macroend
+
+; Gives a shortcut the app's AppUserModelID (System.AppUserModel.ID), so the Start menu, the
+; taskbar and notifications treat the shortcut and the running app as one program.
+!macro SET_SHORTCUT_APP_ID LINK
+  !insertmacro ComHlpr_CreateInProcInstance ${CLSID_ShellLink} ${IID_IShellLink} r1 ""
+  ${If} $1 P<> 0
+    ${IUnknown::QueryInterface} $1 '("${IID_IPersistFile}",.r2)'
+    ${If} $2 P<> 0
+      ${IPersistFile::Load} $2 '("${LINK}",${STGM_READWRITE})i.r0'
+      ${IUnknown::QueryInterface} $1 '("${IID_IPropertyStore}",.r3)'
+      ${If} $0 = 0
+      ${AndIf} $3 P<> 0
+        System::Call '*${SYSSTRUCT_PROPERTYKEY}(${PKEY_AppUserModel_ID})p.r4'
+        System::Call '*(&w${NSIS_MAX_STRLEN} "${APP_USER_MODEL_ID}")p.r6'
+        System::Call '*${SYSSTRUCT_PROPVARIANT}(${VT_LPWSTR},,p r6)p.r5'
+        ${IPropertyStore::SetValue} $3 '($4,$5)i.r0'
+        ${If} $0 = 0
+          ${IPropertyStore::Commit} $3 "i.r0"
+          ${IPersistFile::Save} $2 '("${LINK}",1)i.r0'
+        ${EndIf}
+        DetailPrint "AppUserModelID on ${LINK}: $0"
+        System::Free $4
+        System::Free $5
+        System::Free $6
+        ${IUnknown::Release} $3 ""
+      ${EndIf}
+      ${IUnknown::Release} $2 ""
+    ${EndIf}
+    ${IUnknown::Release} $1 ""
   ${EndIf}
 !macroend
 
 Section "!${PRODUCT}" SEC_APP
   SectionIn RO
-  !insertmacro CLOSE_RUNNING_APP
+  !insertmacro CLOSE_RUNNING_APP ""
   SetOutPath "$INSTDIR"
   ; A fresh _internal on every upgrade, so no file of an older version lingers.
   RMDir /r "$INSTDIR\_internal"
@@ -145,10 +222,12 @@ SectionEnd
 
 Section "Start menu shortcut" SEC_STARTMENU
   CreateShortCut "$SMPROGRAMS\${PRODUCT}.lnk" "$INSTDIR\${EXE}" "" "$INSTDIR\${EXE}" 0
+  !insertmacro SET_SHORTCUT_APP_ID "$SMPROGRAMS\${PRODUCT}.lnk"
 SectionEnd
 
 Section /o "Desktop shortcut" SEC_DESKTOP
   CreateShortCut "$DESKTOP\${PRODUCT}.lnk" "$INSTDIR\${EXE}" "" "$INSTDIR\${EXE}" 0
+  !insertmacro SET_SHORTCUT_APP_ID "$DESKTOP\${PRODUCT}.lnk"
 SectionEnd
 
 Section "Start with Windows" SEC_AUTOSTART
@@ -182,10 +261,6 @@ FunctionEnd
 
 ; ---- uninstaller ---------------------------------------------------------------------------------
 
-Function un.onInit
-  SetRegView 64
-FunctionEnd
-
 !macro DELETE_SECRET NAME
   System::Call 'advapi32::CredDeleteW(w "${NAME}@${KEYRING_SERVICE}", i ${CRED_TYPE_GENERIC}, i 0) i'
   StrCpy $R5 1
@@ -196,7 +271,7 @@ FunctionEnd
 !macroend
 
 Section "-un.${PRODUCT}" UNSEC_APP
-  !insertmacro CLOSE_RUNNING_APP
+  !insertmacro CLOSE_RUNNING_APP "un."
   Delete "$SMPROGRAMS\${PRODUCT}.lnk"
   Delete "$DESKTOP\${PRODUCT}.lnk"
   DeleteRegValue HKCU "${RUN_KEY}" "${RUN_VALUE}"
@@ -204,6 +279,7 @@ Section "-un.${PRODUCT}" UNSEC_APP
   ; Only what setup put there, in case the folder was chosen with other files in it.
   RMDir /r "$INSTDIR\_internal"
   Delete "$INSTDIR\${EXE}"
+  Delete "$INSTDIR\${CLI_EXE}"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
   DeleteRegKey HKCU "${UNINSTALL_KEY}"
@@ -215,3 +291,14 @@ Section /o "un.Remove my settings, sync history, logs and saved sign-ins" UNSEC_
   !insertmacro DELETE_SECRET "conductor-secret-key"
   !insertmacro DELETE_SECRET "salesforce-refresh-token"
 SectionEnd
+
+; `uninstall.exe /S /REMOVEDATA` removes the user's data too, as the box does in the dialog.
+Function un.onInit
+  SetRegView 64
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/REMOVEDATA" $R1
+  ${IfNot} ${Errors}
+    !insertmacro SelectSection ${UNSEC_DATA}
+  ${EndIf}
+FunctionEnd

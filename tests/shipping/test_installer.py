@@ -126,3 +126,31 @@ def test_the_script_refuses_to_compile_without_a_version(tmp_path: Path) -> None
     )
     assert result.returncode != 0
     assert "/DVERSION" in result.stdout + result.stderr
+
+
+def test_system_tools_are_called_by_full_path_and_quit_comes_before_force() -> None:
+    text = SCRIPT.read_text(encoding="utf-8")
+    calls = re.findall(r"nsExec::\w+ (?:/TIMEOUT=\S+ )?'([^']*)'", text)
+    assert calls
+    for call in calls:
+        program = call.split('"')[1]
+        assert program.startswith(("$SYSDIR\\", "$INSTDIR\\")), call
+    polite = text.index('"$INSTDIR\\${CLI_EXE}" --quit')
+    forced = text.index('"$SYSDIR\\taskkill.exe" /F')
+    assert polite < forced
+    assert "taskkill /IM" not in text  # WM_CLOSE alone: a tray app ignores it
+
+
+def test_shortcuts_carry_the_app_user_model_id() -> None:
+    text = SCRIPT.read_text(encoding="utf-8")
+    assert '!insertmacro SET_SHORTCUT_APP_ID "$SMPROGRAMS\\${PRODUCT}.lnk"' in text
+    assert '!insertmacro SET_SHORTCUT_APP_ID "$DESKTOP\\${PRODUCT}.lnk"' in text
+    assert "${PKEY_AppUserModel_ID}" in text and "${VT_LPWSTR}" in text
+
+
+def test_a_silent_uninstall_removes_data_only_when_asked() -> None:
+    text = SCRIPT.read_text(encoding="utf-8")
+    on_init = text[text.index("Function un.onInit") :]
+    assert '${GetOptions} $R0 "/REMOVEDATA" $R1' in on_init
+    assert "!insertmacro SelectSection ${UNSEC_DATA}" in on_init
+    assert 'Delete "$INSTDIR\\${CLI_EXE}"' in text

@@ -154,3 +154,16 @@ def test_the_ci_script_is_an_executable_shell_script() -> None:
     assert os.access(ROOT / ".ci" / "build-bundle", os.X_OK)
     result = subprocess.run(["bash", "-n", str(ROOT / ".ci" / "build-bundle")], check=False)
     assert result.returncode == 0
+
+
+def test_a_console_companion_shares_the_folder(spec: dict[str, Any]) -> None:
+    cli = spec["cli_exe"].kwargs
+    assert cli["name"] == f"{APP_ID}-cli"
+    assert cli["console"] is True
+    assert cli["exclude_binaries"] is True
+    assert cli["contents_directory"] == spec["exe"].kwargs["contents_directory"]
+    assert spec["cli_exe"].args[:2] == spec["exe"].args[:2]  # the same code and entry point
+    assert "command line" in Path(cli["version"]).read_text(encoding="utf-8")
+    collected = spec["coll"].args
+    assert spec["exe"] in collected and spec["cli_exe"] in collected
+    assert spec["exe"].kwargs["disable_windowed_traceback"] is True
