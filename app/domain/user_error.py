@@ -27,7 +27,7 @@ class ErrorAction(StrEnum):
 _ACTION_LABELS = {
     ErrorAction.RETRY: "Try again",
     ErrorAction.OPEN_QUICKBOOKS_HELP: "Open QuickBooks help",
-    ErrorAction.RECONNECT_SALESFORCE: "Reconnect Salesforce",
+    ErrorAction.RECONNECT_SALESFORCE: "Sign in to Salesforce again…",
     ErrorAction.OPEN_SETUP: "Open setup",
     ErrorAction.OPEN_LOGS: "Open logs",
     ErrorAction.COPY_DETAILS: "Copy details",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,7 +25,7 @@ from app.engine.books.model import Reconciliation
 from app.engine.books.repair import record_salesforce_before
 from app.engine.books.saved import save
 from app.engine.context import ApiReserveReachedError, EngineSettings, RunContext
-from app.engine.events import CancelToken, ProgressCallback, ignore_progress
+from app.engine.events import CancelToken, ProgressCallback, StepTracker, ignore_progress
 from app.engine.failures import failure_for
 from app.engine.mirror import MirrorSpec, run_mirror
 from app.engine.mirror_chosen import DELETED_IN_QUICKBOOKS, mirror_chosen
@@ -249,12 +250,15 @@ class SyncEngine:
 
     def _execute(self, ctx: RunContext, chosen: list[str], work) -> RunResult:  # type: ignore[no-untyped-def]
         status, error = RunStatus.SUCCEEDED, None
+        steps = ctx.progress = StepTracker(ctx.progress)
         try:
             work()
         except Exception as exc:
             failure = failure_for(exc)
             status, error = failure.stop.run_status, failure.run_error
             log.warning("run %s stopped: %s", ctx.recorder.run_id, failure.error.code)
+            if steps.current is not None:  # the run's summary names the step it stopped at
+                ctx.recorder.counts.setdefault(steps.current, Counter())
         result = RunResult(ctx.recorder.run_id, status, ctx.recorder.counts, error, ctx.planned)
         if status is RunStatus.SUCCEEDED and result.problems:
             result.status = RunStatus.PARTIAL
@@ -265,8 +269,9 @@ class SyncEngine:
             )
         except DatabaseError as exc:  # the next run closes it as interrupted
             log.error("run %s could not be recorded as finished: %s", ctx.recorder.run_id, exc)
-        for name in chosen:
-            ctx.report(name, "done")
+        finished = result.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
+        for event in steps.ends(chosen, finished=finished, counts=ctx.recorder.counts):
+            ctx.progress(event)
         log.info("run %s %s: %s", result.run_id, result.status.value, result.summary())
         return result
 

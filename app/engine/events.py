@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -12,7 +12,9 @@ class Progress:
     """One step of a run; `total` stays None until QuickBooks tells it (after the first page)."""
 
     workflow: str
-    phase: str  # "checking", "reading", "writing", "committing", "done"
+    #: "checking", "reading", "writing", "committing", then how the step ended: "done",
+    #: "stopped" (the run stopped during it) or "not run" (the run stopped before it).
+    phase: str
     done: int = 0
     total: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -20,6 +22,46 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+DONE = "done"
+STOPPED = "stopped"
+NOT_RUN = "not run"
+ENDS = frozenset({DONE, STOPPED, NOT_RUN})
+
+
+class StepTracker:
+    """Passes progress on and keeps which steps began and which finished, so a run that stops
+    can end each step truthfully: done, stopped here, or not run."""
+
+    def __init__(self, progress: ProgressCallback) -> None:
+        self._progress = progress
+        self.begun: list[str] = []
+        self.done: set[str] = set()
+
+    def __call__(self, event: Progress) -> None:
+        if event.phase == DONE:
+            self.done.add(event.workflow)
+        elif event.workflow not in self.begun:
+            self.begun.append(event.workflow)
+        self._progress(event)
+
+    @property
+    def current(self) -> str | None:
+        """The step under way: begun and not finished."""
+        return next((s for s in reversed(self.begun) if s not in self.done), None)
+
+    def ends(
+        self, steps: Iterable[str], *, finished: bool, counts: Mapping[str, Mapping[str, int]]
+    ) -> list[Progress]:
+        """The last event of each step that has not had it yet."""
+        current = self.current
+        events = []
+        for step in steps:
+            if step in self.done:
+                continue
+            phase = DONE if finished else STOPPED if step == current else NOT_RUN
+            events.append(Progress(step, phase, counts=dict(counts.get(step, {}))))
+        return events
 
 
 def ignore_progress(_: Progress) -> None:

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from app.domain.outcomes import Outcome
 from app.domain.user_error import UserError
+from app.engine.wording import run_headline, stopped_step
 
 
 class RunStatus(StrEnum):
@@ -17,6 +18,10 @@ class RunStatus(StrEnum):
     STOPPED_LIMIT = "stopped_limit"  # stopped before crossing the Salesforce API reserve
     CANCELLED = "cancelled"
     FAILED = "failed"
+
+
+#: The endings where every chosen step ran.
+FINISHED = frozenset({RunStatus.SUCCEEDED, RunStatus.PARTIAL})
 
 
 @dataclass(frozen=True)
@@ -54,19 +59,9 @@ class RunResult:
 
     def headline(self) -> str:
         written = self.count(Outcome.CREATED) + self.count(Outcome.UPDATED)
-        failed = self.count(Outcome.FAILED)
-        text = {
-            RunStatus.SUCCEEDED: "Sync finished",
-            RunStatus.PARTIAL: "Sync finished with problems",
-            RunStatus.NEEDS_ATTENTION: "Sync stopped: something needs attention",
-            RunStatus.STOPPED_LIMIT: "Sync paused to stay within the Salesforce API limit",
-            RunStatus.CANCELLED: "Sync cancelled; what was done is kept",
-            RunStatus.FAILED: "Sync failed",
-        }[self.status]
-        parts = [f"{written} records written"]
-        if failed:
-            parts.append(f"{failed} failed")
+        stopped_at = "" if self.status in FINISHED else stopped_step(self.counts)
+        headline = run_headline(self.status, written, self.count(Outcome.FAILED), stopped_at)
         conflicts = self.count(Outcome.CONFLICT)
         if conflicts:
-            parts.append(f"{conflicts} changed on both sides")
-        return f"{text}: {', '.join(parts)}."
+            headline = f"{headline[:-1]}, {conflicts:,} changed on both sides."
+        return headline

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from enum import StrEnum
@@ -24,9 +24,10 @@ from app.engine.events import CancelToken, Progress
 from app.engine.health import Health, Status, check_configured, status_for
 from app.engine.result import RunResult, RunStatus
 from app.engine.review import ReviewCandidate
+from app.engine.standing import Standing, standing
 from app.ui.engine_provider import EngineProvider
 from app.ui.errors import NOT_CONNECTED_CODE, user_error_for
-from app.ui.status import LastRun, TrayFacts, present
+from app.ui.status import TrayFacts, present
 from app.ui.workers import Background
 
 log = logging.getLogger(__name__)
@@ -62,13 +63,9 @@ def is_set_up(settings: dict[str, Any]) -> bool:
     return bool(settings.get("conductor.end_user_id") and settings.get("salesforce.instance_url"))
 
 
-def last_run_of(ctx: AppContext) -> LastRun | None:
-    run = next((r for r in ctx.store.runs(limit=20) if not r.dry_run and r.finished_at), None)
-    if run is None or run.status not in RunStatus.__members__.values():
-        return None
-    counts = {workflow: Counter(c) for workflow, c in (run.summary or {}).items()}
-    result = RunResult(run.id, RunStatus(run.status), counts)
-    return LastRun(run.id, result.status, result.headline(), run.finished_at, result.problems)
+def standing_of(ctx: AppContext) -> Standing:
+    """Where the two sides stand (local reads of runs and books checks only)."""
+    return standing(ctx.store)
 
 
 class Controller(QObject):
@@ -103,7 +100,7 @@ class Controller(QObject):
     def refresh(self) -> None:
         """Re-read what the store says (settings and the last run); quick local reads."""
         settings = self.ctx.store.settings()
-        self._update(set_up=is_set_up(settings), last_run=last_run_of(self.ctx))
+        self._update(set_up=is_set_up(settings), standing=standing_of(self.ctx))
 
     def _update(self, **changes: Any) -> None:
         facts = replace(self.facts, **changes)
@@ -188,13 +185,13 @@ class Controller(QObject):
             problem, problem_status = None, None
         self._update(syncing=False, activity="", problem=problem, problem_status=problem_status)
         if kind is not RunKind.PREVIEW:
-            self._update(last_run=last_run_of(self.ctx))
+            self._update(standing=standing_of(self.ctx))
         self.run_finished.emit(kind.value, result)
 
     def _on_run_error(self, kind: RunKind, exc: BaseException) -> None:
         self.running, self._cancel = None, None
         error = user_error_for(exc)
-        self._update(syncing=False, activity="")
+        self._update(syncing=False, activity="", standing=standing_of(self.ctx))
         if error.code != BUSY_CODE:
             self._update(problem=error, problem_status=run_error_status(error))
         self.run_failed.emit(kind.value, error)
@@ -267,7 +264,7 @@ class Controller(QObject):
         self.background.start(
             self._engine_work(lambda engine, _report: engine.check_books(trigger="tray")),
             name="check-books",
-            on_result=on_done,
+            on_result=self._books_checked(on_done),
             on_error=lambda exc: on_error(user_error_for(exc)),
             owner=owner,
         )
@@ -286,10 +283,19 @@ class Controller(QObject):
         self.background.start(
             self._engine_work(work),
             name="repair-books",
-            on_result=on_done,
+            on_result=self._books_checked(on_done),
             on_error=lambda exc: on_error(user_error_for(exc)),
             owner=owner,
         )
+
+    def _books_checked(
+        self, on_done: Callable[[Reconciliation], None]
+    ) -> Callable[[Reconciliation], None]:
+        def done(reconciliation: Reconciliation) -> None:
+            self._update(standing=standing_of(self.ctx))
+            on_done(reconciliation)
+
+        return done
 
     def refresh_review_count(self) -> None:
         """Counts the invoices waiting for approval, for the menu; quiet when it cannot."""

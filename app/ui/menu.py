@@ -12,10 +12,15 @@ from enum import StrEnum
 
 from PySide6.QtWidgets import QMenu
 
+from app.domain.user_error import ErrorAction
+from app.engine.standing import FIX_LABELS, Fix
 from app.ui.status import StatusView, TrayFacts
 
 
 class MenuAction(StrEnum):
+    TRY_AGAIN = "try_again"
+    SIGN_IN_AGAIN = "sign_in_again"
+    SHOW_FAILED = "show_failed"
     SYNC_NOW = "sync_now"
     SHOW_PROGRESS = "show_progress"
     REVIEW = "review"
@@ -42,6 +47,28 @@ class MenuEntry:
 
 
 SEPARATOR = MenuEntry("")
+SIGN_IN_AGAIN = ErrorAction.RECONNECT_SALESFORCE.label
+
+_FIX_ACTIONS = {
+    Fix.SYNC: MenuAction.TRY_AGAIN,
+    Fix.SHOW_FAILED: MenuAction.SHOW_FAILED,
+    Fix.CHECK_BOOKS: MenuAction.BOOKS,
+}
+
+
+def fix_entry(facts: TrayFacts) -> MenuEntry | None:
+    """The one click that deals with what the status line says, at the top of the menu."""
+    if not facts.set_up or facts.syncing:
+        return None
+    problem = facts.problem
+    if problem is not None and problem.action is ErrorAction.RECONNECT_SALESFORCE:
+        return MenuEntry(SIGN_IN_AGAIN, MenuAction.SIGN_IN_AGAIN)
+    standing = facts.standing
+    if standing is not None and standing.fix is not None and standing.run_id is not None:
+        return MenuEntry(FIX_LABELS[standing.fix], _FIX_ACTIONS[standing.fix])
+    if problem is not None and problem.retryable:
+        return MenuEntry("Check again", MenuAction.CHECK)
+    return None
 
 
 def menu_entries(facts: TrayFacts, view: StatusView, *, checking: bool = False) -> list[MenuEntry]:
@@ -51,8 +78,10 @@ def menu_entries(facts: TrayFacts, view: StatusView, *, checking: bool = False) 
         if facts.syncing
         else MenuEntry("Sync now", MenuAction.SYNC_NOW, ready)
     )
+    fix = fix_entry(facts)
     return [
         MenuEntry(view.line, None, False),
+        *([fix] if fix is not None else []),
         SEPARATOR,
         sync,
         MenuEntry(

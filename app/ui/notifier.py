@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.domain.user_error import ErrorAction, ErrorKind, UserError
 from app.engine.result import RunResult, RunStatus
+from app.store.settings import Setting, notification
 from app.ui.targets import Place, Target
 
 #: Nothing is shown this soon after start: the first checks may run before the network is up.
@@ -22,6 +23,9 @@ STARTUP_QUIET_S = 60.0
 #: The same notice again is held back this long, so polling does not repeat it every minute.
 REPEAT_AFTER_S = 30 * 60.0
 
+QUICKBOOKS_BLOCKED_TEXT = (
+    "A window is open in QuickBooks on this PC: close it, then click Try again."
+)
 QUICKBOOKS_DIALOG_CODES = ("0x80040414", "3170", "3175", "QBD_REQUEST_TIMEOUT")
 
 
@@ -57,8 +61,8 @@ class Notice:
     warning: bool = True
 
 
-def setting_key(kind: NoticeKind) -> str:
-    return f"notifications.{kind.value}"
+def notice_setting(kind: NoticeKind) -> Setting[bool]:
+    return notification(kind.value, kind.on_by_default)
 
 
 def notice_for_problem(error: UserError) -> Notice | None:
@@ -77,20 +81,34 @@ def notice_for_problem(error: UserError) -> Notice | None:
         return Notice(
             NoticeKind.QUICKBOOKS_BLOCKED,
             "QuickBooks is blocked",
-            "A window is open in QuickBooks on this PC: close it, then click Retry.",
+            QUICKBOOKS_BLOCKED_TEXT,
             target,
         )
     return Notice(NoticeKind.QUICKBOOKS_BLOCKED, error.title, error.what_to_do, target)
 
 
+#: The notice title for each ending that is not a clean finish.
+_RUN_TITLES = {
+    RunStatus.PARTIAL: "Some records were not synced",
+    RunStatus.FAILED: "Sync failed",
+    RunStatus.STOPPED_LIMIT: "Sync paused",
+    RunStatus.NEEDS_ATTENTION: "Sync stopped",
+}
+
+
 def notice_for_run(result: RunResult) -> Notice | None:
     target = Target(Place.HISTORY, run_id=result.run_id)
-    if result.status in (RunStatus.PARTIAL, RunStatus.FAILED, RunStatus.STOPPED_LIMIT):
-        return Notice(
-            NoticeKind.SYNC_PROBLEMS, "Sync finished with problems", result.headline(), target
-        )
     if result.status is RunStatus.NEEDS_ATTENTION and result.error is not None:
-        return notice_for_problem(result.error)
+        return notice_for_problem(result.error) or Notice(
+            NoticeKind.SYNC_PROBLEMS,
+            _RUN_TITLES[result.status],
+            result.headline(),
+            Target(Place.ERROR, error=result.error),
+        )
+    if result.status in _RUN_TITLES:
+        return Notice(
+            NoticeKind.SYNC_PROBLEMS, _RUN_TITLES[result.status], result.headline(), target
+        )
     if result.status is RunStatus.SUCCEEDED:
         return Notice(
             NoticeKind.SYNC_FINISHED, "Sync finished", result.headline(), target, warning=False

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
-#: Conductor's guides for the person at the QuickBooks computer, by Conductor error code.
-QUICKBOOKS_HELP = {
-    "INTEGRATION_CONNECTION_NOT_ACTIVE": (
-        "https://docs.conductor.is/help/connection-errors/connection-not-active"
-    ),
+#: The app's own help pages (docs/help/), by a part of the error code they explain.
+HELP_PAGES = {
+    "0x80040414": "quickbooks-dialog-open",
+    "3170": "quickbooks-dialog-open",
+    "3175": "quickbooks-dialog-open",
+    "QBD_REQUEST_TIMEOUT": "quickbooks-dialog-open",
+    "QUICKBOOKS_NOT_RUNNING": "quickbooks-not-running",
+    "0x80040408": "quickbooks-not-running",
+    "INTEGRATION_CONNECTION_NOT_ACTIVE": "web-connector-offline",
+    "INTEGRATION_CONNECTION": "web-connector-offline",
 }
-QUICKBOOKS_HELP_DEFAULT = "https://docs.conductor.is/help"
+HELP_INDEX = "index"
 
 
 def open_folder(path: Path) -> bool:
@@ -25,8 +31,18 @@ def open_url(url: str) -> bool:
     return QDesktopServices.openUrl(QUrl(url))
 
 
-def quickbooks_help_url(error_code: str) -> str:
-    return next(
-        (url for code, url in QUICKBOOKS_HELP.items() if code in error_code),
-        QUICKBOOKS_HELP_DEFAULT,
-    )
+def help_folder() -> Path:
+    """docs/help beside the package (a source checkout) or inside a bundled build."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle and (Path(bundle) / "docs" / "help").is_dir():
+        return Path(bundle) / "docs" / "help"
+    return Path(__file__).resolve().parents[2] / "docs" / "help"
+
+
+def help_page(error_code: str) -> Path:
+    name = next((page for code, page in HELP_PAGES.items() if code in error_code), HELP_INDEX)
+    return help_folder() / f"{name}.html"
+
+
+def help_url(error_code: str) -> str:
+    return QUrl.fromLocalFile(str(help_page(error_code))).toString()

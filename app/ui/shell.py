@@ -13,9 +13,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from app.context import AppContext
-from app.domain.user_error import UserError
+from app.domain.user_error import ErrorAction, UserError
 from app.engine.health import Health, Status
 from app.engine.result import RunResult, RunStatus
+from app.engine.standing import Fix
 from app.ui.controller import Controller, RunKind
 from app.ui.menu import MenuAction, MenuEntry, menu_entries
 from app.ui.notifier import (
@@ -26,9 +27,9 @@ from app.ui.notifier import (
     notice_for_problem,
     notice_for_run,
 )
-from app.ui.opener import open_folder, open_url, quickbooks_help_url
-from app.ui.poller import HealthPoller
 from app.ui.preferences import SYNC_EVERY_MINUTES, notification_enabled
+from app.ui.opener import help_url, open_folder, open_url
+from app.ui.poller import FAST_S, HealthPoller
 from app.ui.status import present
 from app.ui.status_window import StatusWindow
 from app.ui.targets import Place, Target
@@ -70,6 +71,7 @@ class Shell(QObject):
         use_tray: bool | None = None,
         quiet_s: float = STARTUP_QUIET_S,
         poll: bool = True,
+        poll_fast_s: float = FAST_S,
         open_browser: Callable[[str], bool] = open_url,
         parent: QObject | None = None,
     ) -> None:
@@ -87,9 +89,11 @@ class Shell(QObject):
             parent=self,
         )
         self.notifier.open_target.connect(self.open_target)
-        self.poller = HealthPoller(self._poll, parent=self)
+        self.poller = HealthPoller(self._poll, fast_s=poll_fast_s, parent=self)
         self._poll_enabled = poll
         self._check_asked = False
+        #: Try again was clicked: a passing check starts the sync again.
+        self._sync_after_check = False
         self._quiet_run = False
         self._review_counted = False
         self._quitting = False
@@ -194,20 +198,43 @@ class Shell(QObject):
         if ok and not self._review_counted:
             self._review_counted = True
             self.controller.refresh_review_count()
+        again, self._sync_after_check = self._sync_after_check, False
         if ok:
             self.notifier.forget(NoticeKind.QUICKBOOKS_BLOCKED)
             self.notifier.forget(NoticeKind.SIGN_IN_EXPIRED)
+            self._close_solved_errors()
+            if again:
+                self.controller.start_run(RunKind.SYNC)
         elif health.error is not None:
             self.notifier.notify(notice_for_problem(health.error))
-            if self._check_asked:
-                self.show_error(health.error, retry=self.check_connection)
+            self._update_open_errors(health.error)
+            progress = self.windows.get("progress")
+            if again and isinstance(progress, ProgressWindow):
+                progress.still_blocked(health.error)
+            elif self._check_asked or again:
+                self.show_error(health.error)
         self._check_asked = False
         self._facts_changed()
+
+    def _close_solved_errors(self) -> None:
+        """A passing check solved every connection or sign-in problem an open dialog shows."""
+        for dialog in list(self.errors):
+            if dialog.error.retryable or dialog.error.action is ErrorAction.RECONNECT_SALESFORCE:
+                dialog.solved()
+
+    def _update_open_errors(self, error: UserError) -> None:
+        """An open dialog about a connection shows the problem as it is now."""
+        for dialog in self.errors:
+            if dialog.error.code != error.code and dialog.error.retryable:
+                dialog.show_error(error)
 
     # -- menu -----------------------------------------------------------------------------------
     def trigger(self, action: MenuAction) -> None:
         handlers: dict[MenuAction, Callable[[], Any]] = {
             MenuAction.SYNC_NOW: self.sync_now,
+            MenuAction.TRY_AGAIN: self.try_again,
+            MenuAction.SIGN_IN_AGAIN: self.sign_in_again,
+            MenuAction.SHOW_FAILED: self.show_failed,
             MenuAction.SHOW_PROGRESS: self.show_progress,
             MenuAction.REVIEW: self.open_review,
             MenuAction.PREVIEW: self.open_preview,
@@ -230,6 +257,25 @@ class Shell(QObject):
     def sync_now(self) -> None:
         if not self.controller.start_run(RunKind.SYNC):
             self.show_progress()
+
+    def try_again(self) -> None:
+        """Checks the connection and, once it passes, syncs again (see `_checked`)."""
+        if self.controller.running is not None:
+            self.show_progress()
+            return
+        self._sync_after_check = True
+        if not self.controller.check_connection():
+            self._sync_after_check = self.controller.checking
+
+    def sign_in_again(self) -> SetupWizard | None:
+        """Only the Salesforce sign-in step, never showing the refused sign-in as connected."""
+        return self.open_wizard("salesforce", only=True)
+
+    def show_failed(self) -> HistoryWindow:
+        standing = self.controller.facts.standing
+        window = self.open_history(standing.run_id if standing else None)
+        window.problems_only.setChecked(True)
+        return window
 
     def open_target(self, target: Target) -> None:
         if target.place is Place.ERROR and target.error is not None:
@@ -264,7 +310,11 @@ class Shell(QObject):
         window = self._window(
             "progress",
             lambda: ProgressWindow(
-                self.controller, open_history=self.open_history, show_error=self.show_error
+                self.controller,
+                open_history=self.open_history,
+                show_error=self.show_error,
+                try_again=self.try_again,
+                sign_in=self.sign_in_again,
             ),
         )
         assert isinstance(window, ProgressWindow)
@@ -319,7 +369,7 @@ class Shell(QObject):
         assert isinstance(window, AboutWindow)
         return window
 
-    def open_wizard(self, page: str | None = None) -> SetupWizard | None:
+    def open_wizard(self, page: str | None = None, *, only: bool = False) -> SetupWizard | None:
         current = self.windows.get("setup")
         if current is not None:
             self._raise(current)
@@ -328,12 +378,19 @@ class Shell(QObject):
             self.show_progress()
             return None
         defaults = self.defaults or SetupDefaults.from_store(self.ctx.store)
-        setup = SetupContext(self.ctx, self.controller, defaults, self.open_browser)
-        wizard = SetupWizard(setup, start=page)
+        setup = SetupContext(
+            self.ctx, self.controller, defaults, self.open_browser, renew_sign_in=self._signed_out
+        )
+        wizard = SetupWizard(setup, start=page, only=page if only else None)
         wizard.finished.connect(lambda _result: self._wizard_closed(wizard))
         self.windows["setup"] = wizard
         self._raise(wizard)
         return wizard
+
+    @property
+    def _signed_out(self) -> bool:
+        problem = self.controller.facts.problem
+        return problem is not None and problem.action is ErrorAction.RECONNECT_SALESFORCE
 
     def _wizard_closed(self, wizard: SetupWizard) -> None:
         if self.windows.get("setup") is wizard:
@@ -347,6 +404,10 @@ class Shell(QObject):
         open_folder(self.ctx.paths.log_dir)
 
     def show_error(self, error: UserError, retry: Callable[[], None] | None = None) -> ErrorDialog:
+        for open_dialog in self.errors:
+            if open_dialog.error.code == error.code:
+                self._raise(open_dialog)
+                return open_dialog
         dialog = ErrorDialog(error, self, retry=retry or self._retry_for(error))
         dialog.finished.connect(lambda _r: self.errors.remove(dialog))
         self.errors.append(dialog)
@@ -354,14 +415,20 @@ class Shell(QObject):
         return dialog
 
     def _retry_for(self, error: UserError) -> Callable[[], None] | None:
-        return self.check_connection if error.retryable else None
+        """Try again syncs again after a stopped sync; otherwise it checks the connection."""
+        if not error.retryable:
+            return None
+        standing = self.controller.facts.standing
+        if standing is not None and standing.fix is Fix.SYNC and standing.run_id is not None:
+            return self.try_again
+        return self.check_connection
 
     # -- ErrorActions ---------------------------------------------------------------------------
     def open_quickbooks_help(self, error: UserError) -> None:
-        self.open_browser(quickbooks_help_url(error.code))
+        self.open_browser(help_url(error.code))
 
     def reconnect_salesforce(self) -> None:
-        self.open_wizard("salesforce")
+        self.sign_in_again()
 
     def open_setup(self) -> None:
         self.open_wizard()

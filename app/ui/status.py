@@ -13,20 +13,10 @@ from dataclasses import dataclass
 from app import APP_NAME
 from app.domain.user_error import UserError
 from app.engine.health import Status, status_for
-from app.engine.result import RunStatus
-from app.ui.timefmt import local_minute
+from app.engine.standing import Standing, State
 
 #: Windows cuts tray tooltips at 128 characters, terminator included.
 TOOLTIP_LIMIT = 127
-
-
-@dataclass(frozen=True)
-class LastRun:
-    run_id: int
-    status: RunStatus
-    headline: str
-    finished_at: str = ""
-    problems: int = 0
 
 
 @dataclass(frozen=True)
@@ -39,7 +29,8 @@ class TrayFacts:
     problem: UserError | None = None
     #: Where that problem puts the tray (the health model's verdict on it).
     problem_status: Status | None = None
-    last_run: LastRun | None = None
+    #: Where the two sides stand after the last syncs (see `app.engine.standing`).
+    standing: Standing | None = None
     review_count: int = 0
 
 
@@ -49,6 +40,18 @@ class StatusView:
     icon: str
     tooltip: str
     line: str
+
+
+#: A sync that did not finish waits for a click (amber); failed records or books that differ are
+#: errors (red). Only a standing in step leaves the tray healthy.
+STANDING_STATUS = {
+    State.STOPPED: Status.NEEDS_ATTENTION,
+    State.CANCELLED: Status.NEEDS_ATTENTION,
+    State.FAILED: Status.ERROR,
+    State.RECORDS_FAILED: Status.ERROR,
+    State.BOOKS_DIFFER: Status.ERROR,
+    State.BOOKS_UNCHECKED: Status.ERROR,
+}
 
 
 def slug(status: Status) -> str:
@@ -64,10 +67,8 @@ def derive_status(facts: TrayFacts) -> Status:
     problem = derive_problem(facts)
     if problem is not None:
         applicable.append(problem)
-    if facts.last_run is not None and (
-        facts.last_run.status is RunStatus.FAILED or facts.last_run.problems
-    ):
-        applicable.append(Status.ERROR)
+    if facts.standing is not None and facts.standing.state in STANDING_STATUS:
+        applicable.append(STANDING_STATUS[facts.standing.state])
     return min(applicable, key=lambda s: s.rank)
 
 
@@ -84,18 +85,12 @@ def _line(status: Status, facts: TrayFacts) -> str:
         return "Not set up yet: open Set up… to connect"
     if status is Status.SYNCING:
         return f"Syncing: {facts.activity}" if facts.activity else "Syncing…"
-    if status in (Status.NEEDS_ATTENTION, Status.OFFLINE) and facts.problem:
+    problem = derive_problem(facts)
+    if facts.problem is not None and problem is not None and problem.rank <= status.rank:
         return facts.problem.title
-    if status is Status.ERROR:
-        if facts.problem is not None and derive_problem(facts) is Status.ERROR:
-            return facts.problem.title
-        if facts.last_run is not None:
-            return facts.last_run.headline.rstrip(".")
-        return "The last sync had problems"
-    if facts.last_run is not None:
-        when = local_minute(facts.last_run.finished_at)
-        return f"Up to date (last sync {when})" if when else "Up to date"
-    return "Connected; not synced yet"
+    if facts.standing is None or facts.standing.state is State.NEVER_SYNCED:
+        return "Connected; not synced yet"
+    return facts.standing.line
 
 
 def derive_problem(facts: TrayFacts) -> Status | None:

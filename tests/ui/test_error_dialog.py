@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QGuiApplication
 
-from app.domain.errors import keyring_missing, no_network, port_taken, unexpected
+from app.domain.errors import from_conductor, keyring_missing, no_network, port_taken, unexpected
 from app.domain.user_error import ErrorAction, ErrorKind, UserError
 from app.ui.excepthook import ExceptHook
 from app.ui.shell import Shell
@@ -66,12 +67,26 @@ def test_a_retryable_error_offers_try_again_beside_its_own_action(shell: Shell) 
     assert calls == [1]
 
 
-def test_open_quickbooks_help_opens_the_help_page(shell: Shell, browser: Browser) -> None:
+def test_open_quickbooks_help_opens_the_apps_own_page_for_the_error(
+    shell: Shell, browser: Browser
+) -> None:
     error = error_with(ErrorAction.OPEN_QUICKBOOKS_HELP)
     dialog = shell.show_error(error)
     assert dialog.action_button is not None
     dialog.action_button.click()
-    assert browser.opened and browser.opened[-1].startswith("https://docs.conductor.is/help")
+    assert browser.opened and browser.opened[-1].endswith("/docs/help/index.html")
+    blocked = from_conductor(
+        {
+            "type": "INTEGRATION_CONNECTION_ERROR",
+            "code": "QBD_CONNECTION_ERROR",
+            "integrationCode": "0x80040414",
+            "message": "A modal dialog box is showing.",
+        }
+    )
+    shell.open_quickbooks_help(blocked)
+    page = browser.opened[-1]
+    assert page.startswith("file://") and page.endswith("/docs/help/quickbooks-dialog-open.html")
+    assert Path(QUrl(page).toLocalFile()).is_file()
 
 
 def test_reconnect_salesforce_opens_setup_at_the_salesforce_page(shell: Shell) -> None:

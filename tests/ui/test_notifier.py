@@ -7,13 +7,22 @@ from typing import Any
 from app.domain.errors import from_conductor, from_oauth
 from app.engine.result import RunResult, RunStatus
 from app.ui.notifier import (
+    QUICKBOOKS_BLOCKED_TEXT,
     Notice,
     NoticeKind,
     Notifier,
     notice_for_problem,
     notice_for_run,
 )
-from app.ui.poller import FAILING_CAP_S, FAILING_FIRST_S, INTERVAL_S, HealthPoller, next_delay
+from app.ui.poller import (
+    FAILING_CAP_S,
+    FAILING_FIRST_S,
+    FAST_CHECKS,
+    FAST_S,
+    INTERVAL_S,
+    HealthPoller,
+    next_delay,
+)
 from app.ui.targets import Place, Target
 
 QB_DIALOG = from_conductor(
@@ -50,7 +59,7 @@ def test_the_quickbooks_dialog_notice_says_what_to_close() -> None:
     notice = notice_for_problem(QB_DIALOG)
     assert notice is not None
     assert notice.kind is NoticeKind.QUICKBOOKS_BLOCKED
-    assert notice.text == "A window is open in QuickBooks on this PC: close it, then click Retry."
+    assert notice.text == QUICKBOOKS_BLOCKED_TEXT
     assert notice.target == Target(Place.ERROR, error=QB_DIALOG)
 
 
@@ -97,12 +106,13 @@ def test_a_click_opens_what_the_last_notice_spoke_of(qtbot: Any) -> None:
     assert opened == [Target(Place.ERROR, error=QB_DIALOG)]
 
 
-def test_polling_backs_off_while_failing() -> None:
+def test_polling_checks_often_after_a_problem_then_backs_off() -> None:
     assert next_delay(0) == INTERVAL_S
-    assert next_delay(1) == FAILING_FIRST_S
-    assert next_delay(2) == 2 * FAILING_FIRST_S
-    assert next_delay(3) == 4 * FAILING_FIRST_S
-    assert next_delay(20) == FAILING_CAP_S
+    assert next_delay(1) == FAST_S < FAILING_FIRST_S
+    assert next_delay(FAST_CHECKS) == FAST_S
+    assert next_delay(FAST_CHECKS + 1) == FAILING_FIRST_S
+    assert next_delay(FAST_CHECKS + 2) == 2 * FAILING_FIRST_S
+    assert next_delay(FAST_CHECKS + 20) == FAILING_CAP_S
 
 
 def test_the_poller_waits_before_its_first_check(qtbot: Any) -> None:
@@ -113,7 +123,7 @@ def test_the_poller_waits_before_its_first_check(qtbot: Any) -> None:
     qtbot.waitUntil(lambda: checks == [1], timeout=2_000)
     poller.checked(False)
     assert poller.failures == 1
-    assert poller.remaining_s() > 30
+    assert 0 < poller.remaining_s() <= FAST_S
     poller.checked(True)
     assert poller.failures == 0
     poller.stop()

@@ -9,10 +9,10 @@ import pytest
 from app.domain.errors import no_network, salesforce_limit_reserve
 from app.domain.user_error import ErrorAction, ErrorKind, UserError
 from app.engine.health import Status
-from app.engine.result import RunStatus
+from app.engine.standing import Standing, State
 from app.ui.icons import status_icon_file
 from app.ui.menu import MenuAction, menu_entries
-from app.ui.status import TOOLTIP_LIMIT, LastRun, TrayFacts, derive_status, present
+from app.ui.status import TOOLTIP_LIMIT, TrayFacts, derive_status, present
 
 QB_DIALOG = UserError(
     code="conductor.QBD_CONNECTION_ERROR.0x80040414",
@@ -27,14 +27,19 @@ SIGN_IN_EXPIRED = UserError(
     code="salesforce.INVALID_SESSION_ID",
     title="Salesforce sign-in expired",
     what_happened="Salesforce no longer accepts this app's sign-in.",
-    what_to_do="Click Reconnect Salesforce and sign in again.",
+    what_to_do="Click Sign in to Salesforce again… and sign in.",
     action=ErrorAction.RECONNECT_SALESFORCE,
     kind=ErrorKind.CONFIGURATION,
     retryable=False,
 )
-PARTIAL = LastRun(3, RunStatus.PARTIAL, "Sync finished with problems: 4 written, 1 failed.", "", 1)
-GOOD = LastRun(
-    2, RunStatus.SUCCEEDED, "Sync finished: 4 records written.", "2025-06-30T17:05:09+00:00"
+PARTIAL = Standing(State.RECORDS_FAILED, "1 record failed: Show them", 3, failed=1)
+GOOD = Standing(State.IN_STEP, "Up to date (last sync 17:05)", 2, "2025-06-30T17:05:09+00:00")
+STOPPED = Standing(
+    State.STOPPED,
+    "Last sync stopped at Invoices: QuickBooks is blocked",
+    4,
+    stopped_at="invoices",
+    reason="QuickBooks is blocked",
 )
 
 
@@ -48,8 +53,8 @@ def test_each_status_in_its_own_situation() -> None:
     assert derive_status(TrayFacts(set_up=True, problem=no_network("Salesforce"))) is (
         Status.OFFLINE
     )
-    assert derive_status(TrayFacts(set_up=True, last_run=PARTIAL)) is Status.ERROR
-    assert derive_status(TrayFacts(set_up=True, last_run=GOOD)) is Status.HEALTHY
+    assert derive_status(TrayFacts(set_up=True, standing=PARTIAL)) is Status.ERROR
+    assert derive_status(TrayFacts(set_up=True, standing=GOOD)) is Status.HEALTHY
 
 
 @pytest.mark.parametrize(
@@ -57,8 +62,8 @@ def test_each_status_in_its_own_situation() -> None:
     [
         (TrayFacts(set_up=False, syncing=True, problem=QB_DIALOG), Status.NOT_SET_UP),
         (TrayFacts(set_up=True, syncing=True, problem=QB_DIALOG), Status.SYNCING),
-        (TrayFacts(set_up=True, problem=QB_DIALOG, last_run=PARTIAL), Status.NEEDS_ATTENTION),
-        (TrayFacts(set_up=True, problem=no_network(), last_run=PARTIAL), Status.ERROR),
+        (TrayFacts(set_up=True, problem=QB_DIALOG, standing=PARTIAL), Status.NEEDS_ATTENTION),
+        (TrayFacts(set_up=True, problem=no_network(), standing=PARTIAL), Status.ERROR),
     ],
 )
 def test_precedence_when_several_apply(facts: TrayFacts, expected: Status) -> None:
@@ -99,10 +104,26 @@ def test_views_name_icon_tooltip_and_line() -> None:
     assert present(TrayFacts()).line.startswith("Not set up")
     syncing = present(TrayFacts(set_up=True, syncing=True, activity="Invoices 3 of 30"))
     assert syncing.line == "Syncing: Invoices 3 of 30"
-    assert present(TrayFacts(set_up=True, last_run=PARTIAL)).line.startswith(
-        "Sync finished with problems"
-    )
-    assert present(TrayFacts(set_up=True, last_run=GOOD)).line.startswith("Up to date (last sync")
+    assert present(TrayFacts(set_up=True, standing=PARTIAL)).line == "1 record failed: Show them"
+    assert present(TrayFacts(set_up=True, standing=GOOD)).line.startswith("Up to date (last sync")
+    stopped = present(TrayFacts(set_up=True, standing=STOPPED))
+    assert stopped.status is Status.NEEDS_ATTENTION
+    assert stopped.line == "Last sync stopped at Invoices: QuickBooks is blocked"
+
+
+def test_the_fix_comes_first_in_the_menu() -> None:
+    for standing, label, action in (
+        (STOPPED, "Try again", MenuAction.TRY_AGAIN),
+        (PARTIAL, "Show the failed records", MenuAction.SHOW_FAILED),
+    ):
+        facts = TrayFacts(set_up=True, standing=standing)
+        entries = menu_entries(facts, present(facts))
+        assert (entries[1].label, entries[1].action) == (label, action)
+    signed_out = TrayFacts(set_up=True, problem=SIGN_IN_EXPIRED, standing=STOPPED)
+    top = menu_entries(signed_out, present(signed_out))[1]
+    assert (top.label, top.action) == ("Sign in to Salesforce again…", MenuAction.SIGN_IN_AGAIN)
+    good = TrayFacts(set_up=True, standing=GOOD)
+    assert menu_entries(good, present(good))[1].separator
 
 
 def test_menu_entries_follow_the_facts() -> None:

@@ -48,8 +48,8 @@ def test_sync_now_shows_progress_then_summary_then_history(
     assert progress.rows["invoices"].bar.value() == progress.rows["invoices"].bar.maximum()
     assert progress.summary.text()
     assert not progress.cancel_button.isVisible()
-    assert shell.controller.facts.last_run is not None
-    assert shell.controller.facts.last_run.run_id == result.run_id
+    assert shell.controller.facts.standing is not None
+    assert shell.controller.facts.standing.run_id == result.run_id
 
     progress.history_button.click()
     history = shell.windows["history"]

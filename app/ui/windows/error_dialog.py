@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from app.domain.user_error import ErrorAction, UserError
 
-#: The notifications say "close it, then click Retry": this is that button.
-RETRY_LABEL = "Retry"
+#: The notifications say "close it, then click Try again": this is that button.
+RETRY_LABEL = "Try again"
 #: Actions after which the dialog has done its job and closes.
 _CLOSING = {ErrorAction.RETRY, ErrorAction.RECONNECT_SALESFORCE, ErrorAction.OPEN_SETUP}
 
@@ -127,6 +127,19 @@ class ErrorDialog(QDialog):
         layout.addWidget(self.details, 1)
         layout.addLayout(buttons)
         (self.action_button or self.close_button).setDefault(True)
+
+    def show_error(self, error: UserError) -> None:
+        """The problem changed while the dialog was open: show it as it is now."""
+        self.error = error
+        self.setWindowTitle(error.title)
+        self.title_label.setText(f"<b>{html.escape(error.title)}</b>")
+        self.happened_label.setText(error.what_happened)
+        self.todo_label.setText(error.what_to_do)
+        self.details.setPlainText(error.details or error.copy_text())
+
+    def solved(self) -> None:
+        """The problem is gone (a check passed): the dialog has nothing left to say."""
+        self.accept()
 
     def _action_button(self, action: ErrorAction) -> QPushButton | None:
         if action is ErrorAction.NONE or (action is ErrorAction.RETRY and self._retry is None):

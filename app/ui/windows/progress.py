@@ -16,10 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.user_error import UserError
-from app.domain.workflows import workflow
-from app.engine.events import Progress
-from app.engine.result import RunResult, RunStatus
+from app.domain.user_error import ErrorAction, UserError
+from app.engine.events import DONE, NOT_RUN, STOPPED, Progress
+from app.engine.result import FINISHED, RunResult, RunStatus
+from app.engine.standing import Standing, State
+from app.engine.wording import count_of, step_title
 from app.ui.controller import Controller, RunKind
 
 _PHASES = {
@@ -27,8 +28,14 @@ _PHASES = {
     "reading": "reading",
     "writing": "writing",
     "committing": "saving",
-    "done": "done",
+    DONE: "done",
+    STOPPED: "stopped here",
+    NOT_RUN: "not run",
 }
+#: What the bar itself says once a step has ended.
+_BAR_TEXT = {DONE: "done", STOPPED: "stopped", NOT_RUN: "not run"}
+TRY_AGAIN = "Try again"
+SIGN_IN_AGAIN = ErrorAction.RECONNECT_SALESFORCE.label
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -36,24 +43,43 @@ def counts_text(counts: dict[str, int]) -> str:
 
 
 def workflow_title(workflow_id: str) -> str:
-    try:
-        return workflow(workflow_id).title
-    except ValueError:
-        return workflow_id.capitalize()
+    if workflow_id == "reconciliation":
+        return "Check of the books"
+    return step_title(workflow_id)
 
 
-def run_outcome_text(result: RunResult) -> str:
-    """What to make of a finished run, beyond the counts the rows already show."""
+def run_outcome_text(result: RunResult, standing: Standing | None, review_count: int = 0) -> str:
+    """What to make of a finished run, beyond the counts the rows already show; "in step" only
+    when the standing says so."""
+    parts = []
     if result.error is not None:
-        return f"{result.error.what_happened} {result.error.what_to_do}"
+        parts.append(f"{result.error.what_happened} {result.error.what_to_do}")
+        if result.error.retryable:
+            parts.append(f"{TRY_AGAIN} checks the connection, then syncs again.")
+    elif result.status is RunStatus.CANCELLED:
+        parts.append(f"Everything done before the cancel is kept; {TRY_AGAIN} carries on.")
     if result.problems:
-        return (
-            f"{result.problems} records were not synced. Show records in history lists each "
-            "with the reason; Retry failed records there runs just those again."
+        parts.append(
+            f"{count_of(result.problems, 'record')} not synced. Show records in history lists "
+            "each with the reason; Retry failed records there runs just those again."
         )
-    if result.status is RunStatus.CANCELLED:
-        return "Everything done before the cancel is kept; the next sync carries on from there."
-    return "Both sides are in step."
+    if standing is not None and result.status in FINISHED and not result.problems:
+        parts.append(_standing_text(standing))
+    if review_count:
+        waiting = count_of(review_count, "invoice")
+        verb = "waits" if review_count == 1 else "wait"
+        parts.append(f"{waiting} from won opportunities {verb} for your review.")
+    return " ".join(parts)
+
+
+def _standing_text(standing: Standing) -> str:
+    if standing.in_step:
+        return "Both sides are in step."
+    if standing.state is State.RECORDS_FAILED:
+        return f"{standing.line.split(':')[0]} in earlier syncs: Show them in history."
+    if standing.state in (State.BOOKS_DIFFER, State.BOOKS_UNCHECKED):
+        return f"{standing.line}. Check the books lists what differs and fixes it."
+    return f"Not in step yet: {standing.line}."
 
 
 class _Row:
@@ -64,20 +90,28 @@ class _Row:
         self.bar.setTextVisible(True)
         self.note = QLabel("")
         self.note.setMinimumWidth(220)
+        self.note.setWordWrap(True)
+        #: How the step ended ("done", "stopped", "not run"); empty while it runs.
+        self.ended = ""
         grid.addWidget(self.name, row, 0)
         grid.addWidget(self.bar, row, 1)
         grid.addWidget(self.note, row, 2)
 
     def show(self, event: Progress) -> None:
-        if event.phase == "done":
+        if event.phase == DONE:
             done = max(event.done, self.bar.value(), 1)
             self.bar.setRange(0, done)
             self.bar.setValue(done)
+        elif event.phase in (STOPPED, NOT_RUN):
+            self.bar.setRange(0, max(self.bar.maximum(), 1))
+            self.bar.setValue(max(self.bar.value(), 0))
         elif event.total:
             self.bar.setRange(0, event.total)
             self.bar.setValue(min(event.done, event.total))
         else:
             self.bar.setRange(0, 0)
+        self.ended = event.phase if event.phase in _BAR_TEXT else ""
+        self.bar.setFormat(_BAR_TEXT.get(event.phase, "%p%"))
         phase = _PHASES.get(event.phase, event.phase)
         counted = counts_text(event.counts)
         self.note.setText(f"{phase}: {counted}" if counted else phase)
@@ -90,12 +124,16 @@ class ProgressWindow(QDialog):
         *,
         open_history: Callable[[int], None],
         show_error: Callable[[UserError], None],
+        try_again: Callable[[], None] | None = None,
+        sign_in: Callable[[], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
         self._open_history = open_history
         self._show_error = show_error
+        self._try_again = try_again
+        self._sign_in = sign_in
         self.result: RunResult | None = None
         self.error: UserError | None = None
         self.setWindowTitle("Sync")
@@ -117,6 +155,10 @@ class ProgressWindow(QDialog):
         self.details_button.clicked.connect(self._show_details)
         self.history_button = QPushButton("Show records in history")
         self.history_button.clicked.connect(self._history)
+        self.try_again_button = QPushButton(TRY_AGAIN)
+        self.try_again_button.clicked.connect(self.try_again)
+        self.sign_in_button = QPushButton(SIGN_IN_AGAIN)
+        self.sign_in_button.clicked.connect(self.sign_in)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.close)
         buttons = QHBoxLayout()
@@ -124,6 +166,8 @@ class ProgressWindow(QDialog):
         for button in (
             self.details_button,
             self.history_button,
+            self.sign_in_button,
+            self.try_again_button,
             self.cancel_button,
             self.close_button,
         ):
@@ -140,6 +184,7 @@ class ProgressWindow(QDialog):
         controller.run_progress.connect(self._progress)
         controller.run_finished.connect(self._finished)
         controller.run_failed.connect(self._failed)
+        controller.facts_changed.connect(self._facts_changed)
         if controller.running is not None:
             self._started(controller.running.value)
         else:
@@ -162,6 +207,9 @@ class ProgressWindow(QDialog):
         self.close_button.setText("Hide")
         self.details_button.setVisible(False)
         self.history_button.setVisible(False)
+        self.try_again_button.setVisible(False)
+        self.try_again_button.setEnabled(True)
+        self.sign_in_button.setVisible(False)
 
     def _progress(self, event: Progress) -> None:
         if self.controller.running is RunKind.PREVIEW:
@@ -177,7 +225,7 @@ class ProgressWindow(QDialog):
         self.result = result
         self.error = result.error
         self.heading.setText(f"<b>{result.headline()}</b>")
-        self.summary.setText(run_outcome_text(result))
+        self.show_outcome()
         self._set_finished_buttons(True, result)
 
     def _failed(self, kind: str, error: UserError) -> None:
@@ -188,11 +236,41 @@ class ProgressWindow(QDialog):
         self.summary.setText(f"{error.what_happened} {error.what_to_do}")
         self._set_finished_buttons(True, None)
 
+    def show_outcome(self) -> None:
+        if self.result is not None:
+            facts = self.controller.facts
+            self.summary.setText(run_outcome_text(self.result, facts.standing, facts.review_count))
+
+    def _facts_changed(self, *_: object) -> None:
+        # The review count arrives after the run; the summary mentions it once known.
+        if self.controller.running is None:
+            self.show_outcome()
+
     def _set_finished_buttons(self, finished: bool, result: RunResult | None) -> None:
         self.cancel_button.setVisible(False)
         self.close_button.setText("Close")
         self.details_button.setVisible(finished and self.error is not None)
         self.history_button.setVisible(result is not None)
+        signed_out = self.error is not None and (
+            self.error.action is ErrorAction.RECONNECT_SALESFORCE
+        )
+        stopped = finished and (result is None or result.status not in FINISHED)
+        self.sign_in_button.setVisible(signed_out and self._sign_in is not None)
+        self.try_again_button.setVisible(stopped and not signed_out and self._try_again is not None)
+        if self.try_again_button.isVisible():
+            self.try_again_button.setDefault(True)
+
+    def checking_before_sync(self) -> None:
+        """Try again was clicked: the connection is checked first, and the window says so."""
+        self.try_again_button.setEnabled(False)
+        self.summary.setText("Checking the connection; the sync starts again once it passes…")
+
+    def still_blocked(self, error: UserError) -> None:
+        self.error = error
+        self.try_again_button.setEnabled(True)
+        self.heading.setText(f"<b>Not synced yet: {error.title}</b>")
+        self.summary.setText(f"{error.what_happened} {error.what_to_do}")
+        self.details_button.setVisible(True)
 
     # -- buttons --------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -200,6 +278,15 @@ class ProgressWindow(QDialog):
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText("Cancelling…")
         self.heading.setText("<b>Cancelling: finishing the current batch…</b>")
+
+    def try_again(self) -> None:
+        if self._try_again is not None:
+            self.checking_before_sync()
+            self._try_again()
+
+    def sign_in(self) -> None:
+        if self._sign_in is not None:
+            self._sign_in()
 
     def _history(self) -> None:
         if self.result is not None:

@@ -18,3 +18,5 @@ class SetupContext:
     defaults: SetupDefaults
     #: Opens a web page in the browser (QDesktopServices, which tests intercept).
     open_url: Callable[[str], bool] = open_url
+    #: The saved Salesforce sign-in was refused: it is never shown as connected.
+    renew_sign_in: bool = False

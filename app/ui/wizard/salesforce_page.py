@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QVBoxLayout,
+    QWizard,
     QWizardPage,
 )
 
@@ -109,8 +110,14 @@ class SalesforcePage(QWizardPage):
     # -- page life ------------------------------------------------------------------------------
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
         username = self.setup.ctx.store.get_setting("salesforce.username")
-        if username and not self.connected_as:
             org = self.setup.ctx.store.get_setting("salesforce.org_id", "")
+        if username and not self.connected_as and self.setup.renew_sign_in:
+            self.link_label.setText(
+                f"Salesforce no longer accepts the sign-in of {html.escape(username)}: "
+                "click Sign in with Salesforce to renew it."
+            )
+            self.sign_in_button.setFocus()
+        elif username and not self.connected_as:
             self._show_connected(username, org)
 
     def cleanupPage(self) -> None:  # noqa: N802
@@ -207,6 +214,11 @@ class SalesforcePage(QWizardPage):
         if wizard is not None:
             wizard.raise_()
             wizard.activateWindow()
+            # The next step, not "< Back", has the focus once signed in.
+            ahead = wizard.button(QWizard.WizardButton.NextButton)
+            if wizard.nextId() == -1:
+                ahead = wizard.button(QWizard.WizardButton.FinishButton)
+            ahead.setFocus()
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:

@@ -35,8 +35,14 @@ PAGE_NAMES = {page.name.lower(): page for page in PageId}
 
 class SetupWizard(QWizard):
     def __init__(
-        self, setup: SetupContext, *, start: str | None = None, parent: QWidget | None = None
+        self,
+        setup: SetupContext,
+        *,
+        start: str | None = None,
+        only: str | None = None,
+        parent: QWidget | None = None,
     ) -> None:
+        """`only`: just that page (e.g. renewing the Salesforce sign-in), with Finish on it."""
         super().__init__(parent)
         self.setup = setup
         self.setWindowTitle(f"Set up {APP_NAME}")
@@ -60,7 +66,11 @@ class SetupWizard(QWizard):
             (PageId.MATCH, self.match),
             (PageId.SUMMARY, self.summary),
         ):
-            self.setPage(page_id, page)
+            if only is None or PAGE_NAMES.get(only) is page_id:
+                self.setPage(page_id, page)
+        if only is not None:
+            self.setWindowTitle(f"{self.salesforce.title()} again" if only == "salesforce" else "")
+            start = only
         self.setStartId(PAGE_NAMES.get(start or "", PageId.WELCOME))
         self.setButtonText(QWizard.WizardButton.FinishButton, "Finish")
 
