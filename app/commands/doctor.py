@@ -24,6 +24,7 @@ from app.engine.health import (
     check_configured,
     status_for,
 )
+from app.platform.credentials import CredentialStore, keyring_round_trip
 from app.platform.processes import (
     QUICKBOOKS_NAMES,
     ProcessLister,
@@ -64,11 +65,19 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument(
         "--skip-schema-check", action="store_true", help="do not describe the Salesforce objects"
     )
+    parser.add_argument(
+        "--check-keyring",
+        action="store_true",
+        help="also save, read back and remove a 5,000-character test secret in the password "
+        "store (Windows Credential Manager)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     findings, health = diagnose(ctx, schema=not args.skip_schema_check)
+    if getattr(args, "check_keyring", False):
+        findings.append(keyring_finding(ctx.credentials))
     render(findings, health, sys.stdout)
     problem = any(f.severity is Severity.PROBLEM for f in findings)
     if health.status in (Status.HEALTHY, Status.SYNCING) and not problem:
@@ -285,6 +294,23 @@ def _web_connector(pc: QuickBooksPc) -> Finding:
 
 def _names(users: Iterable[str]) -> str:
     return " and ".join(sorted(users))
+
+
+def keyring_finding(credentials: CredentialStore, length: int = 5000) -> Finding:
+    problem = keyring_round_trip(credentials, length)
+    if problem is None:
+        return Finding(
+            "Password store",
+            Severity.OK,
+            f"Saved, read back and removed a {length:,}-character test secret.",
+        )
+    return Finding(
+        "Password store",
+        Severity.PROBLEM,
+        problem,
+        "Check that Windows Credential Manager (or your system keyring) is working, then try "
+        "again.",
+    )
 
 
 # -- the connections --------------------------------------------------------------------------

@@ -163,3 +163,29 @@ def _chosen_explicitly(backend: KeyringBackend) -> bool:
 
 def _part_name(name: Secret | str, index: int) -> str:
     return f"{name}#part{index}"
+
+
+#: The entry `keyring_round_trip` writes and removes; never a real secret's name.
+ROUND_TRIP_NAME = "round-trip-check"
+
+
+def keyring_round_trip(store: CredentialStore, length: int = 5000) -> str | None:
+    """Save a random `length`-character value, read it back and delete it; None when all went
+    well, else what went wrong in plain words (never the value)."""
+    import secrets
+
+    value = secrets.token_urlsafe(length)[:length]
+    try:
+        store.set(ROUND_TRIP_NAME, value)
+        try:
+            read = store.get(ROUND_TRIP_NAME)
+        finally:
+            store.delete(ROUND_TRIP_NAME)
+    except CredentialError as exc:
+        return f"{exc.title}. {exc.message}"
+    if read != value:
+        got = "nothing" if read is None else f"{len(read):,} different characters"
+        return f"A {length:,}-character value was saved but {got} came back."
+    if store.get(ROUND_TRIP_NAME) is not None:
+        return "The test value could not be removed again."
+    return None
