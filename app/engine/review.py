@@ -25,12 +25,13 @@ from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.quickbooks import QuickBooksError
 from app.salesforce.soql import IN_VALUES
-from app.store import Link, OutboxEntry, OutboxState
+from app.store import Link, OutboxEntry, OutboxState, Store
 
 log = logging.getLogger(__name__)
 
 WORKFLOW = WorkflowId.OPPORTUNITIES
 OPPORTUNITY_LINK_FIELD = OPPORTUNITY.quickbooks_id
+SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,15 @@ def _with_checks(candidate: ReviewCandidate, checks: tuple[Problem, ...]) -> Rev
 
 def skip(ctx: RunContext, ids: list[str]) -> None:
     for opportunity_id in ids:
-        ctx.store.set_review_decision(opportunity_id, "skipped")
+        ctx.store.set_review_decision(opportunity_id, SKIPPED)
+
+
+def unskip(store: Store, ids: list[str]) -> None:
+    """Skipped opportunities back in the queue, waiting again; an approval is never undone."""
+    decided = store.review_decisions()
+    for opportunity_id in ids:
+        if decided.get(opportunity_id) == SKIPPED:
+            store.clear_review_decision(opportunity_id)
 
 
 def approve(ctx: RunContext, ids: list[str]) -> None:

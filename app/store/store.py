@@ -476,6 +476,11 @@ class Store:
             (sf_opportunity_id, decision, now_iso()),
         )
 
+    def clear_review_decision(self, sf_opportunity_id: str) -> None:
+        self._write(
+            "DELETE FROM review_decisions WHERE sf_opportunity_id = ?", (sf_opportunity_id,)
+        )
+
     def review_decisions(self) -> dict[str, str]:
         rows = self._execute("SELECT sf_opportunity_id, decision FROM review_decisions").fetchall()
         return {r[0]: r[1] for r in rows}

@@ -23,7 +23,7 @@ from app.engine.engine import SyncEngine
 from app.engine.events import CancelToken, Progress
 from app.engine.health import Health, Status, check_configured, status_for
 from app.engine.result import RunResult, RunStatus
-from app.engine.review import ReviewCandidate
+from app.engine.review import ReviewCandidate, unskip
 from app.engine.standing import Standing, standing
 from app.ui.engine_provider import EngineProvider
 from app.ui.errors import NOT_CONNECTED_CODE, user_error_for
@@ -314,6 +314,23 @@ class Controller(QObject):
             name="review-skip",
             on_result=on_done,
             on_error=lambda exc: on_error(user_error_for(exc)),
+            owner=owner,
+        )
+
+    def unskip(
+        self,
+        ids: Sequence[str],
+        on_done: Callable[[object], None],
+        on_error: Callable[[UserError], None],
+        owner: QObject | None = None,
+    ) -> None:
+        """Skipped opportunities back in the review queue."""
+        chosen = list(ids)
+        self.read(
+            lambda ctx: unskip(ctx.store, chosen),
+            on_done,
+            on_error,
+            name="review-unskip",
             owner=owner,
         )
 

@@ -67,12 +67,33 @@ def test_approving_creates_the_invoice_in_quickbooks(
     assert candidate.id not in {c.id for c in review.candidates}
 
 
-def test_skipping_takes_an_opportunity_out_of_the_queue(qtbot: Any, synced: Shell) -> None:
+def test_skip_asks_first_and_back_to_the_queue_undoes_it(qtbot: Any, synced: Shell) -> None:
     review = open_review(qtbot, synced)
     candidate = review.candidates[-1]
+    asked: list[str] = []
+
+    # Answered "No": nothing changes.
+    review.confirm = lambda question: asked.append(question) is not None
     review.select([candidate.id])
     assert review.skip_button.isEnabled()
+    review.skip_button.click()
+    assert len(asked) == 1 and "Back to the queue" in asked[0]
+    assert candidate.id not in synced.ctx.store.review_decisions()
+    assert candidate.id in {c.id for c in review.candidates}
+
+    review.confirm = lambda question: True
     review.skip_button.click()
     qtbot.waitUntil(lambda: not review.loading, timeout=WAIT)
     assert candidate.id not in {c.id for c in review.candidates}
     assert synced.ctx.store.review_decisions()[candidate.id] == "skipped"
+
+    review.show_skipped.setChecked(True)
+    assert [c.id for c in review.candidates] == [candidate.id]
+    assert review.back_button.isVisible() and not review.approve_button.isVisible()
+    review.select([candidate.id])
+    review.back_button.click()
+    qtbot.waitUntil(lambda: not review.loading, timeout=WAIT)
+    assert review.candidates == []
+    review.show_skipped.setChecked(False)
+    back = next(c for c in review.candidates if c.id == candidate.id)
+    assert back.decision is None

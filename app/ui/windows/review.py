@@ -12,9 +12,11 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -24,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from app.domain.user_error import UserError
 from app.engine.result import RunResult
-from app.engine.review import ReviewCandidate
+from app.engine.review import SKIPPED, ReviewCandidate
+from app.engine.wording import count_of
 from app.ui.controller import Controller, RunKind
 from app.ui.windows.tables import align_right, fill, read_only_table, selected_rows
 
@@ -93,13 +96,14 @@ class ReviewWindow(QDialog):
         self.controller = controller
         self._show_error = show_error
         self.candidates: list[ReviewCandidate] = []
+        self.everything: list[ReviewCandidate] = []
         self.loading = False
         self.setWindowTitle("Review invoices to create")
         self.resize(1180, 600)
 
         self.intro = QLabel(
             "Won opportunities wait here until you approve them. Approving creates the invoice "
-            "in QuickBooks; skipping leaves the opportunity out for good."
+            "in QuickBooks; a skipped one leaves the queue until you bring it back from Skipped."
         )
         self.intro.setWordWrap(True)
         self.busy = QProgressBar()
@@ -125,15 +129,28 @@ class ReviewWindow(QDialog):
         self.status = QLabel("")
         self.approve_button = QPushButton("Approve and create invoices")
         self.approve_button.clicked.connect(self.approve_selected)
-        self.skip_button = QPushButton("Skip")
+        self.skip_button = QPushButton("Skip…")
         self.skip_button.clicked.connect(self.skip_selected)
+        self.show_skipped = QCheckBox("Skipped")
+        self.show_skipped.toggled.connect(lambda _on: self._show_list())
+        self.back_button = QPushButton("Back to the queue")
+        self.back_button.clicked.connect(self.back_to_queue)
+        #: Asks before a skip; tests answer it themselves.
+        self.confirm: Callable[[str], bool] = self._ask
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         close = QPushButton("Close")
         close.clicked.connect(self.close)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
-        for button in (self.refresh_button, self.skip_button, self.approve_button, close):
+        buttons.addWidget(self.show_skipped)
+        for button in (
+            self.refresh_button,
+            self.back_button,
+            self.skip_button,
+            self.approve_button,
+            close,
+        ):
             buttons.addWidget(button)
 
         layout = QVBoxLayout(self)
@@ -156,13 +173,25 @@ class ReviewWindow(QDialog):
     def _loaded(self, candidates: list[ReviewCandidate]) -> None:
         self.loading = False
         self.busy.setVisible(False)
-        self.candidates = [c for c in candidates if c.decision != "skipped"]
+        self.everything = candidates
+        self._show_list()
+
+    def _show_list(self) -> None:
+        skipped = self.show_skipped.isChecked()
+        self.candidates = [c for c in self.everything if (c.decision == SKIPPED) is skipped]
         fill(self.queue, queue_rows(self.candidates))
         align_right(self.queue, 3)
         waiting = sum(1 for c in self.candidates if c.decision is None)
-        self.status.setText(
-            f"{waiting} waiting for approval." if waiting else "Nothing is waiting for approval."
-        )
+        if skipped:
+            self.status.setText(
+                f"{count_of(len(self.candidates), 'skipped opportunity', 'skipped opportunities')}."
+            )
+        else:
+            self.status.setText(
+                f"{count_of(waiting, 'invoice')} waiting for approval."
+                if waiting
+                else "Nothing is waiting for approval."
+            )
         if self.candidates:
             self.queue.selectRow(0)
         else:
@@ -216,7 +245,12 @@ class ReviewWindow(QDialog):
         self.approve_button.setEnabled(
             idle and bool(chosen) and all(c.draft.preview.can_approve for c in chosen)
         )
+        skipped = self.show_skipped.isChecked()
+        self.skip_button.setVisible(not skipped)
+        self.approve_button.setVisible(not skipped)
+        self.back_button.setVisible(skipped)
         self.skip_button.setEnabled(idle and bool(chosen))
+        self.back_button.setEnabled(idle and bool(chosen))
         self.refresh_button.setEnabled(not self.loading)
 
     # -- decisions ------------------------------------------------------------------------------
@@ -230,9 +264,27 @@ class ReviewWindow(QDialog):
         ids = [c.id for c in self.selected()]
         if not ids:
             return
+        question = (
+            f"Skip {count_of(len(ids), 'opportunity', 'opportunities')}? No invoice is created "
+            "for it; Skipped lists it, and Back to the queue brings it back."
+        )
+        if not self.confirm(question):
+            return
         self.loading = True
         self._enable()
         self.controller.skip(ids, lambda _: self.refresh(), self._failed, owner=self)
+
+    def back_to_queue(self) -> None:
+        ids = [c.id for c in self.selected()]
+        if not ids:
+            return
+        self.loading = True
+        self._enable()
+        self.controller.unskip(ids, lambda _: self.refresh(), self._failed, owner=self)
+
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "Skip", question)
+        return answer is QMessageBox.StandardButton.Yes
 
     def _run_finished(self, kind: str, result: RunResult) -> None:
         if kind == RunKind.APPROVE:
