@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 from app import APP_NAME, __version__
 from app.domain.workflows import ACCOUNT, INVOICE, PAYMENT, PRODUCT
+from app.store.settings import SELF_TEST_PROBE
 
 #: The keyring backends the build must carry (keyring finds them at run time, not by import).
 KEYRING_BACKENDS = (
@@ -132,8 +133,8 @@ class SelfTest:
         self._cleanups.callback(_close_log_files, self.work_dir)
         self._cleanups.callback(ctx.close)
         store = ctx.store
-        store.set_setting("self_test.probe", 1)
-        if store.get_setting("self_test.probe") != 1:
+        store.set(SELF_TEST_PROBE, 1)
+        if store.get(SELF_TEST_PROBE) != 1:
             raise SelfTestError("a setting did not read back from the store")
         self.facts["ctx"] = ctx
         return str(ctx.paths.database.name)

@@ -47,6 +47,12 @@ from app.salesforce.oauth import (
 )
 from app.salesforce.schema_check import check_schema
 from app.salesforce.session import TokenSession
+from app.store.settings import (
+    CONDUCTOR_BASE_URL,
+    CONDUCTOR_PUBLISHABLE_KEY,
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_LOGIN_URL,
+)
 
 GUIDE = "docs/salesforce-external-client-app.md"
 
@@ -129,14 +135,14 @@ def run_salesforce(args: argparse.Namespace, ctx: AppContext) -> int:
     store = ctx.store
     try:
         login_url = normalize_login_url(
-            args.login_host or store.get_setting("salesforce.login_url") or "production"
+            args.login_host or store.get(SALESFORCE_LOGIN_URL) or "production"
         )
     except LoginHostError as exc:
         print(str(exc), file=sys.stderr)
         return ExitCode.USAGE
     client_id = (
         args.client_id
-        or store.get_setting("salesforce.client_id")
+        or store.get(SALESFORCE_CLIENT_ID)
         or _ask("Consumer key of your Salesforce External Client App: ")
     )
     if not client_id:
@@ -223,7 +229,7 @@ def run_quickbooks(args: argparse.Namespace, ctx: AppContext) -> int:
     base_url = (
         args.base_url
         or os.environ.get(ENV_QB_BASE_URL)
-        or store.get_setting("conductor.base_url")
+        or store.get(CONDUCTOR_BASE_URL)
         or DEFAULT_BASE_URL
     )
     with ConductorSetup(secret_key, base_url) as setup:
@@ -234,7 +240,7 @@ def run_quickbooks(args: argparse.Namespace, ctx: AppContext) -> int:
                 print(str(exc), file=sys.stderr)
                 return ExitCode.USAGE
             return _fail(exc.user_error, args)
-        publishable_key = args.publishable_key or store.get_setting("conductor.publishable_key")
+        publishable_key = args.publishable_key or store.get(CONDUCTOR_PUBLISHABLE_KEY)
         save_connection(
             store,
             ctx.credentials,
@@ -260,7 +266,7 @@ def run_quickbooks(args: argparse.Namespace, ctx: AppContext) -> int:
                     file=sys.stderr,
                 )
                 return ExitCode.USAGE
-            store.set_setting("conductor.publishable_key", publishable_key)
+            store.set(CONDUCTOR_PUBLISHABLE_KEY, publishable_key)
             try:
                 session = setup.start_auth_session(end_user.id, publishable_key)
             except QuickBooksError as exc:

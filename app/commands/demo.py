@@ -156,11 +156,11 @@ def write_summary(result: RunResult, out: TextIO) -> None:
 
 
 def open_tray(demo: Demo) -> int:
+    from app.store.settings import SALESFORCE_SIGN_IN_PORT
     from app.ui.application import run_tray
-    from app.ui.preferences import SIGN_IN_PORT
     from app.ui.wizard.defaults import SetupDefaults
 
-    demo.ctx.store.set_setting(SIGN_IN_PORT, demo.sign_in_port)
+    demo.ctx.store.set(SALESFORCE_SIGN_IN_PORT, demo.sign_in_port)
     info = demo.sandboxes.info()
     defaults = SetupDefaults.from_sandboxes(info, demo.sign_in_port)
     print(

@@ -13,11 +13,19 @@ from typing import Protocol
 
 import certifi
 
+from app.domain.errors import UserFacingError, not_connected
 from app.platform.credentials import CredentialStore, Secret
 from app.quickbooks import QuickBooks, QuickBooksConfig
 from app.salesforce.client import SalesforceClient
 from app.salesforce.session import Refresher, TokenSession
 from app.store import Store
+from app.store.settings import (
+    CONDUCTOR_BASE_URL,
+    CONDUCTOR_END_USER_ID,
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_INSTANCE_URL,
+    SALESFORCE_LOGIN_URL,
+)
 
 ENV_QB_BASE_URL = "QBSF_CONDUCTOR_BASE_URL"
 ENV_QB_SECRET_KEY = "QBSF_CONDUCTOR_SECRET_KEY"  # noqa: S105 - a variable name
@@ -29,9 +37,11 @@ ENV_CA_BUNDLE = "QBSF_CA_BUNDLE"
 DEFAULT_CONDUCTOR_URL = "https://api.conductor.is/v1"
 
 
-class NotConnectedError(Exception):
-    def __init__(self, system: str, what_to_do: str) -> None:
-        super().__init__(f"{system} is not connected. {what_to_do}")
+class NotConnectedError(UserFacingError):
+    """No saved connection to `system` ("QuickBooks" or "Salesforce") on this PC."""
+
+    def __init__(self, system: str) -> None:
+        super().__init__(not_connected(system))
         self.system = system
 
 
@@ -55,17 +65,15 @@ def trust_store(data_dir: Path) -> str | bool:
 
 
 def quickbooks_from(store: Store, credentials: CredentialStore) -> QuickBooks:
-    base_url = os.environ.get(ENV_QB_BASE_URL) or store.get_setting(
-        "conductor.base_url", DEFAULT_CONDUCTOR_URL
+    base_url = (
+        os.environ.get(ENV_QB_BASE_URL) or store.get(CONDUCTOR_BASE_URL) or DEFAULT_CONDUCTOR_URL
     )
-    end_user = os.environ.get(ENV_QB_END_USER) or store.get_setting("conductor.end_user_id")
+    end_user = os.environ.get(ENV_QB_END_USER) or store.get(CONDUCTOR_END_USER_ID)
     key = None
     if end_user:
         key = os.environ.get(ENV_QB_SECRET_KEY) or credentials.get(Secret.CONDUCTOR_SECRET_KEY)
     if not key or not end_user:
-        raise NotConnectedError(
-            "QuickBooks", "Run the setup (or `connect quickbooks`) to connect it through Conductor."
-        )
+        raise NotConnectedError("QuickBooks")
     return QuickBooks(QuickBooksConfig(base_url=base_url, secret_key=key, end_user_id=end_user))
 
 
@@ -81,14 +89,12 @@ def salesforce_from(
     if token and instance:
         return SalesforceClient(instance, TokenSession(token, verify=verify))
     settings = SalesforceSettings(
-        instance_url=store.get_setting("salesforce.instance_url", ""),
-        login_url=store.get_setting("salesforce.login_url"),
-        client_id=store.get_setting("salesforce.client_id"),
+        instance_url=store.get(SALESFORCE_INSTANCE_URL),
+        login_url=store.get(SALESFORCE_LOGIN_URL) or None,
+        client_id=store.get(SALESFORCE_CLIENT_ID) or None,
     )
     if not settings.instance_url or refresher_factory is None:
-        raise NotConnectedError(
-            "Salesforce", "Sign in to Salesforce in the setup (or `connect salesforce`)."
-        )
+        raise NotConnectedError("Salesforce")
     refresher = refresher_factory(settings, verify)
     return SalesforceClient(
         settings.instance_url, TokenSession(refresher(), refresher=refresher, verify=verify)

@@ -16,15 +16,21 @@ from datetime import date
 from pathlib import Path
 
 from app.domain.fieldmap import MappingConfig
+from app.domain.matching import MatchProposal, ProposedLink
 from app.domain.outcomes import Outcome
 from app.domain.workflows import ALL_WORKFLOWS, WorkflowId
-from app.engine import customers, deletions, double_entry, review, specs
+from app.engine import account_matching, customers, deletions, double_entry, review, specs
 from app.engine.books.after_sync import after_sync
 from app.engine.books.compare import reconcile
 from app.engine.books.model import Reconciliation
 from app.engine.books.repair import record_salesforce_before
 from app.engine.books.saved import save
-from app.engine.context import ApiReserveReachedError, EngineSettings, RunContext
+from app.engine.context import (
+    ApiReserveReachedError,
+    EngineSettings,
+    RunContext,
+    enabled_workflows,
+)
 from app.engine.events import CancelToken, ProgressCallback, StepTracker, ignore_progress
 from app.engine.failures import failure_for
 from app.engine.mirror import MirrorSpec, run_mirror
@@ -57,11 +63,8 @@ class SyncEngine:
     settings: EngineSettings = field(default_factory=EngineSettings)
     reconcile_after_sync: bool = True
 
-    def enabled_workflows(self) -> list[str]:
-        chosen = self.store.get_setting("workflows")
-        if not isinstance(chosen, dict):
-            return list(ALL_WORKFLOWS)
-        return [w for w in ALL_WORKFLOWS if chosen.get(w, True)]
+    def enabled_workflows(self) -> list[WorkflowId]:
+        return enabled_workflows(self.store)
 
     # -- runs ---------------------------------------------------------------------------------
     def run(
@@ -150,6 +153,23 @@ class SyncEngine:
     def skip(self, opportunity_ids: Sequence[str]) -> None:
         review.skip(self._bare_context(), list(opportunity_ids))
 
+    # -- matching existing records ------------------------------------------------------------
+    def match_existing(self) -> MatchProposal:
+        """Existing accounts and customers that look like the same company, to link at setup."""
+        return account_matching.propose(self.store, self.salesforce, self.quickbooks)
+
+    def link_matches(
+        self,
+        accepted: Sequence[ProposedLink],
+        skipped: Sequence[ProposedLink] = (),
+        *,
+        trigger: str = "setup",
+    ) -> account_matching.LinkedMatches:
+        """Link the accepted pairs, remember the skipped ones (RunLockBusyError while a sync
+        runs, so a sync never meets half-written links)."""
+        with RunLock(self.lock_path, trigger):
+            return account_matching.link(self.store, self.salesforce, accepted, skipped)
+
     # -- internals ----------------------------------------------------------------------------
     def _bare_context(self) -> RunContext:
         recorder = RunRecorder(self.store, 0, dry_run=True)
@@ -174,6 +194,7 @@ class SyncEngine:
     ) -> RunContext:
         # The run lock is ours, so a run still marked running died with its process.
         self.store.close_unfinished_runs(RunStatus.FAILED.value, INTERRUPTED)
+        self.store.forget_old_runs()
         run_id = self.store.start_run(trigger, _os_user(), dry_run=dry_run)
         recorder = RunRecorder(self.store, run_id, dry_run=dry_run)
         return RunContext(

@@ -8,7 +8,6 @@ from app.domain.mapping_file import default_mapping, parse_mapping
 from app.engine.connections import RefresherFactory, quickbooks_from, salesforce_from
 from app.engine.context import EngineSettings
 from app.engine.engine import SyncEngine
-from app.store import DamagedSettingError
 
 
 def load_mapping(ctx: AppContext) -> MappingConfig:
@@ -20,16 +19,7 @@ def load_mapping(ctx: AppContext) -> MappingConfig:
 
 
 def engine_settings(ctx: AppContext) -> EngineSettings:
-    reserve = _number(ctx, "salesforce.api_reserve", EngineSettings.api_reserve)
-    threshold = _number(ctx, "salesforce.bulk_threshold", EngineSettings.bulk_threshold)
-    return EngineSettings(api_reserve=float(reserve), bulk_threshold=int(threshold))
-
-
-def _number(ctx: AppContext, key: str, default: float) -> float:
-    value = ctx.store.get_setting(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise DamagedSettingError(ctx.store.path, key)
-    return value
+    return EngineSettings.saved(ctx.store)
 
 
 def open_engine(ctx: AppContext, refresher_factory: RefresherFactory | None = None) -> SyncEngine:

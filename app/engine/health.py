@@ -35,13 +35,13 @@ from app.domain.errors import (
 )
 from app.domain.fieldmap import MappingConfig
 from app.domain.mapping_file import MappingFileError, default_mapping, parse_mapping
-from app.domain.workflows import WORKFLOWS
 from app.engine.connections import (
     DEFAULT_CONDUCTOR_URL,
     NotConnectedError,
     quickbooks_from,
     salesforce_from,
 )
+from app.engine.context import enabled_workflows
 from app.platform.credentials import (
     CredentialError,
     CredentialStore,
@@ -55,12 +55,20 @@ from app.salesforce.errors import SalesforceError
 from app.salesforce.oauth import KeyringRefresherFactory
 from app.salesforce.schema_check import check_schema
 from app.store import Store
+from app.store.settings import (
+    API_RESERVE,
+    CONDUCTOR_BASE_URL,
+    CONDUCTOR_END_USER_ID,
+    HEALTH_LAST_CHECK,
+    SALESFORCE_INSTANCE_URL,
+    SALESFORCE_ORG_ID,
+    SALESFORCE_USERNAME,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_RESERVE = 0.10
 LINE_LIMIT = 127
-LAST_CHECK_SETTING = "health.last_check"
 
 
 class Status(StrEnum):
@@ -313,7 +321,7 @@ def check_configured(
     schema: bool = True,
 ) -> Health:
     """The checks for what this PC is set up with (settings + keyring, or QBSF_* variables)."""
-    reserve = float(store.get_setting("salesforce.api_reserve", DEFAULT_API_RESERVE))
+    reserve = store.get(API_RESERVE)
     quickbooks: QuickBooks | None = None
     salesforce: SalesforceClient | None = None
     qb_set_up = sf_set_up = True
@@ -325,7 +333,7 @@ def check_configured(
         qb_set_up = False
     except CredentialError as exc:
         local_error = _keyring_error(exc)
-        qb_set_up = bool(store.get_setting("conductor.end_user_id"))
+        qb_set_up = bool(store.get(CONDUCTOR_END_USER_ID))
     try:
         salesforce = salesforce_from(
             store, credentials, data_dir, KeyringRefresherFactory(credentials)
@@ -334,7 +342,7 @@ def check_configured(
         sf_set_up = False
     except CredentialError as exc:
         local_error = _keyring_error(exc)
-        sf_set_up = bool(store.get_setting("salesforce.instance_url"))
+        sf_set_up = bool(store.get(SALESFORCE_INSTANCE_URL))
     except UserFacingError as exc:
         sf_probe = Probe(False, exc.error)
     try:
@@ -380,11 +388,8 @@ def _keyring_error(exc: CredentialError) -> UserError:
     return keyring_missing(details)
 
 
-def _enabled_workflows(store: Store) -> list[str] | None:
-    chosen = store.get_setting("workflows")
-    if not isinstance(chosen, dict):
-        return None
-    return [w.value for w in WORKFLOWS if chosen.get(w.value, True)]
+def _enabled_workflows(store: Store) -> list[str]:
+    return [w.value for w in enabled_workflows(store)]
 
 
 def _mapping(path: Path | None) -> MappingConfig:
@@ -398,8 +403,8 @@ def _mapping(path: Path | None) -> MappingConfig:
 
 # -- remembering the last check -------------------------------------------------------------
 def record(store: Store, health: Health) -> None:
-    store.set_setting(
-        LAST_CHECK_SETTING,
+    store.set(
+        HEALTH_LAST_CHECK,
         {
             "status": health.status.value,
             "line": health.line,
@@ -410,8 +415,7 @@ def record(store: Store, health: Health) -> None:
 
 
 def last_check(store: Store) -> dict[str, Any] | None:
-    value = store.get_setting(LAST_CHECK_SETTING)
-    return value if isinstance(value, dict) else None
+    return store.get(HEALTH_LAST_CHECK) or None
 
 
 def status_lines(store: Store, credentials: CredentialStore) -> list[str]:
@@ -425,19 +429,19 @@ def status_lines(store: Store, credentials: CredentialStore) -> list[str]:
     except CredentialError as exc:
         has_key = has_token = True
         lines.append(f"Password store: {exc.title}. {exc.message}")
-    end_user = settings.get("conductor.end_user_id")
+    end_user = CONDUCTOR_END_USER_ID.read(settings)
     if end_user and has_key:
-        base = settings.get("conductor.base_url") or DEFAULT_CONDUCTOR_URL
+        base = CONDUCTOR_BASE_URL.read(settings) or DEFAULT_CONDUCTOR_URL
         lines.append(f"QuickBooks:  connected through Conductor (end user {end_user}, {base})")
     elif end_user:
         lines.append("QuickBooks:  the Conductor key is missing; run `connect quickbooks`")
     else:
         lines.append("QuickBooks:  not connected; run `connect quickbooks`")
-    username = settings.get("salesforce.username")
+    username = SALESFORCE_USERNAME.read(settings)
     if username and has_token:
         lines.append(
-            f"Salesforce:  signed in as {username} (org {settings.get('salesforce.org_id', '?')})"
-            f" at {settings.get('salesforce.instance_url', '?')}"
+            f"Salesforce:  signed in as {username} (org {SALESFORCE_ORG_ID.read(settings) or '?'})"
+            f" at {SALESFORCE_INSTANCE_URL.read(settings) or '?'}"
         )
     elif username:
         lines.append("Salesforce:  the sign-in is missing; run `connect salesforce`")

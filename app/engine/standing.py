@@ -18,6 +18,7 @@ from app.domain.workflows import ALL_WORKFLOWS
 from app.engine.result import RunStatus
 from app.engine.wording import count_of, local_time, step_title, stopped_step
 from app.store import ReconciliationRow, Run, Store
+from app.store.settings import WORKFLOWS
 
 #: Runs that sync only chosen records: failed ones again, approved invoices, a books fix.
 SOME_RECORDS_TRIGGERS = frozenset({"retry", "review", "tray fix", "reconcile fix"})
@@ -134,9 +135,7 @@ def is_full_sync(run: Run) -> bool:
 
 
 def enabled_workflows(store: Store) -> list[str]:
-    chosen = store.get_setting("workflows")
-    if not isinstance(chosen, dict):
-        return list(ALL_WORKFLOWS)
+    chosen = store.get(WORKFLOWS)
     return [w for w in ALL_WORKFLOWS if chosen.get(w, True)]
 
 

@@ -24,6 +24,7 @@ from app.platform.credentials import CredentialStore, Secret
 from app.quickbooks.client import QuickBooks, QuickBooksConfig
 from app.quickbooks.errors import QuickBooksError, translate
 from app.store import Store
+from app.store.settings import CONDUCTOR_BASE_URL, CONDUCTOR_END_USER_ID, CONDUCTOR_PUBLISHABLE_KEY
 
 log = logging.getLogger(__name__)
 
@@ -203,17 +204,17 @@ def save_connection(
     """The secret key into the keyring first: if that fails, nothing claims a connection."""
     credentials.set(Secret.CONDUCTOR_SECRET_KEY, secret_key)
     with store.transaction():
-        store.set_setting("conductor.end_user_id", end_user_id)
-        store.set_setting("conductor.base_url", base_url)
+        store.set(CONDUCTOR_END_USER_ID, end_user_id)
+        store.set(CONDUCTOR_BASE_URL, base_url)
         if publishable_key:
-            store.set_setting("conductor.publishable_key", publishable_key)
+            store.set(CONDUCTOR_PUBLISHABLE_KEY, publishable_key)
 
 
 def forget_connection(store: Store, credentials: CredentialStore) -> None:
     """Forgets the key and end user here; the end user and its Web Connector stay at Conductor,
     so connecting this PC again needs no new setup at the QuickBooks PC."""
     credentials.delete(Secret.CONDUCTOR_SECRET_KEY)
-    store.delete_setting("conductor.end_user_id")
+    store.clear(CONDUCTOR_END_USER_ID)
 
 
 def _backoff(first: float, maximum: float) -> Iterator[float]:

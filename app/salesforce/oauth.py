@@ -35,6 +35,14 @@ from app.domain.errors import (
 from app.platform.credentials import CredentialError, CredentialStore, KeyringLockedError, Secret
 from app.salesforce.loopback import LoopbackListener
 from app.store import Store
+from app.store.settings import (
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_INSTANCE_URL,
+    SALESFORCE_LOGIN_URL,
+    SALESFORCE_ORG_ID,
+    SALESFORCE_SIGNED_IN,
+    SALESFORCE_USERNAME,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +61,6 @@ _SALESFORCE_DOMAINS = (
     ".sfcrmproducts.cn",
 )
 _LOOPBACK_NAMES = {"localhost"}
-_SETTINGS = ("username", "org_id", "instance_url")
 
 
 class LoginHostError(ValueError):
@@ -411,11 +418,11 @@ def save_sign_in(store: Store, credentials: CredentialStore, signed_in: SignedIn
     assert signed_in.tokens.refresh_token is not None
     credentials.set(Secret.SALESFORCE_REFRESH_TOKEN, signed_in.tokens.refresh_token)
     with store.transaction():
-        store.set_setting("salesforce.login_url", signed_in.login_url)
-        store.set_setting("salesforce.client_id", signed_in.client_id)
-        store.set_setting("salesforce.instance_url", signed_in.tokens.instance_url)
-        store.set_setting("salesforce.username", signed_in.identity.username)
-        store.set_setting("salesforce.org_id", signed_in.identity.org_id)
+        store.set(SALESFORCE_LOGIN_URL, signed_in.login_url)
+        store.set(SALESFORCE_CLIENT_ID, signed_in.client_id)
+        store.set(SALESFORCE_INSTANCE_URL, signed_in.tokens.instance_url)
+        store.set(SALESFORCE_USERNAME, signed_in.identity.username)
+        store.set(SALESFORCE_ORG_ID, signed_in.identity.org_id)
     log.info(
         "Signed in to Salesforce as %s (org %s) at %s",
         signed_in.identity.username,
@@ -438,8 +445,8 @@ def sign_out(store: Store, credentials: CredentialStore, *, verify: str | bool =
     The local secrets go even when Salesforce cannot be reached: the person asked to disconnect.
     """
     token = credentials.get(Secret.SALESFORCE_REFRESH_TOKEN)
-    login_url = store.get_setting("salesforce.login_url") or PRODUCTION_LOGIN_URL
-    client_id = store.get_setting("salesforce.client_id") or ""
+    login_url = store.get(SALESFORCE_LOGIN_URL) or PRODUCTION_LOGIN_URL
+    client_id = store.get(SALESFORCE_CLIENT_ID)
     result = SignOut(revoked=token is None)
     if token is not None:
         client = OAuthClient(login_url, client_id, verify=verify)
@@ -452,8 +459,8 @@ def sign_out(store: Store, credentials: CredentialStore, *, verify: str | bool =
             client.close()
     credentials.delete(Secret.SALESFORCE_REFRESH_TOKEN)
     with store.transaction():
-        for name in _SETTINGS:
-            store.delete_setting(f"salesforce.{name}")
+        for setting in SALESFORCE_SIGNED_IN:
+            store.clear(setting)
     log.info("Signed out of Salesforce (revoked at Salesforce: %s)", result.revoked)
     return result
 

@@ -8,8 +8,9 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.store.database import DamagedSettingError, now_iso, unusable
 from app.store.models import (
@@ -23,8 +24,11 @@ from app.store.models import (
     Run,
     RunItem,
 )
+from app.store.settings import RUN_HISTORY_DAYS, Setting
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Store:
@@ -95,24 +99,36 @@ class Store:
         return int(row[0] or 0)
 
     # -- settings -----------------------------------------------------------------------------
-    def get_setting(self, key: str, default: Any = None) -> Any:
-        row = self._execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    def get(self, setting: Setting[T]) -> T:
+        """The saved value, or the setting's default when none is saved or it has the wrong type
+        (DamagedSettingError for a strict setting, or a value that is not JSON at all)."""
+        row = self._execute("SELECT value FROM settings WHERE key = ?", (setting.key,)).fetchone()
         if row is None:
-            return default
+            return setting.default
         try:
-            return json.loads(row[0])
+            value = json.loads(row[0])
         except ValueError as exc:
-            raise DamagedSettingError(self.path, key) from exc
+            raise DamagedSettingError(self.path, setting.key) from exc
+        if setting.accepts(value):
+            return setting.check(value)
+        if setting.strict:
+            raise DamagedSettingError(self.path, setting.key)
+        log.warning("the saved setting %r has the wrong type; its default is used", setting.key)
+        return setting.default
 
-    def set_setting(self, key: str, value: Any) -> None:
+    def set(self, setting: Setting[T], value: T) -> None:
         self._write(
             "INSERT INTO settings (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, json.dumps(value)),
+            (setting.key, json.dumps(setting.check(value))),
         )
 
-    def delete_setting(self, key: str) -> None:
-        self._write("DELETE FROM settings WHERE key = ?", (key,))
+    def is_set(self, setting: Setting[Any]) -> bool:
+        row = self._execute("SELECT 1 FROM settings WHERE key = ?", (setting.key,)).fetchone()
+        return row is not None
+
+    def clear(self, setting: Setting[Any]) -> None:
+        self._write("DELETE FROM settings WHERE key = ?", (setting.key,))
 
     def settings(self) -> dict[str, Any]:
         """Every setting that can be read; a damaged one is left out (reading it alone says so)."""
@@ -252,6 +268,22 @@ class Store:
     def runs(self, limit: int = 50) -> list[Run]:
         rows = self._execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_run(r) for r in rows]
+
+    def forget_old_runs(self) -> int:
+        """Prunes the run history to the days the history setting keeps (0: keeps every run)."""
+        days = self.get(RUN_HISTORY_DAYS)
+        return self.prune_runs(timedelta(days=days)) if days > 0 else 0
+
+    def prune_runs(self, keep: timedelta) -> int:
+        """Forgets finished runs started more than `keep` ago, with their run items and field
+        changes; the newest run always stays. Returns how many runs went."""
+        cutoff = (datetime.now(UTC) - keep).isoformat(timespec="microseconds")
+        cur = self._write(
+            "DELETE FROM runs WHERE started_at < ? AND finished_at IS NOT NULL"
+            " AND id < (SELECT max(id) FROM runs)",
+            (cutoff,),
+        )
+        return int(cur.rowcount)
 
     def add_run_items(self, items: Iterable[RunItem]) -> None:
         now = now_iso()

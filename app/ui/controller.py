@@ -25,6 +25,7 @@ from app.engine.health import Health, Status, check_configured, status_for
 from app.engine.result import RunResult, RunStatus
 from app.engine.review import ReviewCandidate, unskip
 from app.engine.standing import Standing, standing
+from app.store.settings import CONDUCTOR_END_USER_ID, SALESFORCE_INSTANCE_URL
 from app.ui.engine_provider import EngineProvider
 from app.ui.errors import NOT_CONNECTED_CODE, user_error_for
 from app.ui.status import TrayFacts, present
@@ -60,7 +61,7 @@ def run_error_status(error: UserError) -> Status:
 
 
 def is_set_up(settings: dict[str, Any]) -> bool:
-    return bool(settings.get("conductor.end_user_id") and settings.get("salesforce.instance_url"))
+    return bool(CONDUCTOR_END_USER_ID.read(settings) and SALESFORCE_INSTANCE_URL.read(settings))
 
 
 def standing_of(ctx: AppContext) -> Standing:

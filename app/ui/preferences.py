@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.engine.context import EngineSettings
-from app.engine.engine import ALL_WORKFLOWS
-from app.salesforce.oauth import DEFAULT_PORT
+from app.domain.workflows import ALL_WORKFLOWS
 from app.store import Store
-from app.ui.notifier import NoticeKind, setting_key
-
-WORKFLOWS = "workflows"
-START_AT_LOGIN = "start_at_login"
-SYNC_EVERY_MINUTES = "sync.every_minutes"
-API_RESERVE = "salesforce.api_reserve"
-SIGN_IN_PORT = "salesforce.sign_in_port"
-SETUP_FINISHED = "setup.finished"
+from app.store.settings import (
+    API_RESERVE,
+    SALESFORCE_SIGN_IN_PORT,
+    START_AT_LOGIN,
+    SYNC_EVERY_MINUTES,
+    WORKFLOWS,
+)
+from app.ui.notifier import NoticeKind, notice_setting
 
 #: "Sync automatically" choices; 0 is the default, on demand only.
 SYNC_EVERY_CHOICES = (0, 15, 30, 60, 120, 240)
@@ -24,43 +22,37 @@ SYNC_EVERY_CHOICES = (0, 15, 30, 60, 120, 240)
 @dataclass
 class Preferences:
     workflows: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(ALL_WORKFLOWS, True))
-    start_at_login: bool = False
+    start_at_login: bool = START_AT_LOGIN.default
     notifications: dict[NoticeKind, bool] = field(
         default_factory=lambda: {k: k.on_by_default for k in NoticeKind}
     )
-    api_reserve: float = EngineSettings.api_reserve
-    sync_every_minutes: int = 0
+    api_reserve: float = API_RESERVE.default
+    sync_every_minutes: int = SYNC_EVERY_MINUTES.default
 
     @classmethod
     def load(cls, store: Store) -> Preferences:
-        chosen = store.get_setting(WORKFLOWS)
-        workflows = {
-            w: bool(chosen.get(w, True)) if isinstance(chosen, dict) else True
-            for w in ALL_WORKFLOWS
-        }
+        chosen = store.get(WORKFLOWS)
         return cls(
-            workflows=workflows,
-            start_at_login=bool(store.get_setting(START_AT_LOGIN, False)),
-            notifications={
-                k: bool(store.get_setting(setting_key(k), k.on_by_default)) for k in NoticeKind
-            },
-            api_reserve=float(store.get_setting(API_RESERVE, EngineSettings.api_reserve)),
-            sync_every_minutes=int(store.get_setting(SYNC_EVERY_MINUTES, 0) or 0),
+            workflows={w: bool(chosen.get(w, True)) for w in ALL_WORKFLOWS},
+            start_at_login=store.get(START_AT_LOGIN),
+            notifications={k: store.get(notice_setting(k)) for k in NoticeKind},
+            api_reserve=store.get(API_RESERVE),
+            sync_every_minutes=store.get(SYNC_EVERY_MINUTES),
         )
 
     def save(self, store: Store) -> None:
         with store.transaction():
-            store.set_setting(WORKFLOWS, dict(self.workflows))
-            store.set_setting(START_AT_LOGIN, self.start_at_login)
+            store.set(WORKFLOWS, dict(self.workflows))
+            store.set(START_AT_LOGIN, self.start_at_login)
             for kind, on in self.notifications.items():
-                store.set_setting(setting_key(kind), on)
-            store.set_setting(API_RESERVE, self.api_reserve)
-            store.set_setting(SYNC_EVERY_MINUTES, self.sync_every_minutes)
+                store.set(notice_setting(kind), on)
+            store.set(API_RESERVE, self.api_reserve)
+            store.set(SYNC_EVERY_MINUTES, self.sync_every_minutes)
 
 
 def notification_enabled(store: Store, kind: NoticeKind) -> bool:
-    return bool(store.get_setting(setting_key(kind), kind.on_by_default))
+    return store.get(notice_setting(kind))
 
 
 def sign_in_port(store: Store) -> int:
-    return int(store.get_setting(SIGN_IN_PORT, DEFAULT_PORT))
+    return store.get(SALESFORCE_SIGN_IN_PORT)

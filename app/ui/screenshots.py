@@ -86,10 +86,10 @@ class Shooter:
 
         from app.commands.demo import demo_environment
         from app.platform.memory_keyring import MemoryKeyring
+        from app.store.settings import SALESFORCE_SIGN_IN_PORT
         from app.ui.application import qt_application
         from app.ui.controller import Controller
-        from app.ui.notifier import NoticeKind, setting_key
-        from app.ui.preferences import SIGN_IN_PORT
+        from app.ui.notifier import NoticeKind, notice_setting
         from app.ui.shell import Shell
         from app.ui.wizard.defaults import SetupDefaults
 
@@ -98,10 +98,10 @@ class Shooter:
         keyring.set_keyring(MemoryKeyring())
         with demo_environment(seed=7, keep=None) as demo:
             self.demo = demo
-            demo.ctx.store.set_setting(SIGN_IN_PORT, demo.sign_in_port)
+            demo.ctx.store.set(SALESFORCE_SIGN_IN_PORT, demo.sign_in_port)
             # Notification balloons would sit over the windows being shot.
             for kind in NoticeKind:
-                demo.ctx.store.set_setting(setting_key(kind), False)
+                demo.ctx.store.set(notice_setting(kind), False)
             defaults = SetupDefaults.from_sandboxes(demo.sandboxes.info(), demo.sign_in_port)
             self.browser = _Browser()
             for scheme in ("http", "https", "file"):

@@ -17,6 +17,7 @@ from app.domain.user_error import ErrorAction, UserError
 from app.engine.health import Health, Status
 from app.engine.result import RunResult, RunStatus
 from app.engine.standing import Fix
+from app.store.settings import SYNC_EVERY_MINUTES
 from app.ui.controller import Controller, RunKind
 from app.ui.menu import MenuAction, MenuEntry, menu_entries
 from app.ui.notifier import (
@@ -27,9 +28,9 @@ from app.ui.notifier import (
     notice_for_problem,
     notice_for_run,
 )
-from app.ui.preferences import SYNC_EVERY_MINUTES, notification_enabled
 from app.ui.opener import help_url, open_folder, open_url
 from app.ui.poller import FAST_S, HealthPoller
+from app.ui.preferences import notification_enabled
 from app.ui.status import present
 from app.ui.status_window import StatusWindow
 from app.ui.targets import Place, Target
@@ -57,7 +58,6 @@ FIRST_RUN_TIP = (
 )
 #: In the data folder once the tip has been shown, so it is shown on the first start only.
 FIRST_RUN_TIP_MARK = "first-run-tip-shown"
-
 
 class Shell(QObject):
     quit_requested = Signal()
@@ -466,7 +466,7 @@ class Shell(QObject):
         self._schedule_timed_sync()
 
     def _schedule_timed_sync(self) -> None:
-        minutes = int(self.ctx.store.get_setting(SYNC_EVERY_MINUTES, 0) or 0)
+        minutes = self.ctx.store.get(SYNC_EVERY_MINUTES)
         if minutes > 0:
             self.timer.start(minutes * 60_000)
         else:

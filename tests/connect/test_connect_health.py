@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.store.settings import SALESFORCE_USERNAME, WORKFLOWS
+
 import pytest
 
 from app.context import AppContext
@@ -196,7 +198,7 @@ def test_connected_sandboxes_are_healthy_then_not(
 def test_missing_fields_are_an_error_naming_them(
     connected: AppContext, salesforce: SalesforceSandbox
 ) -> None:
-    connected.store.set_setting("workflows", ITEMS_AND_INVOICES)
+    connected.store.set(WORKFLOWS, ITEMS_AND_INVOICES)
     salesforce.set_config(missing=["QuickBooks_Invoice__c.Due_Date__c", "QuickBooks_Payment__c"])
     health = _check(connected)
     assert health.status is Status.ERROR
@@ -209,7 +211,7 @@ def test_status_lines_describe_the_connections(connected: AppContext) -> None:
     lines = status_lines(connected.store, connected.credentials)
     text = "\n".join(lines)
     assert "QuickBooks:  connected through Conductor (end user end_usr_" in text
-    username = connected.store.get_setting("salesforce.username")
+    username = connected.store.get(SALESFORCE_USERNAME)
     assert f"Salesforce:  signed in as {username}" in text
     assert "Last check:  never" in text
     _check(connected, schema=False)

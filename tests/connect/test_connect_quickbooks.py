@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.store.settings import CONDUCTOR_BASE_URL, CONDUCTOR_END_USER_ID, CONDUCTOR_PUBLISHABLE_KEY
+
 import io
 import re
 import threading
@@ -96,10 +98,10 @@ def test_cli_connect_quickbooks_end_to_end(
     ctx = AppContext.create(data_dir, console_level=None)
     try:
         assert ctx.credentials.get(Secret.CONDUCTOR_SECRET_KEY) == sb.secret_key
-        end_user = ctx.store.get_setting("conductor.end_user_id")
+        end_user = ctx.store.get(CONDUCTOR_END_USER_ID)
         assert end_user and end_user.startswith("end_usr_")
-        assert ctx.store.get_setting("conductor.base_url") == sb.base_url
-        assert ctx.store.get_setting("conductor.publishable_key") == sb.publishable_key
+        assert ctx.store.get(CONDUCTOR_BASE_URL) == sb.base_url
+        assert ctx.store.get(CONDUCTOR_PUBLISHABLE_KEY) == sb.publishable_key
         stored = ctx.paths.database.read_bytes() + ctx.paths.log_file.read_bytes()
         wal = Path(f"{ctx.paths.database}-wal")
         if wal.exists():
@@ -197,6 +199,6 @@ def test_cli_disconnect_quickbooks_keeps_the_end_user(
     assert cli.main(["disconnect", "quickbooks"]) == 0
     assert "needs no new setup" in capsys.readouterr().out
     assert ctx.credentials.get(Secret.CONDUCTOR_SECRET_KEY) is None
-    assert ctx.store.get_setting("conductor.end_user_id") is None
+    assert not ctx.store.is_set(CONDUCTOR_END_USER_ID)
     with ConductorSetup(sb.secret_key, sb.base_url) as setup:
         assert setup.end_user(sb.end_user_id).id == sb.end_user_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.store.settings import SALESFORCE_INSTANCE_URL, SALESFORCE_USERNAME
+
 from pathlib import Path
 
 import pytest
@@ -94,8 +96,8 @@ def test_disconnect_revokes_the_sign_in(
     )
     assert result.revoked and result.problem is None
     assert signed_in.credentials.get(Secret.SALESFORCE_REFRESH_TOKEN) is None
-    assert signed_in.store.get_setting("salesforce.username") is None
-    assert signed_in.store.get_setting("salesforce.instance_url") is None
+    assert not signed_in.store.is_set(SALESFORCE_USERNAME)
+    assert not signed_in.store.is_set(SALESFORCE_INSTANCE_URL)
     revokes = [r for r in salesforce.requests() if r["path"].endswith("/oauth2/revoke")]
     assert len(revokes) == 1
     oauth = OAuthClient(salesforce.login_url, salesforce.client_id, verify=salesforce.ca_pem_path)

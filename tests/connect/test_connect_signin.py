@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.store.settings import SALESFORCE_LOGIN_URL, SALESFORCE_USERNAME
+
 import re
 import socket
 import threading
@@ -137,7 +139,7 @@ def test_sign_in_through_the_http_demo_login_page(
         thread.join(10)
     signed_in = result["value"]
     save_sign_in(ctx.store, ctx.credentials, signed_in)  # type: ignore[arg-type]
-    assert ctx.store.get_setting("salesforce.login_url") == salesforce.http_login_url
+    assert ctx.store.get(SALESFORCE_LOGIN_URL) == salesforce.http_login_url
 
 
 def test_a_wrong_state_is_refused_and_the_right_one_still_works(
@@ -334,4 +336,4 @@ def test_a_locked_keyring_fails_the_sign_in_on_the_page_too(
     assert isinstance(error, UserFacingError)
     assert error.error.code == "local.keyring_locked"
     assert "Password store locked" in page.text
-    assert ctx.store.get_setting("salesforce.username") is None
+    assert not ctx.store.is_set(SALESFORCE_USERNAME)

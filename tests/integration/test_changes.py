@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.store.settings import MATCHING_SKIPPED
+
 from decimal import Decimal
 
 from app.engine.result import RunStatus
@@ -117,7 +119,7 @@ def test_a_match_skipped_in_setup_is_not_linked(world: World) -> None:
 
     proposal = propose_links(world.sf_records("Account"), world.qb.all("customer"))
     pair = proposal.links[0]
-    world.store.set_setting("matching.skipped", [[pair.account_id, pair.customer_id]])
+    world.store.set(MATCHING_SKIPPED, [[pair.account_id, pair.customer_id]])
     assert world.engine.run(["customers"]).status is RunStatus.SUCCEEDED
     accounts = world.sf_records("Account")
     skipped = next(a for a in accounts if a["Id"] == pair.account_id)

@@ -5,6 +5,8 @@ leaves the database intact; once the cause is gone, the next sync finishes the w
 
 from __future__ import annotations
 
+from app.store.settings import BULK_THRESHOLD, CONDUCTOR_BASE_URL, CONDUCTOR_END_USER_ID, SALESFORCE_CLIENT_ID, SALESFORCE_INSTANCE_URL, SALESFORCE_LOGIN_URL, WORKFLOWS
+
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -126,11 +128,11 @@ def _connected_without_environment(sandboxes: Sandboxes, data_dir: Path) -> dict
     """This PC set up (settings saved) with its secrets in the keyring; no QBSF_* shortcuts."""
     store = open_store(data_dir / "sync.sqlite3")
     info = sandboxes.info()
-    store.set_setting("conductor.base_url", info["conductor_base_url"])
-    store.set_setting("conductor.end_user_id", info["conductor_end_user_id"])
-    store.set_setting("salesforce.instance_url", info["salesforce_instance_url"])
-    store.set_setting("salesforce.login_url", info["salesforce_login_url"])
-    store.set_setting("salesforce.client_id", info["salesforce_client_id"])
+    store.set(CONDUCTOR_BASE_URL, info["conductor_base_url"])
+    store.set(CONDUCTOR_END_USER_ID, info["conductor_end_user_id"])
+    store.set(SALESFORCE_INSTANCE_URL, info["salesforce_instance_url"])
+    store.set(SALESFORCE_LOGIN_URL, info["salesforce_login_url"])
+    store.set(SALESFORCE_CLIENT_ID, info["salesforce_client_id"])
     store.close()
     env = {k: v for k, v in cli_env(sandboxes).items() if not k.startswith("QBSF_")}
     env["QBSF_NO_BOOTSTRAP"] = "1"
@@ -259,8 +261,8 @@ def test_a_damaged_setting_is_named_and_setting_it_again_repairs_it(
     _plain(result)
     assert "'salesforce.bulk_threshold'" in result.stderr or "'workflows'" in result.stderr
     store = open_store(database_file)
-    store.set_setting("workflows", {"customers": True, "items": True})
-    store.set_setting("salesforce.bulk_threshold", 2000)
+    store.set(WORKFLOWS, {"customers": True, "items": True})
+    store.set(BULK_THRESHOLD, 2000)
     store.close()
     again = run_cli(cli_env(sandboxes), tmp_path, "sync")
     assert again.returncode == ExitCode.OK, again.stdout + again.stderr

@@ -24,7 +24,6 @@ from app.engine.engine import SyncEngine
 from app.engine.result import RunResult, RunStatus
 from app.sandbox._http import Fault
 from app.sandbox.launcher import Sandboxes
-from app.ui.wizard import record_matching
 from tests.reliability.harness import (
     ITEM_KINDS,
     SalesforceUser,
@@ -211,8 +210,8 @@ def _plain(world: World) -> list[str]:
 
 def _match_review(world: World) -> None:
     """The setup's "Match existing records" step, every proposal accepted, as the wizard does."""
-    proposal = record_matching.propose(world.engine)
-    record_matching.apply(world.engine, list(proposal.links))
+    proposal = world.engine.match_existing()
+    world.engine.link_matches(list(proposal.links))
 
 
 def _scenario(world: World, seed: int) -> None:

@@ -5,6 +5,8 @@ the app's files are owner-only.
 
 from __future__ import annotations
 
+from app.store.settings import CONDUCTOR_BASE_URL, CONDUCTOR_END_USER_ID, SALESFORCE_CLIENT_ID, SALESFORCE_INSTANCE_URL, SALESFORCE_LOGIN_URL, SELF_TEST_PROBE
+
 import logging
 import os
 import re
@@ -139,11 +141,11 @@ def test_no_secret_when_the_keyring_sign_in_refreshes_and_rotates(
     credentials.set(Secret.SALESFORCE_REFRESH_TOKEN, tokens["refresh_token"])
     data_dir = tmp_path / "installed"
     store = open_store(data_dir / "sync.sqlite3")
-    store.set_setting("conductor.base_url", info["conductor_base_url"])
-    store.set_setting("conductor.end_user_id", info["conductor_end_user_id"])
-    store.set_setting("salesforce.instance_url", info["salesforce_instance_url"])
-    store.set_setting("salesforce.login_url", info["salesforce_login_url"])
-    store.set_setting("salesforce.client_id", info["salesforce_client_id"])
+    store.set(CONDUCTOR_BASE_URL, info["conductor_base_url"])
+    store.set(CONDUCTOR_END_USER_ID, info["conductor_end_user_id"])
+    store.set(SALESFORCE_INSTANCE_URL, info["salesforce_instance_url"])
+    store.set(SALESFORCE_LOGIN_URL, info["salesforce_login_url"])
+    store.set(SALESFORCE_CLIENT_ID, info["salesforce_client_id"])
     store.close()
     monkeypatch.setenv("QBSF_CA_BUNDLE", info["ca_bundle"])
     sandboxes.salesforce.add_fault("expired_token", path="composite", times=1)
@@ -283,7 +285,7 @@ def test_data_files_are_owner_only(
     checked = [data_dir, data_dir / "logs", data_dir / "sync.sqlite3", *data_dir.glob("logs/*")]
     # While the app runs: the database with its write-ahead log and shared memory.
     store = open_store(tmp_path / "open" / "sync.sqlite3")
-    store.set_setting("x", 1)
+    store.set(SELF_TEST_PROBE, 1)
     checked += [*(tmp_path / "open").iterdir()]
     assert any(p.name.endswith("-wal") for p in checked)
     # After the log has rolled over.

@@ -18,8 +18,16 @@ from app.context import AppContext
 from app.platform.credentials import Secret
 from app.quickbooks.setup import save_connection
 from app.sandbox.launcher import Sandboxes, SandboxSize, start_sandboxes
+from app.store.settings import (
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_INSTANCE_URL,
+    SALESFORCE_LOGIN_URL,
+    SALESFORCE_ORG_ID,
+    SALESFORCE_SIGN_IN_PORT,
+    SALESFORCE_USERNAME,
+    SETUP_FINISHED,
+)
 from app.ui.controller import Controller
-from app.ui.preferences import SIGN_IN_PORT
 from app.ui.shell import Shell
 from app.ui.wizard.defaults import SetupDefaults
 
@@ -79,16 +87,13 @@ def connect(ctx: AppContext, sandboxes: Sandboxes, port: int) -> None:
     )
     tokens = sandboxes.salesforce.issue_tokens()
     ctx.credentials.set(Secret.SALESFORCE_REFRESH_TOKEN, tokens["refresh_token"])
-    for key, value in {
-        "salesforce.login_url": info["salesforce_login_url"],
-        "salesforce.client_id": info["salesforce_client_id"],
-        "salesforce.instance_url": tokens["instance_url"],
-        "salesforce.username": sandboxes.salesforce.username,
-        "salesforce.org_id": sandboxes.salesforce.org_id,
-        SIGN_IN_PORT: port,
-        "setup.finished": True,
-    }.items():
-        ctx.store.set_setting(key, value)
+    ctx.store.set(SALESFORCE_LOGIN_URL, info["salesforce_login_url"])
+    ctx.store.set(SALESFORCE_CLIENT_ID, info["salesforce_client_id"])
+    ctx.store.set(SALESFORCE_INSTANCE_URL, tokens["instance_url"])
+    ctx.store.set(SALESFORCE_USERNAME, sandboxes.salesforce.username)
+    ctx.store.set(SALESFORCE_ORG_ID, sandboxes.salesforce.org_id)
+    ctx.store.set(SALESFORCE_SIGN_IN_PORT, port)
+    ctx.store.set(SETUP_FINISHED, True)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import Any
 from app.context import AppContext
 from app.domain.mapping_file import default_mapping_text
 from app.platform.autostart import AutostartError
+from app.store.settings import API_RESERVE
 from app.ui.notifier import NoticeKind
 from app.ui.preferences import Preferences
 from app.ui.windows.settings import SettingsWindow, mapping_file_report
@@ -31,7 +32,7 @@ def test_saving_keeps_every_choice(qtbot: Any, ctx: AppContext) -> None:
     assert chosen.notifications[NoticeKind.SYNC_FINISHED] is True
     assert chosen.api_reserve == 0.25
     assert chosen.sync_every_minutes == 30
-    assert ctx.store.get_setting("salesforce.api_reserve") == 0.25
+    assert ctx.store.get(API_RESERVE) == 0.25
 
 
 def test_on_demand_is_the_default_and_one_workflow_is_needed(qtbot: Any, ctx: AppContext) -> None:

@@ -9,13 +9,20 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWizard
 
 from app.context import AppContext
+from app.domain.workflows import ACCOUNT
 from app.engine.health import Status
 from app.platform.credentials import Secret
+from app.platform.runlock import RunLock
 from app.sandbox.launcher import Sandboxes
+from app.store.settings import (
+    CONDUCTOR_END_USER_ID,
+    MATCHING_SKIPPED,
+    SALESFORCE_USERNAME,
+    SETUP_FINISHED,
+)
 from app.ui.controller import Controller
 from app.ui.shell import Shell
 from app.ui.wizard.defaults import SetupDefaults
-from app.ui.wizard.record_matching import SKIPPED_SETTING
 from app.ui.wizard.wizard import PageId, SetupWizard
 from tests.ui.conftest import Browser
 
@@ -62,7 +69,7 @@ def test_first_start_walks_the_wizard_to_a_working_tray(
 
     # Salesforce: Next stays off until the browser sign-in comes back.
     next_page(qtbot, wizard, PageId.SALESFORCE)
-    assert ctx.store.get_setting("conductor.end_user_id") == page.chosen_end_user()
+    assert ctx.store.get(CONDUCTOR_END_USER_ID) == page.chosen_end_user()
     assert (
         ctx.credentials.get(Secret.CONDUCTOR_SECRET_KEY) == sandboxes.info()["conductor_secret_key"]
     )
@@ -77,7 +84,7 @@ def test_first_start_walks_the_wizard_to_a_working_tray(
     assert browser.answers == [200]
     assert salesforce.connected_as == sandboxes.salesforce.username
     assert ctx.credentials.get(Secret.SALESFORCE_REFRESH_TOKEN)
-    assert ctx.store.get_setting("salesforce.username") == sandboxes.salesforce.username
+    assert ctx.store.get(SALESFORCE_USERNAME) == sandboxes.salesforce.username
 
     # Schema: the sandbox org has everything.
     next_page(qtbot, wizard, PageId.SCHEMA)
@@ -106,9 +113,7 @@ def test_first_start_walks_the_wizard_to_a_working_tray(
     linked = {link.sf_id for link in ctx.store.links("customers")}
     assert {p.account_id for p in proposed[1:]} <= linked
     assert proposed[0].account_id not in linked
-    assert [proposed[0].account_id, proposed[0].customer_id] in ctx.store.get_setting(
-        SKIPPED_SETTING
-    )
+    assert [proposed[0].account_id, proposed[0].customer_id] in ctx.store.get(MATCHING_SKIPPED)
     accounts = {a["Id"]: a for a in sandboxes.salesforce.records("Account")}
     assert accounts[proposed[1].account_id]["QuickBooks_Customer_Id__c"] == proposed[1].customer_id
 
@@ -119,7 +124,7 @@ def test_first_start_walks_the_wizard_to_a_working_tray(
     wizard.button(QWizard.WizardButton.FinishButton).click()
     qtbot.waitUntil(lambda: "setup" not in shell.windows, timeout=WAIT)
 
-    assert ctx.store.get_setting("setup.finished") is True
+    assert ctx.store.get(SETUP_FINISHED) is True
     assert shell.controller.facts.set_up
     with qtbot.waitSignal(shell.controller.checked, timeout=WAIT):
         shell.check_connection()
@@ -158,3 +163,38 @@ def test_set_up_again_starts_from_what_is_saved(qtbot: Any, shell: Shell) -> Non
     next_page(qtbot, wizard, PageId.SALESFORCE)
     assert wizard.salesforce.isComplete(), "the saved sign-in counts until it is replaced"
     assert "Connected as" in wizard.salesforce.connected_label.text()
+
+
+def test_linking_matches_while_a_sync_runs_says_so_and_writes_nothing(
+    qtbot: Any, shell: Shell, connected: AppContext, sandboxes: Sandboxes
+) -> None:
+    wizard = shell.open_wizard("match")
+    assert wizard is not None and wizard.currentId() == PageId.MATCH
+    match = wizard.match
+    qtbot.waitUntil(match.isComplete, timeout=WAIT)
+    assert match.proposal is not None and match.proposal.links
+    match.set_all(True)
+    match.table.item(0, 0).setCheckState(match.table.item(0, 0).checkState().Unchecked)
+
+    def account_ids() -> dict[str, str | None]:
+        accounts = sandboxes.salesforce.records("Account")
+        return {a["Id"]: a.get(ACCOUNT.quickbooks_id) for a in accounts}
+
+    before = account_ids()
+    with RunLock(connected.paths.run_lock, "cli"):
+        match.apply()
+        qtbot.waitUntil(lambda: not match.applying, timeout=WAIT)
+
+    assert not match.applied and match.linked == 0
+    assert match.problem.error is not None
+    shown = f"{match.problem.error.title} {match.problem.error.what_happened}".lower()
+    assert "another sync is running" in shown
+    assert connected.store.links("customers") == []
+    assert not connected.store.is_set(MATCHING_SKIPPED), "the skipped pair waits too"
+    assert account_ids() == before
+
+    # Once the sync is over, Next links the same choice and moves on.
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.SUMMARY, timeout=WAIT)
+    assert match.linked == len(match.proposal.links) - 1
+    assert len(connected.store.links("customers")) == match.linked

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from app.store.settings import CONDUCTOR_END_USER_ID, SALESFORCE_ORG_ID, SALESFORCE_USERNAME
+
 import logging
 import os
 import subprocess
@@ -45,9 +47,9 @@ def test_status_shows_connections_and_last_run(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = open_store(data_dir / "sync.sqlite3")
-    store.set_setting("conductor.end_user_id", "end_usr_123")
-    store.set_setting("salesforce.username", "bookkeeper@example.com")
-    store.set_setting("salesforce.org_id", "00D000000000001")
+    store.set(CONDUCTOR_END_USER_ID, "end_usr_123")
+    store.set(SALESFORCE_USERNAME, "bookkeeper@example.com")
+    store.set(SALESFORCE_ORG_ID, "00D000000000001")
     run_id = store.start_run("tray", "alice")
     store.finish_run(run_id, "succeeded", {})
     store.close()

@@ -3,6 +3,8 @@ its catalog entry, the way the work ends and the command line's exit code."""
 
 from __future__ import annotations
 
+from app.store.settings import CONDUCTOR_COMPANY_NAME, SELF_TEST_PROBE, WORKFLOWS
+
 import errno
 import logging
 import re
@@ -164,7 +166,7 @@ def test_other_catalogued_errors_keep_their_entry() -> None:
 # -- setup on this computer -------------------------------------------------------------------
 @pytest.mark.parametrize("system", ["QuickBooks", "Salesforce"])
 def test_not_connected_needs_attention(system: str) -> None:
-    failure = failure_for(NotConnectedError(system, "Connect it."))
+    failure = failure_for(NotConnectedError(system))
     code = f"local.not_connected.{system.lower()}"
     check(failure, code, Stop.NEEDS_ATTENTION, ExitCode.NEEDS_ATTENTION)
     assert failure.error.title == f"{system} is not connected"
@@ -199,7 +201,7 @@ def test_a_busy_database_is_database_locked(store: Store) -> None:
     holder = holding_the_write_lock(store.path)
     other = sqlite3.connect(store.path, timeout=0, isolation_level=None)
     try:
-        through_the_store = raised(lambda: store.set_setting("x", 1))
+        through_the_store = raised(lambda: store.set(SELF_TEST_PROBE, 1))
         raw = raised(lambda: other.execute("DELETE FROM settings"))
     finally:
         other.close()
@@ -213,7 +215,7 @@ def test_a_busy_database_is_database_locked(store: Store) -> None:
 def test_a_full_disk_is_disk_full(store: Store) -> None:
     pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
     store._conn.execute(f"PRAGMA max_page_count = {pages + 1}")
-    exc = raised(lambda: store.set_setting("big", "x" * 50_000))
+    exc = raised(lambda: store.set(CONDUCTOR_COMPANY_NAME, "x" * 50_000))
     assert type(exc).__name__ == "DatabaseFullError"
     check(failure_for(exc), "local.disk_full", Stop.FAILED, ExitCode.ERROR)
     no_space = OSError(errno.ENOSPC, "No space left on device", "/data/report.pdf")
@@ -230,7 +232,7 @@ def test_a_damaged_database_file_is_database_unreadable(tmp_path: Path) -> None:
 
 def test_a_damaged_setting_is_named(store: Store) -> None:
     store._conn.execute("INSERT INTO settings (key, value) VALUES ('workflows', '{garbage')")
-    failure = failure_for(raised(lambda: store.get_setting("workflows")))
+    failure = failure_for(raised(lambda: store.get(WORKFLOWS)))
     check(failure, "local.setting_damaged", Stop.FAILED, ExitCode.ERROR)
     assert "'workflows'" in failure.error.what_happened
 

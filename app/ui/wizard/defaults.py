@@ -8,6 +8,13 @@ from typing import Any
 from app.quickbooks.setup import DEFAULT_BASE_URL
 from app.salesforce.oauth import DEFAULT_PORT
 from app.store import Store
+from app.store.settings import (
+    CONDUCTOR_BASE_URL,
+    CONDUCTOR_END_USER_ID,
+    CONDUCTOR_PUBLISHABLE_KEY,
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_LOGIN_URL,
+)
 from app.ui.preferences import sign_in_port
 
 
@@ -25,11 +32,11 @@ class SetupDefaults:
     def from_store(cls, store: Store) -> SetupDefaults:
         settings = store.settings()
         return cls(
-            conductor_publishable_key=settings.get("conductor.publishable_key", ""),
-            conductor_base_url=settings.get("conductor.base_url") or DEFAULT_BASE_URL,
-            conductor_end_user_id=settings.get("conductor.end_user_id", ""),
-            salesforce_login_url=settings.get("salesforce.login_url") or "production",
-            salesforce_client_id=settings.get("salesforce.client_id", ""),
+            conductor_publishable_key=CONDUCTOR_PUBLISHABLE_KEY.read(settings),
+            conductor_base_url=CONDUCTOR_BASE_URL.read(settings) or DEFAULT_BASE_URL,
+            conductor_end_user_id=CONDUCTOR_END_USER_ID.read(settings),
+            salesforce_login_url=SALESFORCE_LOGIN_URL.read(settings) or "production",
+            salesforce_client_id=SALESFORCE_CLIENT_ID.read(settings),
             sign_in_port=sign_in_port(store),
         )
 

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.matching import MatchProposal, ProposedLink
+from app.domain.workflows import WorkflowId
+from app.engine.account_matching import LinkedMatches
 from app.ui.errors import user_error_for
 from app.ui.preferences import Preferences
-from app.ui.wizard import record_matching
 from app.ui.wizard.context import SetupContext
 from app.ui.wizard.widgets import BusyLine, ProblemLabel, done_label
 
@@ -79,7 +80,7 @@ class MatchPage(QWizardPage):
 
     # -- page life ------------------------------------------------------------------------------
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
-        if Preferences.load(self.setup.ctx.store).workflows.get("customers", True):
+        if Preferences.load(self.setup.ctx.store).workflows.get(WorkflowId.CUSTOMERS, True):
             self.start_matching()
         else:
             self.proposal = MatchProposal((), (), (), ())
@@ -104,7 +105,7 @@ class MatchPage(QWizardPage):
         provider = self.setup.controller.provider
 
         def work(_report: Callable[[object], None]) -> MatchProposal:
-            return record_matching.propose(provider.get())
+            return provider.get().match_existing()
 
         self.setup.controller.background.start(
             work, name="match-propose", on_result=self._proposed, on_error=self._failed, owner=self
@@ -176,20 +177,19 @@ class MatchPage(QWizardPage):
     # -- linking --------------------------------------------------------------------------------
     def apply(self) -> None:
         accepted, skipped = self.decisions()
-        record_matching.remember_skipped(self.setup.ctx.store, skipped)
         self.applying = True
         self.completeChanged.emit()
         self.busy.start(f"Linking {len(accepted)} pairs…")
         provider = self.setup.controller.provider
 
-        def work(_report: Callable[[object], None]) -> record_matching.Applied:
-            return record_matching.apply(provider.get(), accepted)
+        def work(_report: Callable[[object], None]) -> LinkedMatches:
+            return provider.get().link_matches(accepted, skipped)
 
         self.setup.controller.background.start(
             work, name="match-apply", on_result=self._applied, on_error=self._failed, owner=self
         )
 
-    def _applied(self, result: record_matching.Applied) -> None:
+    def _applied(self, result: LinkedMatches) -> None:
         self.applying, self.applied = False, True
         self.linked = result.linked
         self.busy.stop()

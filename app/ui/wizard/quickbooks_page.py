@@ -35,12 +35,12 @@ from app.quickbooks.setup import (
     HealthCheck,
     save_connection,
 )
+from app.store.settings import CONDUCTOR_COMPANY_NAME
 from app.ui.errors import user_error_for
 from app.ui.wizard.context import SetupContext
 from app.ui.wizard.widgets import BusyLine, ProblemLabel, done_label
 
 NEW_COMPANY = "__new__"
-COMPANY_NAME = "conductor.company_name"
 KEY_MISSING = conductor_key_missing()
 
 
@@ -170,7 +170,7 @@ class QuickBooksPage(QWizardPage):
         except Exception as exc:
             self.problem.show_error(user_error_for(exc))
             return False
-        self.setup.ctx.store.set_setting(COMPANY_NAME, self.company_combo.currentText())
+        self.setup.ctx.store.set(CONDUCTOR_COMPANY_NAME, self.company_combo.currentText())
         self.setup.controller.settings_changed()
         return True
 

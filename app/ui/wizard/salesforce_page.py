@@ -33,6 +33,7 @@ from app.salesforce.oauth import (
     SignedIn,
     save_sign_in,
 )
+from app.store.settings import SALESFORCE_ORG_ID, SALESFORCE_USERNAME
 from app.ui.errors import user_error_for
 from app.ui.wizard.context import SetupContext
 from app.ui.wizard.widgets import BusyLine, ProblemLabel, done_label
@@ -109,8 +110,7 @@ class SalesforcePage(QWizardPage):
 
     # -- page life ------------------------------------------------------------------------------
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
-        username = self.setup.ctx.store.get_setting("salesforce.username")
-            org = self.setup.ctx.store.get_setting("salesforce.org_id", "")
+        username = self.setup.ctx.store.get(SALESFORCE_USERNAME)
         if username and not self.connected_as and self.setup.renew_sign_in:
             self.link_label.setText(
                 f"Salesforce no longer accepts the sign-in of {html.escape(username)}: "
@@ -118,6 +118,7 @@ class SalesforcePage(QWizardPage):
             )
             self.sign_in_button.setFocus()
         elif username and not self.connected_as:
+            org = self.setup.ctx.store.get(SALESFORCE_ORG_ID)
             self._show_connected(username, org)
 
     def cleanupPage(self) -> None:  # noqa: N802

@@ -10,11 +10,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from app.domain.user_error import UserError
 from app.domain.workflows import workflow
 from app.engine.result import RunResult
+from app.store.settings import CONDUCTOR_COMPANY_NAME, CONDUCTOR_END_USER_ID, SALESFORCE_USERNAME
 from app.ui.controller import RunKind
 from app.ui.preferences import Preferences
 from app.ui.windows.preview import preview_summary
 from app.ui.wizard.context import SetupContext
-from app.ui.wizard.quickbooks_page import COMPANY_NAME
 from app.ui.wizard.widgets import BusyLine, ProblemLabel
 
 
@@ -58,9 +58,9 @@ class SummaryPage(QWizardPage):
             if on
         ]
         company = html.escape(
-            settings.get(COMPANY_NAME) or settings.get("conductor.end_user_id", "?")
+            CONDUCTOR_COMPANY_NAME.read(settings) or CONDUCTOR_END_USER_ID.read(settings) or "?"
         )
-        user = html.escape(settings.get("salesforce.username", "?"))
+        user = html.escape(SALESFORCE_USERNAME.read(settings) or "?")
         lines = [
             f"<b>QuickBooks</b>: company {company} through Conductor",
             f"<b>Salesforce</b>: signed in as {user}",

@@ -8,8 +8,8 @@ from enum import IntEnum
 from PySide6.QtWidgets import QWidget, QWizard
 
 from app import APP_NAME
+from app.store.settings import SETUP_FINISHED
 from app.ui.icons import app_icon
-from app.ui.preferences import SETUP_FINISHED
 from app.ui.wizard.context import SetupContext
 from app.ui.wizard.match_page import MatchPage
 from app.ui.wizard.quickbooks_page import QuickBooksPage
@@ -75,7 +75,7 @@ class SetupWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, "Finish")
 
     def accept(self) -> None:
-        self.setup.ctx.store.set_setting(SETUP_FINISHED, True)
+        self.setup.ctx.store.set(SETUP_FINISHED, True)
         self.setup.controller.settings_changed()
         super().accept()
 

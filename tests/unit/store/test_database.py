@@ -11,6 +11,9 @@ import pytest
 from app.store import DatabaseUnreadableError, Link, open_store
 from app.store.database import MigrationError, current_version
 from app.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
+from app.store.settings import Setting
+
+KEPT = Setting("kept", int, 0)
 
 
 def _tables(path: Path) -> set[str]:
@@ -36,11 +39,11 @@ def test_migrates_from_every_earlier_version_keeping_data(tmp_path: Path, start:
     path = tmp_path / "s.db"
     old = open_store(path, migrations=[m for m in MIGRATIONS if m.version <= start])
     assert old.schema_version() == start
-    old.set_setting("kept", 42)
+    old.set(KEPT, 42)
     old.close()
     store = open_store(path)
     assert store.schema_version() == LATEST_VERSION
-    assert store.get_setting("kept") == 42
+    assert store.get(KEPT) == 42
     store.close()
     backups = list(tmp_path.glob(f"s.v{start}.*.bak"))
     assert len(backups) == 1, "a backup is made before migrating"
@@ -61,7 +64,7 @@ def test_migrating_twice_is_idempotent(tmp_path: Path) -> None:
 def test_failing_migration_keeps_old_data_and_backup(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     store = open_store(path)
-    store.set_setting("kept", "yes")
+    store.set(KEPT, 42)
     store.close()
     broken = Migration(
         LATEST_VERSION + 1,
@@ -75,7 +78,7 @@ def test_failing_migration_keeps_old_data_and_backup(tmp_path: Path) -> None:
     assert "extra" not in _tables(path), "the first statement was rolled back"
     store = open_store(path)
     assert store.schema_version() == LATEST_VERSION
-    assert store.get_setting("kept") == "yes"
+    assert store.get(KEPT) == 42
     store.close()
 
 
@@ -128,7 +131,7 @@ def _writer(path: str, name: str, count: int) -> None:
     store = open_store(Path(path))
     for i in range(count):
         with store.transaction():
-            store.set_setting(f"{name}-{i}", i)
+            store.set(Setting(f"{name}-{i}", int, 0), i)
             store.set_cursor(name, "qb", str(i))
     store.close()
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from app.store import Link, OutboxState, RunItem, open_store
+from app.store.settings import SALESFORCE_USERNAME, WORKFLOWS
 
 
 @pytest.fixture
@@ -62,9 +63,9 @@ def test_outbox_records_intent_once(store) -> None:  # type: ignore[no-untyped-d
 
 
 def test_settings_and_review_decisions(store) -> None:  # type: ignore[no-untyped-def]
-    store.set_setting("workflows", {"invoices": True})
-    assert store.get_setting("workflows") == {"invoices": True}
-    assert store.get_setting("missing", "dflt") == "dflt"
+    store.set(WORKFLOWS, {"invoices": True})
+    assert store.get(WORKFLOWS) == {"invoices": True}
+    assert store.get(SALESFORCE_USERNAME) == ""
     store.set_review_decision("006X", "skipped")
     store.set_review_decision("006X", "approved")
     assert store.review_decisions() == {"006X": "approved"}
