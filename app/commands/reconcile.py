@@ -9,8 +9,9 @@ from datetime import date
 from app.commands.engine_access import with_engine
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
+from app.engine import double_entry
 from app.engine.books.model import Reconciliation, default_period
-from app.engine.books.saved import for_run
+from app.engine.books.saved import for_run, os_user
 from app.engine.engine import SyncEngine
 from app.engine.report import write_reconciliation_csv
 
@@ -41,6 +42,15 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="re-sync exactly the records that differ, then check again",
     )
     parser.add_argument("--csv", metavar="FILE", help="also write the result as CSV")
+    parser.add_argument(
+        "--dismiss",
+        metavar="PAYMENT_ID",
+        action="append",
+        help=(
+            "mark a payment flagged as a possible duplicate as correct (its QuickBooks id, as "
+            "the check lists it); may be given more than once"
+        ),
+    )
     parser.set_defaults(handler=cmd_reconcile)
 
 
@@ -52,6 +62,8 @@ def _day(text: str) -> date:
 
 
 def cmd_reconcile(args: argparse.Namespace, ctx: AppContext) -> int:
+    if args.dismiss:
+        return _dismiss(ctx, args.dismiss)
     default_start, default_end = default_period()
     period = (args.start or default_start, args.end or default_end)
     if period[0] > period[1]:
@@ -78,6 +90,19 @@ def cmd_reconcile(args: argparse.Namespace, ctx: AppContext) -> int:
         return ExitCode.OK if found.clean else ExitCode.PARTIAL
 
     return with_engine(ctx, work)
+
+
+def _dismiss(ctx: AppContext, payment_ids: list[str]) -> int:
+    """Flags are the store's alone, so no connection is needed to dismiss one."""
+    missing = []
+    for qb_id in payment_ids:
+        if double_entry.dismiss(ctx.store, qb_id, os_user()):
+            print(f"Payment {qb_id} is marked correct: no longer listed as a possible duplicate.")
+        else:
+            missing.append(qb_id)
+    for qb_id in missing:
+        print(f"No payment {qb_id} is flagged as a possible duplicate.", file=sys.stderr)
+    return ExitCode.USAGE if missing else ExitCode.OK
 
 
 def _show(found: Reconciliation) -> None:

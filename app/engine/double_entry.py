@@ -1,13 +1,15 @@
-"""The double-entry guard: a QuickBooks payment that looks like a second entry of another is held
-back as a warning, not mirrored into Salesforce as new money.
+"""The double-entry guard: a QuickBooks payment that looks like a second entry of another is
+mirrored like any other and flagged "possible duplicate payment" for the bookkeeper, never held
+back (the mirror reflects QuickBooks and never second-guesses it).
 
 "Looks like" means: same customer, same amount, dated within a few days of a payment entered
 into QuickBooks before it, and not told apart by two different reference (check) numbers. The
-bookkeeper then deletes the double in QuickBooks, or, when it is a real second payment,
-re-syncs it from the reconciliation: a re-sync of chosen records is never held.
+bookkeeper then deletes the double in QuickBooks (its mirror is marked deleted), or, when it is a
+real second payment, says so ("This is correct"), which dismisses the flag.
 
 What the guard knows of each payment it has seen lives in the store (`payment_facts`), so no
-extra QuickBooks or Salesforce call is made to find the first entry.
+extra QuickBooks or Salesforce call is made to find the first entry. Flags live in the store too
+(`payment_flags`), shown by the run's report and by every check of the books until dismissed.
 """
 
 from __future__ import annotations
@@ -24,28 +26,31 @@ from app.engine.deletions import DELETED
 from app.engine.mirror import MirrorSpec
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
-from app.store import PaymentFact
+from app.store import PaymentFact, PaymentFlag, Store
 
-CODE = "POSSIBLE_DOUBLE_ENTRY"
+CODE = "POSSIBLE_DUPLICATE_PAYMENT"
+TITLE = "possible duplicate payment"
 WINDOW = timedelta(days=3)
 
 
 def guarded(spec: MirrorSpec) -> MirrorSpec:
-    """`spec` with the guard run on every page before it is written."""
+    """`spec` with the guard run on every page before it is written; nothing is held back."""
     inner = spec.before_write
 
     def before_write(ctx: RunContext, records: list[dict[str, Any]]) -> list[ItemOutcome]:
         outcomes = inner(ctx, records) if inner is not None else []
         handled = {o.qb_id for o in outcomes}
-        rest = [r for r in records if str(r.get("id")) not in handled]
-        return outcomes + hold_double_entries(ctx, spec, rest)
+        flag_double_entries(ctx, spec, [r for r in records if str(r.get("id")) not in handled])
+        return outcomes
 
     return dataclasses.replace(spec, before_write=before_write)
 
 
-def hold_double_entries(
+def flag_double_entries(
     ctx: RunContext, spec: MirrorSpec, payments: list[dict[str, Any]]
-) -> list[ItemOutcome]:
+) -> list[PaymentFlag]:
+    """Flags the payments of this page that look like second entries (each once, ever) and
+    records each as a warning of the run; they are written to Salesforce all the same."""
     facts = {f.qb_id: f for f in (fact_of(p) for p in payments) if f is not None}
     if not facts:
         return []
@@ -54,33 +59,50 @@ def hold_double_entries(
     if ctx.only_qb_ids is not None:
         return []
     linked = ctx.store.links_by_qb(spec.link_key, list(facts))
-    held: list[ItemOutcome] = []
+    seen = ctx.store.flagged_payment_ids(list(facts))
     by_id = {str(p.get("id")): p for p in payments}
+    flags: list[PaymentFlag] = []
     for fact in facts.values():
-        if fact.qb_id in linked:
+        if fact.qb_id in linked or fact.qb_id in seen:
             continue
         first = first_entry(fact, _neighbours(ctx, spec, fact, facts))
         if first is None:
             continue
         payment = by_id[fact.qb_id]
-        message = _message(payment, fact, first)
+        flags.append(
+            PaymentFlag(
+                qb_id=fact.qb_id,
+                first_qb_id=first.qb_id,
+                customer=_customer(payment, fact),
+                ref=spec.label(payment),
+                amount_cents=fact.amount_cents,
+                transaction_date=fact.transaction_date,
+                message=_message(payment, fact, first),
+                run_id=None if ctx.dry_run else ctx.recorder.run_id,
+            )
+        )
+    for flag in flags:
         ctx.plan(
             PlannedAction(
-                spec.workflow,
-                "problem",
-                "Salesforce",
-                spec.label(payment),
-                fact.qb_id,
-                None,
-                message,
+                spec.workflow, "flag", "Salesforce", flag.ref, flag.qb_id, None, flag.message
             )
         )
-        held.append(
-            ItemOutcome(
-                spec.workflow, spec.label(payment), Outcome.WARNING, fact.qb_id, None, CODE, message
-            )
-        )
-    return held
+    if not flags:
+        return flags
+    if not ctx.dry_run:
+        ctx.store.flag_payments(flags)
+    ctx.recorder.commit(
+        [
+            ItemOutcome(spec.workflow, f.ref, Outcome.WARNING, f.qb_id, None, CODE, f.message)
+            for f in flags
+        ]
+    )
+    return flags
+
+
+def dismiss(store: Store, qb_id: str, by: str) -> bool:
+    """The bookkeeper says a flagged payment is correct: the flag goes; False if none was open."""
+    return store.dismiss_payment_flag(qb_id, by)
 
 
 def fact_of(payment: dict[str, Any]) -> PaymentFact | None:
@@ -145,14 +167,18 @@ def _neighbours(
     return [f for qb_id, f in found.items() if qb_id not in deleted]
 
 
+def _customer(payment: dict[str, Any], fact: PaymentFact) -> str:
+    return str((payment.get("customer") or {}).get("fullName") or fact.customer_id)
+
+
 def _message(payment: dict[str, Any], fact: PaymentFact, first: PaymentFact) -> str:
-    customer = (payment.get("customer") or {}).get("fullName") or fact.customer_id
     amount = money(Decimal(fact.amount_cents) / 100)
     this = fact.ref_number or fact.qb_id
     other = first.ref_number or first.qb_id
     return (
-        f"Payment {this} from {customer} ({amount}, {fact.transaction_date}) looks like a second "
-        f"entry of payment {other} ({amount}, {first.transaction_date}), entered earlier. It was "
-        "not copied to Salesforce. If it was entered twice, delete it in QuickBooks; if it is a "
-        "real second payment, re-sync it from Check the books."
+        f"Possible duplicate payment: payment {this} from {_customer(payment, fact)} ({amount}, "
+        f"{fact.transaction_date}) looks like a second entry of payment {other} ({amount}, "
+        f"{first.transaction_date}), entered earlier. It was copied to Salesforce like any "
+        "other. If it was entered twice, delete it in QuickBooks; if it is correct, mark it so "
+        f"(Check the books, or reconcile --dismiss {fact.qb_id})."
     )

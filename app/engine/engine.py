@@ -129,6 +129,10 @@ class SyncEngine:
         record_salesforce_before(self.store, reconciliation, result.run_id)
         return result
 
+    def dismiss_duplicate(self, payment_qb_id: str) -> bool:
+        """The bookkeeper says a payment flagged as a possible duplicate is correct."""
+        return double_entry.dismiss(self.store, payment_qb_id, _os_user())
+
     def preview(self, workflows: Sequence[str] | None = None) -> RunResult:
         return self.run(workflows, trigger="preview", dry_run=True)
 

@@ -136,6 +136,51 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the QuickBooks list each run item was read from, so a retry asks that list",
         ("ALTER TABLE run_items ADD COLUMN resource TEXT",),
     ),
+    Migration(
+        5,
+        "possible duplicate payments, and earlier ledgers kept when the connected pair changed",
+        (
+            """CREATE TABLE payment_flags (
+                qb_id TEXT PRIMARY KEY,
+                first_qb_id TEXT NOT NULL,
+                customer TEXT NOT NULL,
+                ref TEXT NOT NULL,
+                amount_cents INTEGER NOT NULL,
+                transaction_date TEXT NOT NULL,
+                message TEXT NOT NULL,
+                run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+                flagged_at TEXT NOT NULL,
+                dismissed_at TEXT,
+                dismissed_by TEXT
+            )""",
+            """CREATE TABLE ledger_archives (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                archived_at TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                salesforce_org_id TEXT NOT NULL,
+                conductor_end_user_id TEXT NOT NULL
+            )""",
+            """CREATE TABLE archived_links (
+                archive_id INTEGER NOT NULL REFERENCES ledger_archives (id) ON DELETE CASCADE,
+                workflow TEXT NOT NULL,
+                qb_id TEXT NOT NULL,
+                sf_id TEXT,
+                content_hash TEXT,
+                qb_revision TEXT,
+                sf_modstamp TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                content TEXT
+            )""",
+            """CREATE TABLE archived_cursors (
+                archive_id INTEGER NOT NULL REFERENCES ledger_archives (id) ON DELETE CASCADE,
+                workflow TEXT NOT NULL,
+                source TEXT NOT NULL,
+                value TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -114,3 +114,33 @@ class PaymentFact:
     transaction_date: str
     ref_number: str | None
     entered_at: str  # QuickBooks createdAt
+
+
+@dataclass(frozen=True)
+class PaymentFlag:
+    """A QuickBooks payment mirrored like any other and flagged as a possible duplicate of an
+    earlier one, until the bookkeeper says it is correct."""
+
+    qb_id: str
+    first_qb_id: str
+    customer: str
+    ref: str
+    amount_cents: int
+    transaction_date: str
+    message: str
+    run_id: int | None = None
+    flagged_at: str = ""
+    dismissed_at: str | None = None
+    dismissed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class LedgerArchive:
+    """A ledger set aside when the Salesforce org or the Conductor end user changed."""
+
+    id: int
+    archived_at: str
+    reason: str
+    salesforce_org_id: str
+    conductor_end_user_id: str
+    links: int

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from app.store.database import DamagedSettingError, now_iso, unusable
+from app.store.ledger_queries import LedgerQueries
 from app.store.models import (
     Cursor,
     FieldChange,
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Store:
+class Store(LedgerQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path

@@ -1,5 +1,6 @@
-"""The double-entry guard against both sandboxes: a payment entered twice is held back as a
-warning, shown by the reconciliation, and mirrored only when the bookkeeper re-syncs it."""
+"""The double-entry guard against both sandboxes: a payment that looks entered twice is mirrored
+like any other and flagged "possible duplicate payment" in the run's report and in every check
+of the books, until the bookkeeper marks it correct."""
 
 from __future__ import annotations
 
@@ -16,49 +17,61 @@ PAYMENT = "QuickBooks_Payment__c"
 PAYMENT_ID = "QuickBooks_Payment_Id__c"
 
 
-def test_a_payment_entered_twice_is_held_as_a_warning_not_mirrored(synced: World) -> None:
+def test_two_same_amount_payments_both_mirror_and_the_second_is_flagged(synced: World) -> None:
     world = synced
     customer = world.qb.all("customer")[3]["id"]
     other = world.qb.all("customer")[4]["id"]
     day = date.today() - timedelta(days=10)  # inside the reconciliation's default 30 days
-    first = world.qb.receive_payment(customer, "250.00", transaction_date=day.isoformat())
-    twice = world.qb.receive_payment(
-        customer, "250.00", transaction_date=(day + timedelta(days=1)).isoformat()
+    first = world.qb.receive_payment(customer, "500.00", transaction_date=day.isoformat())
+    second = world.qb.receive_payment(
+        customer, "500.00", transaction_date=(day + timedelta(days=2)).isoformat()
     )
     # Told apart by different check numbers, by the customer, or by more than a few days.
-    checks = [
+    told_apart = [
         world.qb.receive_payment(other, "90.00", refNumber="CHK-1001", transaction_date=str(day)),
         world.qb.receive_payment(other, "90.00", refNumber="CHK-1002", transaction_date=str(day)),
-        world.qb.receive_payment(other, "250.00", transaction_date=str(day)),
+        world.qb.receive_payment(other, "500.00", transaction_date=str(day)),
         world.qb.receive_payment(
-            customer, "250.00", transaction_date=(day + timedelta(days=5)).isoformat()
+            customer, "500.00", transaction_date=(day + timedelta(days=6)).isoformat()
         ),
     ]
 
     result = world.engine.run(trigger="test")
     assert result.status is RunStatus.SUCCEEDED, result.error
-    assert result.count("warning", "payments") == 1
-    [held] = world.store.run_items(result.run_id, "warning")
-    assert (held.qb_id, held.code) == (twice["id"], double_entry.CODE)
-    assert "second entry" in (held.message or "") and "$250.00" in (held.message or "")
+    # Both genuine payments reached Salesforce; nothing was held back.
     mirrored = {r[PAYMENT_ID] for r in world.sf_records(PAYMENT)}
-    assert twice["id"] not in mirrored
-    assert {first["id"], *(p["id"] for p in checks)} <= mirrored
+    assert {first["id"], second["id"], *(p["id"] for p in told_apart)} <= mirrored
+    assert mirror(world, PAYMENT, PAYMENT_ID, second["id"])["Amount__c"] == 500.0
+    assert result.count("created", "payments") == 6
+    assert result.count("warning", "payments") == 1
+    [flagged] = world.store.run_items(result.run_id, "warning")
+    assert (flagged.qb_id, flagged.code) == (second["id"], double_entry.CODE)
+    message = flagged.message or ""
+    assert "Possible duplicate payment" in message and "$500.00" in message
+    assert "copied to Salesforce" in message
 
     report = build(world.store, result.run_id)
-    assert report is not None and [r.quickbooks_id for r in report.attention] == [twice["id"]]
+    assert report is not None and [r.quickbooks_id for r in report.attention] == [second["id"]]
 
     found = for_run(world.store, result.run_id)
     assert found is not None and not found.clean
-    [difference] = found.differences
-    assert difference.qb_id == twice["id"]
-    assert f"held as a possible double entry in run #{result.run_id}" in difference.detail
+    assert found.differences == [], found.report_lines()
+    [duplicate] = found.possible_duplicates
+    assert (duplicate.qb_id, duplicate.first_qb_id) == (second["id"], first["id"])
+    assert any("possible duplicate payment" in line for line in found.report_lines())
 
-    # A later sync does not slip it through; the bookkeeper's re-sync does.
+    # A later sync flags it no second time; the books check keeps listing it until dismissed.
     again = world.engine.run(trigger="test")
-    assert twice["id"] not in {r[PAYMENT_ID] for r in world.sf_records(PAYMENT)}
-    repaired = world.engine.repair(for_run(world.store, again.run_id))  # type: ignore[arg-type]
-    assert repaired is not None and repaired.status is RunStatus.SUCCEEDED
-    assert mirror(world, PAYMENT, PAYMENT_ID, twice["id"])["Amount__c"] == 250.0
-    after = for_run(world.store, repaired.run_id)
-    assert after is not None and after.clean, after.report_lines() if after else None
+    assert again.count("warning", "payments") == 0
+    checked = world.engine.check_books()
+    assert [p.qb_id for p in checked.possible_duplicates] == [second["id"]]
+    assert not checked.clean
+
+    assert world.engine.dismiss_duplicate(second["id"]) is True
+    assert world.engine.dismiss_duplicate(second["id"]) is False  # nothing left to dismiss
+    after = world.engine.check_books()
+    assert after.possible_duplicates == [] and after.clean, after.report_lines()
+    assert world.store.payment_flags() == []
+    # Dismissed stays dismissed: the next sync does not flag it again.
+    assert world.engine.run(trigger="test").count("warning", "payments") == 0
+    assert world.store.payment_flags() == []

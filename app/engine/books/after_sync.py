@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 from app.domain.outcomes import Outcome
 from app.engine.books import salesforce_side
-from app.engine.books.compare import reconcile
+from app.engine.books.compare import possible_duplicates, reconcile
 from app.engine.books.model import Comparison, Reconciliation, Totals, default_period
 from app.engine.books.saved import save
 from app.engine.context import RunContext
@@ -59,6 +59,7 @@ def _after_sync(ctx: RunContext, workflows: Sequence[str], result: RunResult) ->
                 ),
                 payments=previous.payments,
                 customers_compared=previous.customers_compared,
+                possible_duplicates=possible_duplicates(ctx.store),
                 reused_from=last.id,
             )
     return reconcile(ctx.quickbooks, ctx.salesforce, ctx.store)

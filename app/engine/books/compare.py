@@ -3,12 +3,10 @@ to list exactly which are missing, extra or different."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.domain.outcomes import Outcome
 from app.domain.record_mapping import invoice_status
 from app.domain.workflows import INVOICE, PAYMENT
 from app.engine.books import salesforce_side as sf
@@ -19,15 +17,18 @@ from app.engine.books.model import (
     CustomerFigures,
     Difference,
     Kind,
+    PossibleDuplicate,
     Reconciliation,
     Totals,
     default_period,
 )
 from app.engine.books.quickbooks_side import QuickBooksSide, read_quickbooks, ref_of
-from app.engine.double_entry import CODE as DOUBLE_ENTRY
+from app.engine.deletions import DELETED
 from app.quickbooks import QuickBooks
 from app.salesforce.client import SalesforceClient
 from app.store import Store
+
+PAYMENTS = "payments"
 
 
 def reconcile(
@@ -87,8 +88,32 @@ def _compare(
             for c in differing
         ]
     if not result.payments.agrees:
-        result.differences += _payment_differences(quickbooks, salesforce, store, qb, start, end)
+        result.differences += _payment_differences(quickbooks, salesforce, qb, start, end)
+    result.possible_duplicates = possible_duplicates(store)
     return result
+
+
+def possible_duplicates(store: Store) -> list[PossibleDuplicate]:
+    """The open flags of payments still in QuickBooks (a deleted one needs no look)."""
+    flags = store.payment_flags()
+    gone = {
+        qb_id
+        for qb_id, link in store.links_by_qb(PAYMENTS, [f.qb_id for f in flags]).items()
+        if link.content_hash == DELETED
+    }
+    return [
+        PossibleDuplicate(
+            qb_id=f.qb_id,
+            ref=f.ref,
+            customer=f.customer,
+            amount=Decimal(f.amount_cents) / 100,
+            transaction_date=f.transaction_date,
+            first_qb_id=f.first_qb_id,
+            message=f.message,
+        )
+        for f in flags
+        if f.qb_id not in gone
+    ]
 
 
 # -- record by record, only where the figures differ ------------------------------------------
@@ -203,7 +228,6 @@ def _invoices_only_in_salesforce(
 def _payment_differences(
     quickbooks: QuickBooks,
     salesforce: SalesforceClient,
-    store: Store,
     qb: QuickBooksSide,
     start: date,
     end: date,
@@ -211,7 +235,6 @@ def _payment_differences(
     mirrors = sf.payment_mirrors_in_period(salesforce, start, end)
     missing = [i for i in qb.payment_records if i not in mirrors]
     elsewhere = sf.payment_mirrors(salesforce, missing)
-    held = _held_payments(store, missing)
     differences: list[Difference] = []
     for qb_id, payment in sorted(qb.payment_records.items(), key=lambda kv: ref_of(kv[1])):
         name = str((payment.get("customer") or {}).get("fullName") or "")
@@ -219,9 +242,7 @@ def _payment_differences(
         mirror = mirrors.get(qb_id)
         if mirror is None:
             other = elsewhere.get(qb_id)
-            if qb_id in held:
-                detail = f"held as a possible double entry in run #{held[qb_id]}."
-            elif other is None:
+            if other is None:
                 detail = "Salesforce has no record of it."
             elif other.get(PAYMENT.status) in sf.NOT_OPEN:
                 detail = f"Salesforce shows it as {other.get(PAYMENT.status)}."
@@ -278,16 +299,6 @@ def _payment_differences(
             )
         )
     return differences
-
-
-def _held_payments(store: Store, qb_ids: Iterable[str]) -> dict[str, int]:
-    wanted = set(qb_ids)
-    held: dict[str, int] = {}
-    for run in store.runs(limit=50):
-        for item in store.run_items(run.id, Outcome.WARNING.value):
-            if item.code == DOUBLE_ENTRY and item.qb_id in wanted and item.qb_id not in held:
-                held[item.qb_id] = run.id
-    return held
 
 
 def _balance(mirror: dict[str, Any]) -> Decimal:

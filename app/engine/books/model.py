@@ -81,6 +81,25 @@ class Difference:
         return f"{noun} {self.ref}, {self.customer}: {self.kind.value}{figures}; {self.detail}"
 
 
+@dataclass(frozen=True, kw_only=True)
+class PossibleDuplicate:
+    """A payment mirrored like any other that looks like a second entry of an earlier one."""
+
+    qb_id: str
+    ref: str
+    customer: str
+    amount: Decimal
+    transaction_date: str
+    first_qb_id: str
+    message: str
+
+    def describe(self) -> str:
+        return (
+            f"payment {self.ref}, {self.customer}: possible duplicate payment "
+            f"({money(self.amount)}, {self.transaction_date}); {self.message}"
+        )
+
+
 @dataclass(kw_only=True)
 class Reconciliation:
     checked_at: str
@@ -92,6 +111,8 @@ class Reconciliation:
     customers: list[CustomerFigures] = field(default_factory=list)
     customers_compared: int = 0
     differences: list[Difference] = field(default_factory=list)
+    #: Payments flagged as possible duplicates and not yet marked correct by the bookkeeper.
+    possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
     #: The reconciliation whose QuickBooks figures were still valid and were reused.
     reused_from: int | None = None
     error: str | None = None
@@ -104,6 +125,7 @@ class Reconciliation:
             self.error is None
             and not self.differences
             and not self.customers
+            and not self.possible_duplicates
             and self.open_invoices.agrees
             and self.payments.agrees
         )
@@ -167,6 +189,12 @@ class Reconciliation:
         if self.differences:
             lines.append("Records that differ (Fix re-syncs exactly these):")
             lines.extend(f"  {d.describe()}" for d in self.differences)
+        if self.possible_duplicates:
+            lines.append(
+                "Possible duplicate payments (in Salesforce like any other; each stays listed "
+                "until it is marked correct or deleted in QuickBooks):"
+            )
+            lines.extend(f"  {p.describe()}" for p in self.possible_duplicates)
         return lines
 
     # -- storage ----------------------------------------------------------------------------
@@ -195,6 +223,10 @@ class Reconciliation:
             ],
             customers_compared=int(body.get("customers_compared", 0)),
             differences=[_difference(d) for d in body.get("differences", [])],
+            possible_duplicates=[
+                PossibleDuplicate(**{**p, "amount": Decimal(p["amount"])})
+                for p in body.get("possible_duplicates", [])
+            ],
             reused_from=body.get("reused_from"),
             error=body.get("error"),
         )

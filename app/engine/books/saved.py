@@ -11,7 +11,7 @@ from app.store import Store
 def save(store: Store, reconciliation: Reconciliation, *, run_id: int | None, trigger: str) -> None:
     reconciliation.run_id = run_id
     reconciliation.id = store.add_reconciliation(
-        run_id, trigger, _os_user(), clean=reconciliation.clean, body=reconciliation.to_json()
+        run_id, trigger, os_user(), clean=reconciliation.clean, body=reconciliation.to_json()
     )
 
 
@@ -25,7 +25,7 @@ def for_run(store: Store, run_id: int) -> Reconciliation | None:
     return Reconciliation.from_row(row) if row else None
 
 
-def _os_user() -> str:
+def os_user() -> str:
     try:
         return getpass.getuser()
     except OSError:
