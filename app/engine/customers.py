@@ -11,11 +11,13 @@ another linked customer already has), so QuickBooks is never sent what it would 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from app.domain.fieldmap import Side
 from app.domain.hashing import content_hash
-from app.domain.matching import propose_links
+from app.domain.matching import ProposedLink, propose_links
 from app.domain.outcomes import Outcome
 from app.domain.record_mapping import (
     map_salesforce_record,
@@ -33,8 +35,10 @@ from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.engine.salesforce_results import failure_text, first_error
 from app.quickbooks import QuickBooksError
+from app.salesforce.client import SalesforceClient
 from app.salesforce.soql import IN_VALUES
-from app.store import Link
+from app.store import Link, Store
+from app.store.settings import MATCHING_SKIPPED
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +69,45 @@ def balance_spec() -> MirrorSpec:
 # -- QuickBooks customers -> Salesforce accounts ----------------------------------------------
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A proposed pair Salesforce would not link, in plain words."""
+
+    pair: ProposedLink
+    code: str
+    plain: str
+    details: str | None
+
+
+def read_accounts(salesforce: SalesforceClient) -> list[dict[str, Any]]:
+    """Every Salesforce account, with the fields matching compares and its QuickBooks id."""
+    fields = f"Id, Name, Phone, {ACCOUNT.email}, {ACCOUNT_ID_FIELD}"
+    return salesforce.query_all(f"SELECT {fields} FROM {ACCOUNT.name}")  # noqa: S608
+
+
+def mark_accounts(
+    salesforce: SalesforceClient, pairs: Sequence[ProposedLink]
+) -> tuple[list[Link], list[Refused]]:
+    """Write each pair's QuickBooks customer id on its account: the links made, the refusals."""
+    if not pairs:
+        return [], []
+    rows = [{"Id": p.account_id, ACCOUNT_ID_FIELD: p.customer_id} for p in pairs]
+    links, refused = [], []
+    for pair, result in zip(pairs, salesforce.update(ACCOUNT.name, rows), strict=True):
+        if result.get("success"):
+            links.append(Link(WORKFLOW, pair.customer_id, pair.account_id, None))
+            continue
+        code, message, fields = first_error(result)
+        plain, details = failure_text(code, message, fields)
+        refused.append(Refused(pair, code, plain, details))
+    return links, refused
+
+
 class _AccountIndex:
     """Salesforce accounts, read once per run when a QuickBooks customer has no account yet."""
 
     def __init__(self, ctx: RunContext) -> None:
-        fields = f"Id, Name, Phone, {ACCOUNT.email}, {ACCOUNT_ID_FIELD}"
-        self.accounts = ctx.salesforce.query_all(f"SELECT {fields} FROM {ACCOUNT.name}")  # noqa: S608
+        self.accounts = read_accounts(ctx.salesforce)
         self.by_qb_id = {
             a[ACCOUNT_ID_FIELD]: a["Id"] for a in self.accounts if a.get(ACCOUNT_ID_FIELD)
         }
@@ -108,11 +145,10 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
                 "existing records; nothing was created meanwhile.",
             )
         )
-    skipped = _skipped_pairs(ctx)
+    skipped = skipped_pairs(ctx.store)
     accepted = [p for p in proposal.links if (p.account_id, p.customer_id) not in skipped]
     unmatched = [*proposal.unmatched_customer_ids]
     unmatched += [p.customer_id for p in proposal.links if (p.account_id, p.customer_id) in skipped]
-    to_mark = [{"Id": p.account_id, ACCOUNT_ID_FIELD: p.customer_id} for p in accepted]
     to_create = [
         {"Name": _customer_label(by_id[qb_id]), ACCOUNT_ID_FIELD: qb_id}
         for qb_id in unmatched
@@ -136,9 +172,21 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
         )
     if ctx.dry_run:
         return failures
-    if to_mark:
-        results = ctx.salesforce.update(ACCOUNT.name, to_mark)
-        failures.extend(_link_results(ctx, to_mark, results, links, by_id))
+    marked, refused = mark_accounts(ctx.salesforce, accepted)
+    links.extend(marked)
+    failures.extend(
+        ItemOutcome(
+            WORKFLOW,
+            _customer_label(by_id[r.pair.customer_id]),
+            Outcome.FAILED,
+            r.pair.customer_id,
+            None,
+            r.code,
+            r.plain,
+            r.details,
+        )
+        for r in refused
+    )
     if to_create:
         results = ctx.salesforce.upsert(
             ACCOUNT.name,
@@ -153,9 +201,9 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
     return failures
 
 
-def _skipped_pairs(ctx: RunContext) -> set[tuple[str, str]]:
+def skipped_pairs(store: Store) -> set[tuple[str, str]]:
     """(account, customer) pairs the bookkeeper said are not the same, in the match review."""
-    return {(str(a), str(c)) for a, c in ctx.store.get_setting("matching.skipped", [])}
+    return {(str(a), str(c)) for a, c in store.get(MATCHING_SKIPPED)}
 
 
 def _link_results(
@@ -258,7 +306,7 @@ def _push_one(
         if (
             existing is not None
             and ctx.store.link_by_qb(WORKFLOW, existing["id"]) is None
-            and (sf_id, existing["id"]) not in _skipped_pairs(ctx)
+            and (sf_id, existing["id"]) not in skipped_pairs(ctx.store)
         ):
             ctx.plan(
                 PlannedAction(
