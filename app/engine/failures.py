@@ -23,7 +23,6 @@ from app.domain.errors import (
     keyring_locked,
     keyring_missing,
     mapping_file_invalid,
-    not_connected,
     run_cancelled,
     run_in_progress,
     setting_damaged,
@@ -90,7 +89,7 @@ def failure_for(exc: BaseException) -> Failure:
     if isinstance(exc, SalesforceError):
         return Failure(exc.user_error, _salesforce_stop(exc))
     if isinstance(exc, NotConnectedError):
-        return Failure(not_connected(exc.system), Stop.NEEDS_ATTENTION)
+        return Failure(exc.error, Stop.NEEDS_ATTENTION)
     if isinstance(exc, UserFacingError):  # the Salesforce sign-in, the network, the sign-in port
         return Failure(exc.error, _stop_for_kind(exc.error))
     if isinstance(exc, MappingFileError):

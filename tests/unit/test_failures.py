@@ -3,8 +3,6 @@ its catalog entry, the way the work ends and the command line's exit code."""
 
 from __future__ import annotations
 
-from app.store.settings import CONDUCTOR_COMPANY_NAME, SELF_TEST_PROBE, WORKFLOWS
-
 import errno
 import logging
 import re
@@ -42,6 +40,7 @@ from app.quickbooks import QuickBooksError
 from app.salesforce.errors import SalesforceError
 from app.salesforce.oauth import SalesforceOAuthError
 from app.store import Store, open_store
+from app.store.settings import CONDUCTOR_COMPANY_NAME, SELF_TEST_PROBE, WORKFLOWS
 from tests.keyring_backends import LockedKeyring
 
 APP = Path(__file__).resolve().parents[2] / "app"
