@@ -15,6 +15,7 @@ from app.domain.outcomes import Outcome
 from app.engine.books import salesforce_side
 from app.engine.books.compare import possible_duplicates, reconcile
 from app.engine.books.model import Comparison, Reconciliation, Totals, default_period
+from app.engine.books.presence import missing_in_salesforce
 from app.engine.books.saved import save
 from app.engine.context import RunContext
 from app.engine.events import Progress
@@ -49,7 +50,9 @@ def _after_sync(ctx: RunContext, workflows: Sequence[str], result: RunResult) ->
     if last is not None:
         previous = Reconciliation.from_row(last)
         now = salesforce_side.open_total(ctx.salesforce)
-        if now == previous.open_invoices.quickbooks:
+        if now == previous.open_invoices.quickbooks and not missing_in_salesforce(
+            ctx.quickbooks, ctx.salesforce, ctx.store
+        ):
             return Reconciliation(
                 checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 period_from=previous.period_from,

@@ -22,6 +22,7 @@ from app.engine.books.model import (
     Totals,
     default_period,
 )
+from app.engine.books.presence import missing_in_salesforce
 from app.engine.books.quickbooks_side import QuickBooksSide, read_quickbooks, ref_of
 from app.engine.deletions import DELETED
 from app.quickbooks import QuickBooks
@@ -52,6 +53,7 @@ def _compare(
     start: date,
     end: date,
 ) -> Reconciliation:
+    deleted = missing_in_salesforce(quickbooks, salesforce, store)
     sf_by_customer = sf.open_by_customer(salesforce)
     sf_payments = sf.payment_totals(salesforce, start, end)
     keys = set(qb.open_by_customer) | set(sf_by_customer)
@@ -89,6 +91,10 @@ def _compare(
         ]
     if not result.payments.agrees:
         result.differences += _payment_differences(quickbooks, salesforce, qb, start, end)
+    named = {(d.workflow, d.qb_id) for d in deleted}
+    result.differences = deleted + [
+        d for d in result.differences if (d.workflow, d.qb_id) not in named
+    ]
     result.possible_duplicates = possible_duplicates(store)
     return result
 

@@ -26,6 +26,17 @@ class Kind(StrEnum):
     ONLY_IN_SALESFORCE = "only in Salesforce"
     AMOUNT_DIFFERS = "different amount"
     CUSTOMER_DIFFERS = "different customer"
+    DELETED_IN_SALESFORCE = "deleted in Salesforce"
+
+
+#: How a difference names its record, by workflow.
+NOUNS = {
+    "invoices": "invoice",
+    "payments": "payment",
+    "items": "product",
+    "customers": "customer",
+    "credit_memos": "credit memo",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +69,7 @@ class CustomerFigures:
 
 @dataclass(frozen=True, kw_only=True)
 class Difference:
-    workflow: str  # "invoices" or "payments"
+    workflow: str  # "invoices", "payments", "items" or "customers"
     kind: Kind
     qb_id: str | None
     ref: str
@@ -71,7 +82,7 @@ class Difference:
     in_quickbooks: bool = True
 
     def describe(self) -> str:
-        noun = "invoice" if self.workflow == "invoices" else "payment"
+        noun = NOUNS.get(self.workflow, self.workflow)
         amounts = []
         if self.quickbooks_amount is not None:
             amounts.append(f"QuickBooks {money(self.quickbooks_amount)}")
@@ -152,6 +163,9 @@ class Reconciliation:
         )
         listed = [d for d in self.differences if d.workflow == "invoices"]
         if not listed and self.open_invoices.agrees and not self.customers:
+            others = [d for d in self.differences if d.workflow not in {"invoices", "payments"}]
+            if others:
+                return text + ": they agree, but " + _summary(others, []) + "."
             return text + ": they agree to the cent."
         return text + ": " + _summary(listed, self.customers) + "."
 

@@ -19,9 +19,10 @@ def record_salesforce_before(store: Store, reconciliation: Reconciliation, run_i
     known = {(c.workflow, c.qb_id, c.field) for c in store.field_changes(run_id)}
     changes = []
     for d in reconciliation.differences:
-        field_name = AMOUNT_FIELDS[d.workflow]
+        field_name = AMOUNT_FIELDS.get(d.workflow)
         if (
-            d.kind is Kind.AMOUNT_DIFFERS
+            field_name is not None
+            and d.kind is Kind.AMOUNT_DIFFERS
             and d.qb_id
             and (d.workflow, d.qb_id) in written
             and (d.workflow, d.qb_id, field_name) not in known
