@@ -1,4 +1,13 @@
-"""QuickBooks deletions: the Salesforce mirror is marked "Deleted in QuickBooks", never deleted."""
+"""QuickBooks deletions: the Salesforce mirror is marked "Deleted in QuickBooks", never deleted.
+
+QuickBooks lists deleted transactions of the last 90 days only (Conductor's "List all deleted
+transactions": `deletedAfter` is "within the last 90 days (QuickBooks limit)",
+reference/conductor/openapi.yml, GET /quickbooks-desktop/deleted-transactions), so `deletedAfter`
+is never asked older than that. When the last look at deletions is older than the window (the app
+was off for months), the deletions in between are no longer listed: the ids the ledger has linked
+are then looked up in QuickBooks' current lists instead, and each one QuickBooks no longer has is
+marked, so no deletion is missed.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +23,28 @@ from app.engine.salesforce_results import failure_text, first_error
 from app.store import Link
 
 CURSOR = "deletions"
-#: QuickBooks keeps deleted transactions for 90 days.
+#: The cursor's second source: when this PC last read QuickBooks' deletions (its own clock).
+CHECKED = "checked"
+#: QuickBooks keeps deleted transactions for 90 days; a day less allows for clock drift.
 HORIZON = timedelta(days=89)
 DELETED = "deleted"
 TYPES = {"invoice": "invoices", "receive_payment": "payments"}
+#: Mirrors to mark, by workflow: QuickBooks id, ref and Salesforce id of each.
+Marks = dict[str, list[dict[str, str]]]
+
+
+def deleted_after(cursor: str | None, overlap: timedelta, now: datetime) -> datetime:
+    """Where to start asking: the cursor less the overlap, never before QuickBooks' window."""
+    oldest = now - HORIZON
+    if cursor is None:
+        return oldest
+    return max(parse_stamp(cursor) - overlap, oldest)
+
+
+def missed_window(checked: str | None, cursor: str | None, now: datetime) -> bool:
+    """Deletions were last read so long ago that QuickBooks may have forgotten some since."""
+    last = checked or cursor
+    return last is not None and parse_stamp(last) < now - HORIZON
 
 
 def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
@@ -25,10 +52,13 @@ def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
     if not types or ctx.only_qb_ids is not None:
         return
     cursor = ctx.store.get_cursor(CURSOR, "qb")
-    since = parse_stamp(cursor) - ctx.settings.overlap if cursor else datetime.now(UTC) - HORIZON
+    now = datetime.now(UTC)
+    since = deleted_after(cursor, ctx.settings.overlap, now)
     rows = ctx.quickbooks.deleted_transactions(types, since.isoformat(timespec="seconds"))
     newest = cursor
-    by_workflow: dict[str, list[dict[str, str]]] = {}
+    by_workflow: Marks = {}
+    if missed_window(ctx.store.get_cursor(CURSOR, CHECKED), cursor, now):
+        _gone_from_lists(ctx, types, {str(r["id"]) for r in rows}, by_workflow)
     for row in rows:
         newest = later(newest, row.get("deletedAt"))
         wf = TYPES.get(str(row.get("transactionType")))
@@ -46,7 +76,14 @@ def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
         definition = workflow(wf)
         for item in items:
             ctx.plan(
-                PlannedAction(wf, "mark deleted", "Salesforce", item["ref"], item["id"], item["sf"])
+                PlannedAction(
+                    workflow=wf,
+                    action="mark deleted",
+                    target="Salesforce",
+                    record=item["ref"],
+                    qb_id=item["id"],
+                    sf_id=item["sf"],
+                )
             )
         if ctx.dry_run:
             continue
@@ -61,13 +98,13 @@ def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
             if result.get("success"):
                 outcomes.append(
                     ItemOutcome(
-                        wf,
-                        item["ref"],
-                        Outcome.UPDATED,
-                        item["id"],
-                        item["sf"],
-                        "DELETED_IN_QUICKBOOKS",
-                        "Deleted in QuickBooks; marked so in Salesforce.",
+                        workflow=wf,
+                        record_key=item["ref"],
+                        outcome=Outcome.UPDATED,
+                        qb_id=item["id"],
+                        sf_id=item["sf"],
+                        code="DELETED_IN_QUICKBOOKS",
+                        message="Deleted in QuickBooks; marked so in Salesforce.",
                     )
                 )
                 links.append(Link(wf, item["id"], item["sf"] or None, DELETED))
@@ -77,16 +114,43 @@ def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
                 plain, details = failure_text(code, message, fields)
                 outcomes.append(
                     ItemOutcome(
-                        wf,
-                        item["ref"],
-                        Outcome.FAILED,
-                        item["id"],
-                        item["sf"],
-                        code,
-                        plain,
-                        details,
+                        workflow=wf,
+                        record_key=item["ref"],
+                        outcome=Outcome.FAILED,
+                        qb_id=item["id"],
+                        sf_id=item["sf"],
+                        code=code,
+                        message=plain,
+                        details=details,
                     )
                 )
         ctx.recorder.commit(outcomes, links)
-    if clean and newest and not ctx.dry_run:
-        ctx.recorder.commit([], cursor=(CURSOR, "qb", newest))
+    if clean and not ctx.dry_run:
+        if newest:
+            ctx.recorder.commit([], cursor=(CURSOR, "qb", newest))
+        ctx.recorder.commit([], cursor=(CURSOR, CHECKED, now.isoformat(timespec="seconds")))
+
+
+def _gone_from_lists(
+    ctx: RunContext,
+    types: list[str],
+    listed: set[str],
+    by_workflow: dict[str, list[dict[str, str]]],
+) -> None:
+    """Linked records QuickBooks' current lists no longer have, beyond those it listed deleted."""
+    for kind in types:
+        wf = TYPES[kind]
+        links = [
+            k
+            for k in ctx.store.links(wf)
+            if k.sf_id and k.content_hash != DELETED and k.qb_id not in listed
+        ]
+        if not links:
+            continue
+        present = ctx.quickbooks.find_by_ids(kind, [k.qb_id for k in links])
+        for link in links:
+            if link.qb_id not in present:
+                ref = (link.content or {}).get("Name") or link.qb_id
+                by_workflow.setdefault(wf, []).append(
+                    {"id": link.qb_id, "ref": str(ref), "sf": link.sf_id or ""}
+                )

@@ -41,7 +41,11 @@ def test_a_mirror_and_a_product_deleted_in_salesforce_are_named_and_fix_restores
     requests_before = len(world.sf_requests())
     found = world.engine.check_books()
     assert not found.clean
-    deleted = {d.qb_id: d for d in found.differences if d.kind is Kind.DELETED_IN_SALESFORCE}
+    deleted = {
+        d.qb_id: d
+        for d in found.differences
+        if d.kind is Kind.MISSING_IN_SALESFORCE and "deleted there" in d.detail
+    }
     assert set(deleted) == {paid["id"], item["id"]}, found.report_lines()
     invoice = deleted[paid["id"]]
     assert (invoice.workflow, invoice.ref) == ("invoices", paid["refNumber"])
@@ -49,7 +53,10 @@ def test_a_mirror_and_a_product_deleted_in_salesforce_are_named_and_fix_restores
     total = Decimal(paid["subtotal"]) + Decimal(paid["salesTaxTotal"])
     assert invoice.quickbooks_amount == total
     lines = "\n".join(found.report_lines())
-    assert f"invoice {paid['refNumber']}, {paid['customer']['fullName']}: deleted in" in lines
+    assert (
+        f"invoice {paid['refNumber']}, {paid['customer']['fullName']}: missing in Salesforce"
+        in lines
+    )
     assert f"product {item['fullName']}" in lines
     # One query of ids per object checked, not one per record.
     soql = [parse_qs(r["query"]).get("q", [""])[0] for r in world.sf_requests()[requests_before:]]

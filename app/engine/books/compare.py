@@ -91,10 +91,8 @@ def _compare(
         ]
     if not result.payments.agrees:
         result.differences += _payment_differences(quickbooks, salesforce, qb, start, end)
-    named = {(d.workflow, d.qb_id) for d in deleted}
-    result.differences = deleted + [
-        d for d in result.differences if (d.workflow, d.qb_id) not in named
-    ]
+    named = {(d.workflow, d.qb_id) for d in result.differences}
+    result.differences += [d for d in deleted if (d.workflow, d.qb_id) not in named]
     result.possible_duplicates = possible_duplicates(store)
     return result
 

@@ -26,7 +26,6 @@ class Kind(StrEnum):
     ONLY_IN_SALESFORCE = "only in Salesforce"
     AMOUNT_DIFFERS = "different amount"
     CUSTOMER_DIFFERS = "different customer"
-    DELETED_IN_SALESFORCE = "deleted in Salesforce"
 
 
 #: How a difference names its record, by workflow.

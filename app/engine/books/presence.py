@@ -89,13 +89,15 @@ def _difference(
         total = None
     in_quickbooks = record is not None
     detail = (
-        f"deleted in Salesforce (it was {link.sf_id}); Fix creates it again."
+        f"Salesforce has no record of it: deleted there (it was {link.sf_id}); Fix creates it "
+        "again."
         if in_quickbooks
-        else f"deleted in Salesforce (it was {link.sf_id}) and no longer in QuickBooks either."
+        else f"Salesforce has no record of it: deleted there (it was {link.sf_id}); QuickBooks "
+        "no longer has it either."
     )
     return Difference(
         workflow=workflow,
-        kind=Kind.DELETED_IN_SALESFORCE,
+        kind=Kind.MISSING_IN_SALESFORCE,
         qb_id=link.qb_id,
         ref=ref,
         customer=customer or "(no customer)",
