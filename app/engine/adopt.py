@@ -52,26 +52,27 @@ def adopt_by_name(
                 adopt.append({"Id": candidates[0], external_field: str(record["id"])})
                 ctx.plan(
                     PlannedAction(
-                        workflow,
-                        "link",
-                        "Salesforce",
-                        label(record),
-                        str(record["id"]),
-                        candidates[0],
-                        "same name",
+                        workflow=workflow,
+                        action="link",
+                        target="Salesforce",
+                        record=label(record),
+                        qb_id=str(record["id"]),
+                        sf_id=candidates[0],
+                        detail="same name",
                     )
                 )
             elif len(candidates) > 1:
                 outcomes.append(
                     ItemOutcome(
-                        workflow,
-                        label(record),
-                        Outcome.SKIPPED,
-                        str(record["id"]),
-                        None,
-                        "AMBIGUOUS_MATCH",
-                        f"Several Salesforce records are named {label(record)}; nothing was "
-                        "created or changed. Rename or merge them in Salesforce, then sync again.",
+                        workflow=workflow,
+                        record_key=label(record),
+                        outcome=Outcome.SKIPPED,
+                        qb_id=str(record["id"]),
+                        sf_id=None,
+                        code="AMBIGUOUS_MATCH",
+                        message=f"Several Salesforce records are named {label(record)}; nothing "
+                        "was created or changed. Rename or merge them in Salesforce, then sync "
+                        "again.",
                     )
                 )
         if adopt and not ctx.dry_run:
@@ -89,14 +90,14 @@ def adopt_by_name(
                 plain, details = failure_text(code, message, fields)
                 outcomes.append(
                     ItemOutcome(
-                        workflow,
-                        labels[qb_id],
-                        Outcome.FAILED,
-                        qb_id,
-                        row["Id"],
-                        code,
-                        plain,
-                        details,
+                        workflow=workflow,
+                        record_key=labels[qb_id],
+                        outcome=Outcome.FAILED,
+                        qb_id=qb_id,
+                        sf_id=row["Id"],
+                        code=code,
+                        message=plain,
+                        details=details,
                     )
                 )
             ctx.recorder.commit([], links)

@@ -134,13 +134,13 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
         customer = by_id[qb_id]
         failures.append(
             ItemOutcome(
-                WORKFLOW,
-                _customer_label(customer),
-                Outcome.SKIPPED,
-                qb_id,
-                None,
-                "AMBIGUOUS_MATCH",
-                f"Several Salesforce accounts could be the QuickBooks customer "
+                workflow=WORKFLOW,
+                record_key=_customer_label(customer),
+                outcome=Outcome.SKIPPED,
+                qb_id=qb_id,
+                sf_id=None,
+                code="AMBIGUOUS_MATCH",
+                message=f"Several Salesforce accounts could be the QuickBooks customer "
                 f"{_customer_label(customer)}. Choose the right one under Setup > Match "
                 "existing records; nothing was created meanwhile.",
             )
@@ -157,18 +157,24 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
     for p in accepted:
         ctx.plan(
             PlannedAction(
-                WORKFLOW,
-                "link",
-                "Salesforce",
-                p.customer_name,
-                p.customer_id,
-                p.account_id,
-                f"matched by {p.basis.value}",
+                workflow=WORKFLOW,
+                action="link",
+                target="Salesforce",
+                record=p.customer_name,
+                qb_id=p.customer_id,
+                sf_id=p.account_id,
+                detail=f"matched by {p.basis.value}",
             )
         )
     for row in to_create:
         ctx.plan(
-            PlannedAction(WORKFLOW, "create", "Salesforce", row["Name"], row[ACCOUNT_ID_FIELD])
+            PlannedAction(
+                workflow=WORKFLOW,
+                action="create",
+                target="Salesforce",
+                record=row["Name"],
+                qb_id=row[ACCOUNT_ID_FIELD],
+            )
         )
     if ctx.dry_run:
         return failures
@@ -176,14 +182,14 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
     links.extend(marked)
     failures.extend(
         ItemOutcome(
-            WORKFLOW,
-            _customer_label(by_id[r.pair.customer_id]),
-            Outcome.FAILED,
-            r.pair.customer_id,
-            None,
-            r.code,
-            r.plain,
-            r.details,
+            workflow=WORKFLOW,
+            record_key=_customer_label(by_id[r.pair.customer_id]),
+            outcome=Outcome.FAILED,
+            qb_id=r.pair.customer_id,
+            sf_id=None,
+            code=r.code,
+            message=r.plain,
+            details=r.details,
         )
         for r in refused
     )
@@ -223,7 +229,16 @@ def _link_results(
         plain, details = failure_text(code, message, fields)
         label = _customer_label(customers[qb_id])
         failures.append(
-            ItemOutcome(WORKFLOW, label, Outcome.FAILED, qb_id, None, code, plain, details)
+            ItemOutcome(
+                workflow=WORKFLOW,
+                record_key=label,
+                outcome=Outcome.FAILED,
+                qb_id=qb_id,
+                sf_id=None,
+                code=code,
+                message=plain,
+                details=details,
+            )
         )
     return failures
 
@@ -292,9 +307,31 @@ def _push_one(
     mapped = map_salesforce_record(ctx.mapping, WORKFLOW, account)
     if mapped.record is None:
         message = " ".join(p.message for p in mapped.problems)
-        ctx.plan(PlannedAction(WORKFLOW, "problem", "QuickBooks", name, None, sf_id, message))
+        ctx.plan(
+            PlannedAction(
+                workflow=WORKFLOW,
+                action="problem",
+                target="QuickBooks",
+                record=name,
+                qb_id=None,
+                sf_id=sf_id,
+                detail=message,
+            )
+        )
         codes = ",".join(sorted({p.code for p in mapped.problems}))
-        return ItemOutcome(WORKFLOW, name, Outcome.FAILED, None, sf_id, codes, message), None, False
+        return (
+            ItemOutcome(
+                workflow=WORKFLOW,
+                record_key=name,
+                outcome=Outcome.FAILED,
+                qb_id=None,
+                sf_id=sf_id,
+                code=codes,
+                message=message,
+            ),
+            None,
+            False,
+        )
     body = mapped.record
     digest = content_hash(body)
     link = ctx.store.link_by_sf(WORKFLOW, sf_id)
@@ -310,19 +347,25 @@ def _push_one(
         ):
             ctx.plan(
                 PlannedAction(
-                    WORKFLOW,
-                    "link",
-                    "QuickBooks",
-                    name,
-                    existing["id"],
-                    sf_id,
-                    "a QuickBooks customer already has this name",
+                    workflow=WORKFLOW,
+                    action="link",
+                    target="QuickBooks",
+                    record=name,
+                    qb_id=existing["id"],
+                    sf_id=sf_id,
+                    detail="a QuickBooks customer already has this name",
                 )
             )
             new_link = Link(WORKFLOW, existing["id"], sf_id, None, existing.get("revisionNumber"))
             if ctx.dry_run:
                 return (
-                    ItemOutcome(WORKFLOW, name, Outcome.UPDATED, existing["id"], sf_id),
+                    ItemOutcome(
+                        workflow=WORKFLOW,
+                        record_key=name,
+                        outcome=Outcome.UPDATED,
+                        qb_id=existing["id"],
+                        sf_id=sf_id,
+                    ),
                     None,
                     False,
                 )
@@ -340,14 +383,49 @@ def _push_one(
         problems = preflight.customer_problems(ctx, body, existing)
         if problems:
             message = " ".join(p.message for p in problems)
-            ctx.plan(PlannedAction(WORKFLOW, "problem", "QuickBooks", name, None, sf_id, message))
+            ctx.plan(
+                PlannedAction(
+                    workflow=WORKFLOW,
+                    action="problem",
+                    target="QuickBooks",
+                    record=name,
+                    qb_id=None,
+                    sf_id=sf_id,
+                    detail=message,
+                )
+            )
             outcome = ItemOutcome(
-                WORKFLOW, name, Outcome.FAILED, None, sf_id, problems[0].code, message
+                workflow=WORKFLOW,
+                record_key=name,
+                outcome=Outcome.FAILED,
+                qb_id=None,
+                sf_id=sf_id,
+                code=problems[0].code,
+                message=message,
             )
             return outcome, None, False
-        ctx.plan(PlannedAction(WORKFLOW, "create", "QuickBooks", name, None, sf_id))
+        ctx.plan(
+            PlannedAction(
+                workflow=WORKFLOW,
+                action="create",
+                target="QuickBooks",
+                record=name,
+                qb_id=None,
+                sf_id=sf_id,
+            )
+        )
         if ctx.dry_run:
-            return ItemOutcome(WORKFLOW, name, Outcome.CREATED, None, sf_id), None, False
+            return (
+                ItemOutcome(
+                    workflow=WORKFLOW,
+                    record_key=name,
+                    outcome=Outcome.CREATED,
+                    qb_id=None,
+                    sf_id=sf_id,
+                ),
+                None,
+                False,
+            )
         return _create_customer(ctx, writer, account, body, digest)
     except QuickBooksError as error:
         if error.connection_problem:
@@ -380,7 +458,17 @@ def _create_customer(
         return _update_customer(ctx, account, result.qb_id, body, digest, None)
     revision = (result.record or {}).get("revisionNumber")
     link = Link(WORKFLOW, result.qb_id, sf_id, digest, qb_revision=revision, content=body)
-    return ItemOutcome(WORKFLOW, name, Outcome.CREATED, result.qb_id, sf_id), link, True
+    return (
+        ItemOutcome(
+            workflow=WORKFLOW,
+            record_key=name,
+            outcome=Outcome.CREATED,
+            qb_id=result.qb_id,
+            sf_id=sf_id,
+        ),
+        link,
+        True,
+    )
 
 
 def _update_customer(
@@ -395,7 +483,17 @@ def _update_customer(
     name = str(account.get("Name") or sf_id)
     needs_write_back = account.get(ACCOUNT_ID_FIELD) != qb_id
     if link is not None and link.content_hash == digest:
-        return ItemOutcome(WORKFLOW, name, Outcome.UNCHANGED, qb_id, sf_id), link, needs_write_back
+        return (
+            ItemOutcome(
+                workflow=WORKFLOW,
+                record_key=name,
+                outcome=Outcome.UNCHANGED,
+                qb_id=qb_id,
+                sf_id=sf_id,
+            ),
+            link,
+            needs_write_back,
+        )
     current = ctx.quickbooks.retrieve("customer", qb_id)
     conflict = (
         link is not None
@@ -406,23 +504,39 @@ def _update_customer(
     if _projection_hash(current, body) == digest:  # QuickBooks already holds these values
         new_link = Link(WORKFLOW, qb_id, sf_id, digest, current.get("revisionNumber"), content=body)
         return (
-            ItemOutcome(WORKFLOW, name, Outcome.UNCHANGED, qb_id, sf_id),
+            ItemOutcome(
+                workflow=WORKFLOW,
+                record_key=name,
+                outcome=Outcome.UNCHANGED,
+                qb_id=qb_id,
+                sf_id=sf_id,
+            ),
             new_link,
             (needs_write_back),
         )
     ctx.plan(
         PlannedAction(
-            WORKFLOW,
-            "update",
-            "QuickBooks",
-            name,
-            qb_id,
-            sf_id,
-            "changed on both sides; Salesforce owns these fields" if conflict else "",
+            workflow=WORKFLOW,
+            action="update",
+            target="QuickBooks",
+            record=name,
+            qb_id=qb_id,
+            sf_id=sf_id,
+            detail="changed on both sides; Salesforce owns these fields" if conflict else "",
         )
     )
     if ctx.dry_run:
-        return ItemOutcome(WORKFLOW, name, Outcome.UPDATED, qb_id, sf_id), None, False
+        return (
+            ItemOutcome(
+                workflow=WORKFLOW,
+                record_key=name,
+                outcome=Outcome.UPDATED,
+                qb_id=qb_id,
+                sf_id=sf_id,
+            ),
+            None,
+            False,
+        )
     update = quickbooks_update_body(body, str(current["revisionNumber"]))
     revision = update.pop("revisionNumber")
     updated = ctx.quickbooks.update("customer", qb_id, revision, update)
@@ -430,20 +544,26 @@ def _update_customer(
     if conflict:
         return (
             ItemOutcome(
-                WORKFLOW,
-                name,
-                Outcome.CONFLICT,
-                qb_id,
-                sf_id,
-                "CHANGED_ON_BOTH_SIDES",
-                f"{name} was changed in QuickBooks and in Salesforce since the last sync. "
+                workflow=WORKFLOW,
+                record_key=name,
+                outcome=Outcome.CONFLICT,
+                qb_id=qb_id,
+                sf_id=sf_id,
+                code="CHANGED_ON_BOTH_SIDES",
+                message=f"{name} was changed in QuickBooks and in Salesforce since the last sync. "
                 "Salesforce owns the name, address, phone and email, so its values were kept "
                 "and written to QuickBooks.",
             ),
             new_link,
             needs_write_back,
         )
-    return ItemOutcome(WORKFLOW, name, Outcome.UPDATED, qb_id, sf_id), new_link, needs_write_back
+    return (
+        ItemOutcome(
+            workflow=WORKFLOW, record_key=name, outcome=Outcome.UPDATED, qb_id=qb_id, sf_id=sf_id
+        ),
+        new_link,
+        needs_write_back,
+    )
 
 
 def _projection_hash(customer: dict[str, Any], body: dict[str, Any]) -> str:
@@ -474,23 +594,23 @@ def _qb_failure(name: str, sf_id: str, qb_id: str | None, error: QuickBooksError
     user = error.user_error
     if error.outcome_unknown:
         return ItemOutcome(
-            WORKFLOW,
-            name,
-            Outcome.FAILED,
-            qb_id,
-            sf_id,
-            "NEEDS_VERIFICATION",
-            "QuickBooks did not confirm this change. The next sync checks QuickBooks before "
-            "sending it again, so it will not be doubled.",
-            user.details,
+            workflow=WORKFLOW,
+            record_key=name,
+            outcome=Outcome.FAILED,
+            qb_id=qb_id,
+            sf_id=sf_id,
+            code="NEEDS_VERIFICATION",
+            message="QuickBooks did not confirm this change. The next sync checks QuickBooks "
+            "before sending it again, so it will not be doubled.",
+            details=user.details,
         )
     return ItemOutcome(
-        WORKFLOW,
-        name,
-        Outcome.FAILED,
-        qb_id,
-        sf_id,
-        user.code,
-        f"{user.what_happened} {user.what_to_do}".strip(),
-        user.details,
+        workflow=WORKFLOW,
+        record_key=name,
+        outcome=Outcome.FAILED,
+        qb_id=qb_id,
+        sf_id=sf_id,
+        code=user.code,
+        message=f"{user.what_happened} {user.what_to_do}".strip(),
+        details=user.details,
     )

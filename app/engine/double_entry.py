@@ -84,7 +84,13 @@ def flag_double_entries(
     for flag in flags:
         ctx.plan(
             PlannedAction(
-                spec.workflow, "flag", "Salesforce", flag.ref, flag.qb_id, None, flag.message
+                workflow=spec.workflow,
+                action="flag",
+                target="Salesforce",
+                record=flag.ref,
+                qb_id=flag.qb_id,
+                sf_id=None,
+                detail=flag.message,
             )
         )
     if not flags:
@@ -93,7 +99,15 @@ def flag_double_entries(
         ctx.store.flag_payments(flags)
     ctx.recorder.commit(
         [
-            ItemOutcome(spec.workflow, f.ref, Outcome.WARNING, f.qb_id, None, CODE, f.message)
+            ItemOutcome(
+                workflow=spec.workflow,
+                record_key=f.ref,
+                outcome=Outcome.WARNING,
+                qb_id=f.qb_id,
+                sf_id=None,
+                code=CODE,
+                message=f.message,
+            )
             for f in flags
         ]
     )

@@ -186,7 +186,13 @@ def _prepare(
             codes = ",".join(sorted({p.code for p in result.problems}))
             outcomes.append(
                 ItemOutcome(
-                    spec.workflow, spec.label(record), Outcome.FAILED, qb_id, None, codes, message
+                    workflow=spec.workflow,
+                    record_key=spec.label(record),
+                    outcome=Outcome.FAILED,
+                    qb_id=qb_id,
+                    sf_id=None,
+                    code=codes,
+                    message=message,
                 )
             )
             ctx.plan(_planned(spec, "problem", record, detail=message))
@@ -196,7 +202,13 @@ def _prepare(
         link = links.get(qb_id)
         if link is not None and link.content_hash == digest and link.sf_id:
             outcomes.append(
-                ItemOutcome(spec.workflow, spec.label(record), Outcome.UNCHANGED, qb_id, link.sf_id)
+                ItemOutcome(
+                    workflow=spec.workflow,
+                    record_key=spec.label(record),
+                    outcome=Outcome.UNCHANGED,
+                    qb_id=qb_id,
+                    sf_id=link.sf_id,
+                )
             )
             continue
         pending.append(_Pending(record, mapped, digest, link, kind))
@@ -219,13 +231,13 @@ def _planned(
     detail: str = "",
 ) -> PlannedAction:
     return PlannedAction(
-        spec.workflow,
-        action,
-        "Salesforce",
-        spec.label(record),
-        str(record.get("id")),
-        sf_id,
-        detail,
+        workflow=spec.workflow,
+        action=action,
+        target="Salesforce",
+        record=spec.label(record),
+        qb_id=str(record.get("id")),
+        sf_id=sf_id,
+        detail=detail,
     )
 
 
@@ -248,20 +260,26 @@ def _write_page(
                 if read_again(code, message):
                     state.clean = False
                 failed = ItemOutcome(
-                    spec.workflow,
-                    spec.label(item.record),
-                    Outcome.FAILED,
-                    item.qb_id,
-                    None,
-                    code,
-                    plain,
-                    details,
+                    workflow=spec.workflow,
+                    record_key=spec.label(item.record),
+                    outcome=Outcome.FAILED,
+                    qb_id=item.qb_id,
+                    sf_id=None,
+                    code=code,
+                    message=plain,
+                    details=details,
                 )
                 outcomes.append(_read_from(failed, item.kind))
                 continue
             sf_id = str(result.get("id"))
             label = spec.label(item.record)
-            written = ItemOutcome(spec.workflow, label, outcome, item.qb_id, sf_id)
+            written = ItemOutcome(
+                workflow=spec.workflow,
+                record_key=label,
+                outcome=outcome,
+                qb_id=item.qb_id,
+                sf_id=sf_id,
+            )
             outcomes.append(_read_from(written, item.kind))
             links.append(_link(spec, item, sf_id))
     ctx.recorder.commit(outcomes, links)
@@ -463,7 +481,15 @@ def _commit_bulk_result(
         digest, revision, label = known
         created = row.get("sf__Created", "").lower() == "true"
         outcome = Outcome.CREATED if created else Outcome.UPDATED
-        outcomes.append(ItemOutcome(spec.workflow, label, outcome, qb_id, row["sf__Id"]))
+        outcomes.append(
+            ItemOutcome(
+                workflow=spec.workflow,
+                record_key=label,
+                outcome=outcome,
+                qb_id=qb_id,
+                sf_id=row["sf__Id"],
+            )
+        )
         links.append(Link(spec.link_key, qb_id, row["sf__Id"], digest, qb_revision=revision))
         if len(links) >= COMMIT_CHUNK:
             flush()
@@ -477,7 +503,16 @@ def _commit_bulk_result(
         if read_again(code, message):
             state.clean = False
         outcomes.append(
-            ItemOutcome(spec.workflow, known[2], Outcome.FAILED, qb_id, None, code, plain, details)
+            ItemOutcome(
+                workflow=spec.workflow,
+                record_key=known[2],
+                outcome=Outcome.FAILED,
+                qb_id=qb_id,
+                sf_id=None,
+                code=code,
+                message=plain,
+                details=details,
+            )
         )
     if result.state != "JobComplete":
         state.clean = False
@@ -496,14 +531,14 @@ def _report_unreported(
     ctx.recorder.commit(
         [
             ItemOutcome(
-                spec.workflow,
-                label,
-                Outcome.FAILED,
-                qb_id,
-                None,
-                "BULK_UNPROCESSED",
-                "Salesforce did not process this record; the next sync sends it again.",
-                state.bulk_error,
+                workflow=spec.workflow,
+                record_key=label,
+                outcome=Outcome.FAILED,
+                qb_id=qb_id,
+                sf_id=None,
+                code="BULK_UNPROCESSED",
+                message="Salesforce did not process this record; the next sync sends it again.",
+                details=state.bulk_error,
             )
             for qb_id, label in unreported
         ]

@@ -11,7 +11,7 @@ from app.domain.outcomes import Outcome
 from app.store import FieldChange, Link, RunItem, Store
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ItemOutcome:
     workflow: str
     record_key: str

@@ -24,7 +24,7 @@ class RunStatus(StrEnum):
 FINISHED = frozenset({RunStatus.SUCCEEDED, RunStatus.PARTIAL})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlannedAction:
     """One line of a preview: what a run would do to one record."""
 
