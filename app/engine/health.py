@@ -352,7 +352,7 @@ def check_configured(
             syncing=syncing,
             api_reserve=reserve,
             schema=schema,
-            workflows=_enabled_workflows(store),
+            workflows=enabled_workflows(store),
             mapping=_mapping(mapping_file),
         )
     finally:
@@ -386,10 +386,6 @@ def _keyring_error(exc: CredentialError) -> UserError:
     if isinstance(exc, KeyringLockedError):
         return keyring_locked(details)
     return keyring_missing(details)
-
-
-def _enabled_workflows(store: Store) -> list[str]:
-    return [w.value for w in enabled_workflows(store)]
 
 
 def _mapping(path: Path | None) -> MappingConfig:

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.domain.workflows import ALL_WORKFLOWS
+from app.engine.context import enabled_workflows
 from app.engine.result import RunStatus
 from app.engine.wording import count_of, local_time, step_title, stopped_step
 from app.store import ReconciliationRow, Run, Store
-from app.store.settings import WORKFLOWS
 
 #: Runs that sync only chosen records: failed ones again, approved invoices, a books fix.
 SOME_RECORDS_TRIGGERS = frozenset({"retry", "review", "tray fix", "reconcile fix"})
@@ -132,11 +131,6 @@ def standing(store: Store, enabled: Sequence[str] | None = None) -> Standing:
 
 def is_full_sync(run: Run) -> bool:
     return not run.dry_run and run.trigger not in SOME_RECORDS_TRIGGERS
-
-
-def enabled_workflows(store: Store) -> list[str]:
-    chosen = store.get(WORKFLOWS)
-    return [w for w in ALL_WORKFLOWS if chosen.get(w, True)]
 
 
 def _stopped(run: Run, chosen: Sequence[str]) -> Standing:
