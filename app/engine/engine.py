@@ -151,7 +151,7 @@ class SyncEngine:
         with RunLock(self.lock_path, trigger):
             ctx = self._context(trigger, False, progress, None)
             return self._execute(
-                ctx, ["opportunities"], lambda: review.approve(ctx, list(opportunity_ids))
+                ctx, [WorkflowId.OPPORTUNITIES], lambda: review.approve(ctx, list(opportunity_ids))
             )
 
     def skip(self, opportunity_ids: Sequence[str]) -> None:
@@ -241,7 +241,7 @@ class SyncEngine:
         earlier = [
             item
             for name in ALL_WORKFLOWS
-            if name in enabled and name != "opportunities"
+            if name in enabled and name != WorkflowId.OPPORTUNITIES
             for item in self.store.outstanding_failures(name)
             # A record QuickBooks deleted since has nothing left to try.
             if item.run_id != ctx.recorder.run_id and item.code != DELETED_IN_QUICKBOOKS
@@ -337,8 +337,8 @@ def _ids_by_workflow(
     sf: dict[str, set[str]] = {}
     earlier: dict[str, dict[str, RunItem]] = {}
     for item in items:
-        if item.workflow == "opportunities" or (
-            item.workflow == "customers" and item.sf_id and not item.qb_id
+        if item.workflow == WorkflowId.OPPORTUNITIES or (
+            item.workflow == WorkflowId.CUSTOMERS and item.sf_id and not item.qb_id
         ):
             sf.setdefault(item.workflow, set()).add(item.sf_id or "")
         elif item.qb_id:
