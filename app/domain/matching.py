@@ -1,10 +1,13 @@
-"""Proposing links between existing Salesforce accounts and QuickBooks customers at setup.
+"""Proposing links between existing Salesforce accounts and QuickBooks customers.
 
-Three passes, each over what the earlier passes left unlinked: the same normalised name, then
-the same email, then the same phone number. A pair is proposed only when its key is unique on
-both sides; keys shared by several records are listed as ambiguous for the bookkeeper to settle.
-Accounts already holding a QuickBooks id, the customers they point to, and QuickBooks jobs
-(sub-customers) are left out.
+Four passes, each over what the earlier passes left unlinked: the same normalised name, then
+the same email, then the same phone number, then a similar name. A pair is proposed only when its
+key is unique on both sides; keys shared by several records are listed as ambiguous for the
+bookkeeper to settle. Accounts already holding a QuickBooks id, the customers they point to, and
+QuickBooks jobs (sub-customers) are left out.
+
+Only a pair of the first pass whose emails do not differ is `sure`, and may be linked without
+asking; every other pair waits for the bookkeeper to confirm it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +26,8 @@ from app.domain.workflows import ACCOUNT
 ACCOUNT_LINK_FIELD = ACCOUNT.quickbooks_id
 ACCOUNT_EMAIL_FIELD = ACCOUNT.email
 MIN_PHONE_DIGITS = 7
+#: How alike two normalised names must be (difflib ratio) to be proposed as the same company.
+SIMILAR_NAME_RATIO = 0.85
 
 # Legal-form words dropped from the end of a company name, after punctuation is removed.
 _SUFFIXES = frozenset(
@@ -37,6 +43,11 @@ class MatchBasis(StrEnum):
     NAME = "name"
     EMAIL = "email"
     PHONE = "phone"
+    SIMILAR_NAME = "similar name"
+
+
+#: The bases matched on a key shared exactly (the similar-name pass compares names instead).
+_KEYED = (MatchBasis.NAME, MatchBasis.EMAIL, MatchBasis.PHONE)
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,17 @@ class ProposedLink:
     basis: MatchBasis
     account_name: str
     customer_name: str
+    #: The same normalised name, unique on both sides, and no differing email: linked unasked.
+    sure: bool = False
+
+    @property
+    def reason(self) -> str:
+        """Why the pair looks like one company, and (unless sure) why it was not linked."""
+        if self.sure:
+            return "the same name"
+        if self.basis is MatchBasis.NAME:
+            return "the same name, but their emails differ"
+        return f"the same {self.basis.value} only" if self.basis in _KEYED else "a similar name"
 
 
 @dataclass(frozen=True)
@@ -64,6 +86,14 @@ class MatchProposal:
     ambiguous: tuple[AmbiguousMatch, ...]
     unmatched_account_ids: tuple[str, ...]
     unmatched_customer_ids: tuple[str, ...]
+
+    @property
+    def sure(self) -> tuple[ProposedLink, ...]:
+        return tuple(link for link in self.links if link.sure)
+
+    @property
+    def to_confirm(self) -> tuple[ProposedLink, ...]:
+        return tuple(link for link in self.links if not link.sure)
 
 
 def normalise_name(name: str) -> str:
@@ -122,7 +152,7 @@ def propose_links(
     open_customers = {p.id: p for p in sides[1] if p.id}
     links: list[ProposedLink] = []
     ambiguous: list[AmbiguousMatch] = []
-    for basis in MatchBasis:
+    for basis in _KEYED:
         by_key: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
         for party in open_accounts.values():
             if party.keys.get(basis):
@@ -136,13 +166,15 @@ def propose_links(
             if len(account_ids) == 1 and len(customer_ids) == 1:
                 account = open_accounts.pop(account_ids[0])
                 customer = open_customers.pop(customer_ids[0])
+                sure = basis is MatchBasis.NAME and not _emails_differ(account, customer)
                 links.append(
-                    ProposedLink(account.id, customer.id, basis, account.name, customer.name)
+                    ProposedLink(account.id, customer.id, basis, account.name, customer.name, sure)
                 )
             else:
                 ambiguous.append(
                     AmbiguousMatch(basis, key, tuple(account_ids), tuple(customer_ids))
                 )
+    links.extend(_similar_names(open_accounts, open_customers))
     still_open = _still_open(ambiguous, open_accounts.keys(), open_customers.keys())
     return MatchProposal(
         links=tuple(links),
@@ -150,6 +182,47 @@ def propose_links(
         unmatched_account_ids=tuple(sorted(open_accounts)),
         unmatched_customer_ids=tuple(sorted(open_customers)),
     )
+
+
+def _emails_differ(account: _Party, customer: _Party) -> bool:
+    one, two = account.keys.get(MatchBasis.EMAIL), customer.keys.get(MatchBasis.EMAIL)
+    return bool(one and two and one != two)
+
+
+def _similar_names(accounts: dict[str, _Party], customers: dict[str, _Party]) -> list[ProposedLink]:
+    """Pairs whose names are alike (and start with the same word), each the other's only such
+    match; the pairs found leave `accounts` and `customers`."""
+    by_first: dict[str, list[_Party]] = defaultdict(list)
+    for customer in customers.values():
+        name = customer.keys.get(MatchBasis.NAME, "")
+        if name:
+            by_first[name.split()[0]].append(customer)
+    alike: dict[str, list[str]] = defaultdict(list)
+    chosen: dict[str, str] = {}
+    for account in accounts.values():
+        name = account.keys.get(MatchBasis.NAME, "")
+        if not name:
+            continue
+        found = [
+            c.id
+            for c in by_first.get(name.split()[0], [])
+            if SequenceMatcher(None, name, c.keys[MatchBasis.NAME]).ratio() >= SIMILAR_NAME_RATIO
+        ]
+        for customer_id in found:
+            alike[customer_id].append(account.id)
+        if len(found) == 1:
+            chosen[account.id] = found[0]
+    links = []
+    for account_id, customer_id in sorted(chosen.items()):
+        if alike[customer_id] != [account_id]:
+            continue
+        account, customer = accounts.pop(account_id), customers.pop(customer_id)
+        links.append(
+            ProposedLink(
+                account.id, customer.id, MatchBasis.SIMILAR_NAME, account.name, customer.name
+            )
+        )
+    return links
 
 
 def _still_open(

@@ -13,13 +13,14 @@ import httpx
 
 from app.domain.errors import record_not_synced
 from app.domain.outcomes import Problem
+from app.domain.quickbooks_ids import is_quickbooks_id
 from app.quickbooks.errors import QuickBooksError, translate
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 150
-#: QuickBooks list and transaction ids, such as 80000001-1234567890 or 1A3-1234567890.
-_RECORD_ID = re.compile(r"[0-9A-Za-z]{1,32}(?:-[0-9A-Za-z]{1,32}){0,3}")
+#: QuickBooks' answer to an update carrying an out-of-date revision number.
+STALE_REVISION = "3200"
 
 _QUOTED = re.compile(r'"([^"]+)"')
 
@@ -30,11 +31,13 @@ RESOURCES = {
     "non_inventory_item": "non_inventory_items",
     "invoice": "invoices",
     "receive_payment": "receive_payments",
+    "credit_memo": "credit_memos",
     "account": "accounts",
     "vendor": "vendors",
     "employee": "employees",
     "other_name": "other_names",
     "sales_tax_code": "sales_tax_codes",
+    "sales_tax_item": "sales_tax_items",
 }
 #: Lists QuickBooks answers in one response, without pages.
 UNPAGED = {"account", "employee", "other_name", "sales_tax_code"}
@@ -223,9 +226,16 @@ class QuickBooks:
         return created.to_dict(mode="json")
 
     def update(
-        self, kind: str, record_id: str, revision: str, body: dict[str, Any]
+        self,
+        kind: str,
+        record_id: str,
+        revision: str,
+        body: dict[str, Any],
+        *,
+        retry_stale: bool = True,
     ) -> dict[str, Any]:
-        """Update with optimistic concurrency; a stale revision is refreshed and retried once."""
+        """Update with optimistic concurrency; a stale revision (3200) is refreshed and retried
+        once, unless `retry_stale` is off and the caller re-checks the record first."""
         record_id = _path_id(record_id)
         resource = getattr(self._once.qbd, RESOURCES[kind])
         for attempt in (1, 2):
@@ -237,7 +247,7 @@ class QuickBooks:
                 return updated.to_dict(mode="json")
             except conductor.APIError as exc:
                 error = translate(exc, write=True)
-                if error.integration_code == "3200" and attempt == 1:
+                if error.integration_code == STALE_REVISION and attempt == 1 and retry_stale:
                     log.info("QuickBooks %s %s changed meanwhile; retrying once", kind, record_id)
                     revision = self.retrieve(kind, record_id)["revisionNumber"]
                     continue
@@ -248,7 +258,7 @@ class QuickBooks:
 def _path_id(record_id: str) -> str:
     """`record_id` if it is a QuickBooks id; the SDK puts it in the URL path unescaped, so an id
     typed into Salesforce as `../invoices` would otherwise reach another endpoint."""
-    if isinstance(record_id, str) and _RECORD_ID.fullmatch(record_id):
+    if is_quickbooks_id(record_id):
         return record_id
     shown = str(record_id)[:40]
     problem = Problem(
