@@ -156,6 +156,7 @@ def write_summary(result: RunResult, out: TextIO) -> None:
 
 
 def open_tray(demo: Demo) -> int:
+    from app.sandbox.fault_switch import SandboxFaultSwitch
     from app.store.settings import SALESFORCE_SIGN_IN_PORT
     from app.ui.application import run_tray
     from app.ui.wizard.defaults import SetupDefaults
@@ -165,8 +166,14 @@ def open_tray(demo: Demo) -> int:
     defaults = SetupDefaults.from_sandboxes(info, demo.sign_in_port)
     print(
         "Demo running. The setup wizard is filled in with the sandboxes' keys; the Salesforce "
-        "sign-in page comes filled in too: click Allow. Quit from the tray menu.",
+        "sign-in page comes filled in too: click Allow. The tray menu's Simulate a problem shows "
+        "every alert and how the app recovers. Quit from the tray menu.",
         file=sys.stderr,
     )
-    code = run_tray(demo.ctx, defaults=defaults, instance_scope=f"demo-{os.getpid()}")
+    code = run_tray(
+        demo.ctx,
+        defaults=defaults,
+        instance_scope=f"demo-{os.getpid()}",
+        faults=SandboxFaultSwitch(demo.sandboxes),
+    )
     return ExitCode.OK if code == 0 else ExitCode.ERROR

@@ -15,6 +15,7 @@ from app.context import AppContext
 from app.platform.appid import set_app_user_model_id
 from app.platform.autostart import repair_start_at_login
 from app.ui.excepthook import ExceptHook
+from app.ui.fault_switch import FaultSwitch
 from app.ui.icons import app_icon
 from app.ui.shell import Shell
 from app.ui.single_instance import claim, server_name
@@ -56,6 +57,7 @@ def run_tray(
     *,
     defaults: SetupDefaults | None = None,
     instance_scope: str | None = None,
+    faults: FaultSwitch | None = None,
 ) -> int:
     """Runs until Quit; 0 also when another instance took over (it got the arguments)."""
     set_app_user_model_id()
@@ -65,7 +67,7 @@ def run_tray(
         print(f"{APP_NAME} is already running; it was brought forward.", file=sys.stderr)
         return 0
     repair_start_at_login()
-    shell = Shell(ctx, defaults=defaults)
+    shell = Shell(ctx, defaults=defaults, faults=faults)
     hook = ExceptHook(shell.show_error).install()
     instance.activated.connect(shell.handle_arguments)
     shell.quit_requested.connect(app.quit)

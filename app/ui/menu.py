@@ -6,10 +6,11 @@ same entries as buttons.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from app.domain.user_error import ErrorAction
@@ -33,17 +34,32 @@ class MenuAction(StrEnum):
     LOGS = "logs"
     ABOUT = "about"
     QUIT = "quit"
+    #: Demo mode only: bring about the problem the entry's `key` names, or end them all.
+    SIMULATE = "simulate"
+    CLEAR_SIMULATED = "clear_simulated"
 
 
 @dataclass(frozen=True)
 class MenuEntry:
     label: str
-    action: MenuAction | None = None  # None: the status line or a separator
+    action: MenuAction | None = None  # None: the status line, a separator or a submenu
     enabled: bool = True
+    #: Which one of several entries with the same action this is (a simulated problem).
+    key: str = ""
+    #: None: not a checkable entry.
+    checked: bool | None = None
+    submenu: tuple[MenuEntry, ...] = ()
 
     @property
     def separator(self) -> bool:
         return self.action is None and not self.label
+
+    @property
+    def name(self) -> str:
+        """The object name of its menu action or button, for tests and accessibility."""
+        if self.action is None:
+            return ""
+        return f"{self.action.value}:{self.key}" if self.key else self.action.value
 
 
 SEPARATOR = MenuEntry("")
@@ -105,15 +121,48 @@ def menu_entries(facts: TrayFacts, view: StatusView, *, checking: bool = False) 
     ]
 
 
-def fill_menu(menu: QMenu, entries: list[MenuEntry], trigger: Callable[[MenuAction], None]) -> None:
+SIMULATE_MENU = "Simulate a problem"
+CLEAR_SIMULATED = "Clear all"
+
+
+def simulate_entry(simulations: Sequence[tuple[str, str]], active: Set[str]) -> MenuEntry:
+    """Demo mode's submenu: each problem the sandboxes can simulate, ticked while on."""
+    choices = [
+        MenuEntry(label, MenuAction.SIMULATE, key=key, checked=key in active)
+        for key, label in simulations
+    ]
+    clear = MenuEntry(CLEAR_SIMULATED, MenuAction.CLEAR_SIMULATED, bool(active))
+    return MenuEntry(SIMULATE_MENU, submenu=(*choices, SEPARATOR, clear))
+
+
+Trigger = Callable[..., None]  # (MenuAction) or (MenuAction, key)
+
+
+def fill_menu(menu: QMenu, entries: Sequence[MenuEntry], trigger: Trigger) -> None:
     menu.clear()
+    # Submenus are the menu's children, which clear() leaves behind.
+    for old in menu.findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        old.deleteLater()
     for entry in entries:
         if entry.separator:
             menu.addSeparator()
-            continue
-        action = menu.addAction(entry.label)
-        action.setEnabled(entry.enabled)
-        if entry.action is not None:
-            action.setObjectName(entry.action.value)
-            chosen = entry.action
-            action.triggered.connect(lambda _=False, chosen=chosen: trigger(chosen))
+        elif entry.submenu:
+            fill_menu(menu.addMenu(entry.label), entry.submenu, trigger)
+        else:
+            _add_action(menu, entry, trigger)
+
+
+def _add_action(menu: QMenu, entry: MenuEntry, trigger: Trigger) -> None:
+    action = menu.addAction(entry.label)
+    action.setEnabled(entry.enabled)
+    if entry.checked is not None:
+        action.setCheckable(True)
+        action.setChecked(entry.checked)
+    if entry.action is None:
+        return
+    action.setObjectName(entry.name)
+    chosen, key = entry.action, entry.key
+    if key:
+        action.triggered.connect(lambda _=False, c=chosen, k=key: trigger(c, k))
+    else:
+        action.triggered.connect(lambda _=False, c=chosen: trigger(c))

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from app.domain.user_error import ErrorAction, ErrorKind, UserError
 from app.engine.result import RunResult, RunStatus
 from app.store.settings import Setting, notification
+from app.ui.status import blocked_by_a_window
 from app.ui.targets import Place, Target
 
 #: Nothing is shown this soon after start: the first checks may run before the network is up.
@@ -26,7 +27,6 @@ REPEAT_AFTER_S = 30 * 60.0
 QUICKBOOKS_BLOCKED_TEXT = (
     "A window is open in QuickBooks on this PC: close it, then click Try again."
 )
-QUICKBOOKS_DIALOG_CODES = ("0x80040414", "3170", "3175", "QBD_REQUEST_TIMEOUT")
 
 
 class NoticeKind(StrEnum):
@@ -77,7 +77,7 @@ def notice_for_problem(error: UserError) -> Notice | None:
         )
     if error.kind is not ErrorKind.CONNECTION:
         return None
-    if any(code in error.code for code in QUICKBOOKS_DIALOG_CODES):
+    if blocked_by_a_window(error):
         return Notice(
             NoticeKind.QUICKBOOKS_BLOCKED,
             "QuickBooks is blocked",

@@ -19,7 +19,9 @@ from app.engine.result import RunResult, RunStatus
 from app.engine.standing import Fix
 from app.store.settings import SYNC_EVERY_MINUTES
 from app.ui.controller import Controller, RunKind
-from app.ui.menu import MenuAction, MenuEntry, menu_entries
+from app.ui.errors import user_error_for
+from app.ui.fault_switch import DEMO_MARKER, DemoMarker, FaultSwitch
+from app.ui.menu import MenuAction, MenuEntry, menu_entries, simulate_entry
 from app.ui.notifier import (
     STARTUP_QUIET_S,
     Notice,
@@ -31,7 +33,7 @@ from app.ui.notifier import (
 from app.ui.opener import help_url, open_folder, open_url
 from app.ui.poller import FAST_S, HealthPoller
 from app.ui.preferences import notification_enabled
-from app.ui.status import present
+from app.ui.status import StatusView, marked, present
 from app.ui.status_window import StatusWindow
 from app.ui.targets import Place, Target
 from app.ui.tray import Tray
@@ -59,8 +61,11 @@ FIRST_RUN_TIP = (
 #: In the data folder once the tip has been shown, so it is shown on the first start only.
 FIRST_RUN_TIP_MARK = "first-run-tip-shown"
 
+
 class Shell(QObject):
     quit_requested = Signal()
+    #: Demo mode: a simulated problem was switched on (its key) or all cleared ("").
+    simulated = Signal(str)
 
     def __init__(
         self,
@@ -73,10 +78,15 @@ class Shell(QObject):
         poll: bool = True,
         poll_fast_s: float = FAST_S,
         open_browser: Callable[[str], bool] = open_url,
+        faults: FaultSwitch | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        #: Demo mode only: simulated problems, and the "(demo)" marker on windows and tooltip.
+        self.faults = faults
+        self.simulating: set[str] = set()
+        self.marker = DemoMarker(self) if faults is not None else None
         self.controller = controller or Controller(ctx, parent=self)
         self.defaults = defaults
         self.open_browser = open_browser
@@ -108,6 +118,7 @@ class Shell(QObject):
         else:
             self.status_window = StatusWindow(self.entries, self.trigger, self.notifier.clicked)
             self.status_window.closed.connect(self.quit)
+            self._mark(self.status_window)
 
         c = self.controller
         c.facts_changed.connect(self._facts_changed)
@@ -176,10 +187,23 @@ class Shell(QObject):
     # -- status ---------------------------------------------------------------------------------
     def entries(self) -> list[MenuEntry]:
         c = self.controller
-        return menu_entries(c.facts, present(c.facts), checking=c.checking)
+        entries = menu_entries(c.facts, present(c.facts), checking=c.checking)
+        if self.faults is not None:
+            # Just above Quit's separator.
+            last = max(i for i, e in enumerate(entries) if e.separator)
+            entries.insert(last, simulate_entry(self.faults.simulations(), self.simulating))
+        return entries
+
+    def _view(self) -> StatusView:
+        view = present(self.controller.facts)
+        return marked(view, DEMO_MARKER) if self.faults is not None else view
+
+    def _mark(self, window: QWidget) -> None:
+        if self.marker is not None:
+            self.marker.watch(window)
 
     def _facts_changed(self, *_: Any) -> None:
-        view = present(self.controller.facts)
+        view = self._view()
         if self.tray is not None:
             self.tray.show_status(view)
         if self.status_window is not None:
@@ -229,7 +253,7 @@ class Shell(QObject):
                 dialog.show_error(error)
 
     # -- menu -----------------------------------------------------------------------------------
-    def trigger(self, action: MenuAction) -> None:
+    def trigger(self, action: MenuAction, key: str = "") -> None:
         handlers: dict[MenuAction, Callable[[], Any]] = {
             MenuAction.SYNC_NOW: self.sync_now,
             MenuAction.TRY_AGAIN: self.try_again,
@@ -246,8 +270,40 @@ class Shell(QObject):
             MenuAction.LOGS: self.open_logs,
             MenuAction.ABOUT: self.open_about,
             MenuAction.QUIT: self.quit,
+            MenuAction.SIMULATE: lambda: self.simulate(key),
+            MenuAction.CLEAR_SIMULATED: self.clear_simulated,
         }
         handlers[action]()
+
+    # -- demo mode ------------------------------------------------------------------------------
+    def simulate(self, key: str) -> None:
+        """Switches a simulated problem on (the sandboxes' admin APIs, off the GUI thread)."""
+        switch = self.faults
+        if switch is None:
+            return
+        self.background_switch(lambda: switch.simulate(key), key)
+
+    def clear_simulated(self) -> None:
+        switch = self.faults
+        if switch is None:
+            return
+        self.background_switch(switch.clear, "")
+
+    def background_switch(self, work: Callable[[], None], key: str) -> None:
+        def done(_result: object) -> None:
+            if key:
+                self.simulating.add(key)
+            else:
+                self.simulating.clear()
+            self._facts_changed()
+            self.simulated.emit(key)
+
+        self.controller.background.start(
+            lambda _report: work(),
+            name="simulate-problem",
+            on_result=done,
+            on_error=lambda exc: self.show_error(user_error_for(exc)),
+        )
 
     def check_connection(self) -> None:
         """Asked for by the person: a problem found is shown at once, with Retry."""
@@ -297,6 +353,7 @@ class Shell(QObject):
         if window is None:
             window = self.windows[name] = make()
             window.destroyed.connect(lambda *_: self.windows.pop(name, None))
+            self._mark(window)
         self._raise(window)
         return window
 
@@ -384,6 +441,7 @@ class Shell(QObject):
         wizard = SetupWizard(setup, start=page, only=page if only else None)
         wizard.finished.connect(lambda _result: self._wizard_closed(wizard))
         self.windows["setup"] = wizard
+        self._mark(wizard)
         self._raise(wizard)
         return wizard
 
@@ -411,6 +469,7 @@ class Shell(QObject):
         dialog = ErrorDialog(error, self, retry=retry or self._retry_for(error))
         dialog.finished.connect(lambda _r: self.errors.remove(dialog))
         self.errors.append(dialog)
+        self._mark(dialog)
         self._raise(dialog)
         return dialog
 
@@ -473,7 +532,7 @@ class Shell(QObject):
             self.timer.stop()
 
     def _timed_sync(self) -> None:
-        view = present(self.controller.facts)
+        view = self._view()
         if view.status is Status.HEALTHY and self.controller.running is None:
             self._quiet_run = True
             if not self.controller.start_run(RunKind.SYNC, trigger="timer"):

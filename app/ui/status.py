@@ -8,7 +8,7 @@ Pure code, no Qt. The status is the engine's health `Status`, whose precedence i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app import APP_NAME
 from app.domain.user_error import UserError
@@ -17,6 +17,9 @@ from app.engine.standing import Standing, State
 
 #: Windows cuts tray tooltips at 128 characters, terminator included.
 TOOLTIP_LIMIT = 127
+#: Conductor's codes for QuickBooks waiting on a window open on its PC (a dialog, a record).
+QUICKBOOKS_DIALOG_CODES = ("0x80040414", "3170", "3175", "QBD_REQUEST_TIMEOUT")
+QUICKBOOKS_BLOCKED_LINE = "QuickBooks is blocked: close the open window in QuickBooks"
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,17 @@ def _line(status: Status, facts: TrayFacts) -> str:
         return f"Syncing: {facts.activity}" if facts.activity else "Syncing…"
     problem = derive_problem(facts)
     if facts.problem is not None and problem is not None and problem.rank <= status.rank:
+        if blocked_by_a_window(facts.problem):
+            return QUICKBOOKS_BLOCKED_LINE
         return facts.problem.title
     if facts.standing is None or facts.standing.state is State.NEVER_SYNCED:
         return "Connected; not synced yet"
     return facts.standing.line
+
+
+def blocked_by_a_window(error: UserError) -> bool:
+    """QuickBooks waits on a window someone must close at its PC."""
+    return any(code in error.code for code in QUICKBOOKS_DIALOG_CODES)
 
 
 def derive_problem(facts: TrayFacts) -> Status | None:
@@ -99,8 +109,13 @@ def derive_problem(facts: TrayFacts) -> Status | None:
     return facts.problem_status or status_for(facts.problem)
 
 
-def _tooltip(line: str) -> str:
-    text = f"{APP_NAME}\n{line}"
+def marked(view: StatusView, marker: str) -> StatusView:
+    """The view with the app's name marked in the tooltip, e.g. "… (demo)"."""
+    return replace(view, tooltip=_tooltip(view.line, f"{APP_NAME} {marker}"))
+
+
+def _tooltip(line: str, name: str = APP_NAME) -> str:
+    text = f"{name}\n{line}"
     if len(text) <= TOOLTIP_LIMIT:
         return text
     return text[: TOOLTIP_LIMIT - 1].rstrip() + "…"

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from app import APP_NAME
 from app.ui.icons import app_icon, status_icon
-from app.ui.menu import MenuAction, MenuEntry
+from app.ui.menu import MenuAction, MenuEntry, Trigger, fill_menu
 from app.ui.notifier import Notice
 from app.ui.status import StatusView
 
@@ -32,7 +33,7 @@ class StatusWindow(QWidget):
     def __init__(
         self,
         entries: Callable[[], list[MenuEntry]],
-        trigger: Callable[[MenuAction], None],
+        trigger: Trigger,
         notice_clicked: Callable[[], None],
         parent: QWidget | None = None,
     ) -> None:
@@ -67,6 +68,8 @@ class StatusWindow(QWidget):
 
         self.actions_box = QVBoxLayout()
         self.buttons: dict[MenuAction, QPushButton] = {}
+        #: Buttons that open a submenu (demo mode's "Simulate a problem"), by label.
+        self.submenus: dict[str, QPushButton] = {}
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.banner)
@@ -80,7 +83,11 @@ class StatusWindow(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         self.buttons.clear()
+        self.submenus.clear()
         for entry in self._entries():
+            if entry.submenu:
+                self.actions_box.addWidget(self._submenu_button(entry))
+                continue
             if entry.action is None:
                 continue
             button = QPushButton(entry.label)
@@ -90,6 +97,14 @@ class StatusWindow(QWidget):
             button.clicked.connect(lambda _=False, chosen=chosen: self._trigger(chosen))
             self.buttons[entry.action] = button
             self.actions_box.addWidget(button)
+
+    def _submenu_button(self, entry: MenuEntry) -> QPushButton:
+        button = QPushButton(entry.label)
+        menu = QMenu(button)
+        fill_menu(menu, entry.submenu, self._trigger)
+        button.setMenu(menu)
+        self.submenus[entry.label] = button
+        return button
 
     def show_status(self, view: StatusView) -> None:
         self.icon.setPixmap(status_icon(view.status).pixmap(32, 32))

@@ -10,7 +10,7 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from app.ui.icons import status_icon
-from app.ui.menu import MenuAction, fill_menu
+from app.ui.menu import Trigger, fill_menu
 from app.ui.notifier import Notice
 from app.ui.status import StatusView
 
@@ -23,7 +23,7 @@ class Tray(QObject):
     def __init__(
         self,
         entries: MenuSource,
-        trigger: Callable[[MenuAction], None],
+        trigger: Trigger,
         notice_clicked: Callable[[], None],
         parent: QObject | None = None,
     ) -> None:

@@ -12,7 +12,13 @@ from app.engine.health import Status
 from app.engine.standing import Standing, State
 from app.ui.icons import status_icon_file
 from app.ui.menu import MenuAction, menu_entries
-from app.ui.status import TOOLTIP_LIMIT, TrayFacts, derive_status, present
+from app.ui.status import (
+    QUICKBOOKS_BLOCKED_LINE,
+    TOOLTIP_LIMIT,
+    TrayFacts,
+    derive_status,
+    present,
+)
 
 QB_DIALOG = UserError(
     code="conductor.QBD_CONNECTION_ERROR.0x80040414",
@@ -89,7 +95,9 @@ def test_every_status_has_light_and_dark_icons_and_a_windows_ico(
 
 def test_tooltips_stay_under_the_windows_limit() -> None:
     long_title = "QuickBooks could not start " + "because of a very long reason " * 10
-    problem = UserError(**{**QB_DIALOG.__dict__, "title": long_title})
+    problem = UserError(
+        **{**QB_DIALOG.__dict__, "title": long_title, "code": "conductor.QBD_CONNECTION_ERROR"}
+    )
     view = present(TrayFacts(set_up=True, problem=problem))
     assert len(view.tooltip) <= TOOLTIP_LIMIT < 128
     assert view.tooltip.endswith("…")
@@ -99,8 +107,9 @@ def test_tooltips_stay_under_the_windows_limit() -> None:
 def test_views_name_icon_tooltip_and_line() -> None:
     view = present(TrayFacts(set_up=True, problem=QB_DIALOG))
     assert view.icon == "tray-needs-attention"
-    assert view.line == "QuickBooks is not reachable"
-    assert "QuickBooks is not reachable" in view.tooltip
+    # A dialog open in QuickBooks is named as what blocks it, with what to close.
+    assert view.line == QUICKBOOKS_BLOCKED_LINE
+    assert QUICKBOOKS_BLOCKED_LINE in view.tooltip
     assert present(TrayFacts()).line.startswith("Not set up")
     syncing = present(TrayFacts(set_up=True, syncing=True, activity="Invoices 3 of 30"))
     assert syncing.line == "Syncing: Invoices 3 of 30"
