@@ -84,7 +84,8 @@ def quantity_value(number: Decimal) -> int | float:
 
 def _check_size(number: Decimal) -> None:
     if not number.is_zero() and number.adjusted() >= MAX_INTEGER_DIGITS:
-        raise InvalidAmountError(f"is too large (more than {MAX_INTEGER_DIGITS} digits)")
+        shown = _preview(f"{number:f}", 40)
+        raise InvalidAmountError(f"is too large ({shown}: more than {MAX_INTEGER_DIGITS} digits)")
 
 
 def _preview(text: str, limit: int = 20) -> str:

@@ -124,9 +124,10 @@ def fact_of(payment: dict[str, Any]) -> PaymentFact | None:
     day = payment.get("transactionDate")
     try:
         cents = int((Decimal(str(payment.get("totalAmount"))) * 100).to_integral_value())
-    except InvalidOperation:
-        return None
-    if not customer or not day:
+        date.fromisoformat(str(day))
+    except (InvalidOperation, ValueError, OverflowError):
+        return None  # the mirror reports the odd value on the record
+    if not customer or not day or abs(cents) >= 2**63:
         return None
     return PaymentFact(
         qb_id=str(payment["id"]),

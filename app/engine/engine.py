@@ -19,7 +19,15 @@ from app.domain.fieldmap import MappingConfig
 from app.domain.matching import MatchProposal, ProposedLink
 from app.domain.outcomes import Outcome
 from app.domain.workflows import ALL_WORKFLOWS, WorkflowId
-from app.engine import account_matching, customers, deletions, double_entry, review, specs
+from app.engine import (
+    account_matching,
+    customers,
+    deletions,
+    double_entry,
+    ledger_pair,
+    review,
+    specs,
+)
 from app.engine.books.after_sync import after_sync
 from app.engine.books.compare import reconcile
 from app.engine.books.model import Reconciliation
@@ -35,7 +43,7 @@ from app.engine.events import CancelToken, ProgressCallback, StepTracker, ignore
 from app.engine.failures import failure_for
 from app.engine.mirror import MirrorSpec, run_mirror
 from app.engine.mirror_chosen import DELETED_IN_QUICKBOOKS, mirror_chosen
-from app.engine.recorder import RunRecorder
+from app.engine.recorder import ItemOutcome, RunRecorder
 from app.engine.result import RunResult, RunStatus
 from app.platform.runlock import RunLock
 from app.quickbooks import QuickBooks
@@ -86,6 +94,8 @@ class SyncEngine:
             raise ValueError(f"unknown workflow(s): {', '.join(unknown)}")
         with RunLock(self.lock_path, trigger):
             ctx = self._context(trigger, dry_run, progress, cancel)
+            if not dry_run:
+                self._claim_ledger(ctx, chosen)
             if retry_of is not None:
                 self._limit_to_failed(ctx, retry_of)
                 chosen = [w for w in chosen if _has(ctx, w)]
@@ -212,6 +222,24 @@ class SyncEngine:
             progress,
             dry_run=dry_run,
         )
+
+    def _claim_ledger(self, ctx: RunContext, chosen: list[str]) -> None:
+        """A ledger of another Salesforce org or Conductor end user is set aside, and the run
+        says so: it then writes every record, skipping none."""
+        notice = ledger_pair.claim(self.store, ledger_pair.current(self.store, self.quickbooks))
+        if notice is not None and chosen:
+            text = f"{notice.title}. {notice.what_happened} {notice.what_to_do}"
+            ctx.recorder.commit(
+                [
+                    ItemOutcome(
+                        workflow=chosen[0],
+                        record_key="ledger",
+                        outcome=Outcome.WARNING,
+                        code=notice.code,
+                        message=text,
+                    )
+                ]
+            )
 
     def _workflows(self, ctx: RunContext, chosen: list[str]) -> None:
         self._check_headroom(ctx)

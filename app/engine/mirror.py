@@ -122,8 +122,9 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) 
                 pending, outcomes = _prepare(ctx, spec, page.records, kind)
                 if any(read_again(o.code or "", o.details or "") for o in outcomes):
                     state.clean = False  # e.g. an account the customer could not be linked to yet
-                for record in page.records:
-                    state.newest = later(state.newest, record.get("updatedAt"))
+                odd = _advance_cursor(spec, page.records, state, kind)
+                if odd:
+                    ctx.recorder.commit(odd)
                 if bulk is not None and jobs is not None:
                     bulk.add(pending)
                     ctx.recorder.commit(outcomes)
@@ -146,6 +147,60 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) 
             bulk.cleanup()
     if state.clean and state.newest and ctx.only_qb_ids is None and not ctx.dry_run:
         ctx.recorder.commit([], cursor=(spec.link_key, "qb", state.newest))
+
+
+#: The code of a record with a value that cannot be read or stored.
+ODD_VALUE = "ODD_VALUE"
+#: Outside what SQLite's INTEGER keeps (amounts are kept in cents).
+_SQLITE_INT = 2**63
+
+
+def _advance_cursor(
+    spec: MirrorSpec, records: list[dict[str, Any]], state: _MirrorState, kind: str
+) -> list[ItemOutcome]:
+    """The cursor moves to the newest `updatedAt`; one that is not a timestamp is that record's
+    problem, reported on it, and the run goes on."""
+    odd: list[ItemOutcome] = []
+    for record in records:
+        stamp = record.get("updatedAt")
+        try:
+            parse_stamp(stamp)  # type: ignore[arg-type]
+            state.newest = later(state.newest, stamp)
+        except (ValueError, TypeError, AttributeError):
+            message = (
+                f"QuickBooks sent updatedAt = {stamp!r}, which is not a timestamp; the record "
+                "was read, but a later change to it may be noticed only by a full sync."
+            )
+            odd.append(
+                ItemOutcome(
+                    workflow=spec.workflow,
+                    record_key=spec.label(record),
+                    outcome=Outcome.WARNING,
+                    qb_id=str(record.get("id")),
+                    code=ODD_VALUE,
+                    message=message,
+                    resource=kind,
+                )
+            )
+    return odd
+
+
+def _odd_record(spec: MirrorSpec, record: dict[str, Any], exc: Exception) -> ItemOutcome:
+    return ItemOutcome(
+        workflow=spec.workflow,
+        record_key=spec.label(record),
+        outcome=Outcome.FAILED,
+        qb_id=str(record.get("id")),
+        code=ODD_VALUE,
+        message=f"This record has a value that cannot be read or stored ({exc}); not synced.",
+    )
+
+
+def _too_large(value: Any) -> bool:
+    """A number SQLite cannot store (the ledger keeps what was written)."""
+    if isinstance(value, dict):
+        return any(_too_large(v) for v in value.values())
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _SQLITE_INT
 
 
 def _pages(
@@ -180,7 +235,17 @@ def _prepare(
         qb_id = str(record.get("id"))
         if qb_id in skip:
             continue
-        result = map_quickbooks_record(ctx.mapping, spec.map_workflow, record)
+        try:
+            result = map_quickbooks_record(ctx.mapping, spec.map_workflow, record)
+            if result.record is not None:
+                mapped = salesforce_json(result.record)
+                digest = content_hash(mapped)
+                if _too_large(mapped):
+                    raise OverflowError("a number too large to keep")
+        except (ValueError, ArithmeticError, TypeError, AttributeError) as exc:
+            outcomes.append(_odd_record(spec, record, exc))
+            ctx.plan(_planned(spec, "problem", record, detail=str(exc)))
+            continue
         if result.record is None:
             message = " ".join(p.message for p in result.problems)
             codes = ",".join(sorted({p.code for p in result.problems}))
@@ -197,8 +262,6 @@ def _prepare(
             )
             ctx.plan(_planned(spec, "problem", record, detail=message))
             continue
-        mapped = salesforce_json(result.record)
-        digest = content_hash(mapped)
         link = links.get(qb_id)
         if link is not None and link.content_hash == digest and link.sf_id:
             outcomes.append(

@@ -65,6 +65,10 @@ SALESFORCE_SIGN_IN_PORT = Setting("salesforce.sign_in_port", int, 1717)
 #: Who is signed in where, forgotten on sign-out; the login host and client id stay for next time.
 SALESFORCE_SIGNED_IN = (SALESFORCE_USERNAME, SALESFORCE_ORG_ID, SALESFORCE_INSTANCE_URL)
 
+#: The Salesforce org and Conductor end user the ledger (links, cursors) belongs to.
+LEDGER_SALESFORCE_ORG_ID = Setting("ledger.salesforce_org_id", str, "")
+LEDGER_END_USER_ID = Setting("ledger.conductor_end_user_id", str, "")
+
 # -- the engine's tuning -----------------------------------------------------------------------
 #: Share of the daily Salesforce API limit a run leaves for everyone else.
 API_RESERVE = Setting("salesforce.api_reserve", float, 0.10, strict=True)
