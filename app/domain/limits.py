@@ -7,7 +7,7 @@ QuickBooks limit stricter, and sets the limit of a Salesforce field the app does
 
 from __future__ import annotations
 
-from app.domain.workflows import ACCOUNT, PRODUCT
+from app.domain.workflows import ACCOUNT, PRODUCT, WorkflowId
 
 _ADDRESS = {
     **{f"line{n}": 41 for n in range(1, 6)},
@@ -23,7 +23,7 @@ def _addresses(*names: str) -> dict[str, int]:
 
 # Keyed by workflow id, then by Conductor field path.
 QUICKBOOKS_TEXT_LIMITS: dict[str, dict[str, int]] = {
-    "customers": {
+    WorkflowId.CUSTOMERS: {
         "name": 41,
         "companyName": 41,
         "firstName": 25,
@@ -34,14 +34,14 @@ QUICKBOOKS_TEXT_LIMITS: dict[str, dict[str, int]] = {
         "fax": 21,
         **_addresses("billingAddress", "shippingAddress"),
     },
-    "items": {"name": 31},
-    "invoices": {
+    WorkflowId.ITEMS: {"name": 31},
+    WorkflowId.INVOICES: {
         "refNumber": 11,
         "purchaseOrderNumber": 25,
         "shipmentOrigin": 13,
         **_addresses("billingAddress", "shippingAddress"),
     },
-    "opportunities": {
+    WorkflowId.OPPORTUNITIES: {
         "refNumber": 11,
         "purchaseOrderNumber": 25,
         "shipmentOrigin": 13,

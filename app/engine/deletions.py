@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.domain.outcomes import Outcome
 from app.domain.record_mapping import deleted_mark
-from app.domain.workflows import workflow
+from app.domain.workflows import WorkflowId, workflow
 from app.engine.context import RunContext, later, parse_stamp
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
@@ -28,7 +28,7 @@ CHECKED = "checked"
 #: QuickBooks keeps deleted transactions for 90 days; a day less allows for clock drift.
 HORIZON = timedelta(days=89)
 DELETED = "deleted"
-TYPES = {"invoice": "invoices", "receive_payment": "payments"}
+TYPES = {"invoice": WorkflowId.INVOICES, "receive_payment": WorkflowId.PAYMENTS}
 #: Mirrors to mark, by workflow: QuickBooks id, ref and Salesforce id of each.
 Marks = dict[str, list[dict[str, str]]]
 

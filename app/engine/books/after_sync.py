@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from app.domain.outcomes import Outcome
+from app.domain.workflows import WorkflowId
 from app.engine.books import salesforce_side
 from app.engine.books.compare import possible_duplicates, reconcile
 from app.engine.books.model import Comparison, Reconciliation, Totals, default_period
@@ -25,6 +26,8 @@ from app.salesforce.errors import SalesforceError
 from app.store import ReconciliationRow, Store
 
 log = logging.getLogger(__name__)
+#: The workflows whose records the books check totals.
+CHECKED_WORKFLOWS = frozenset({WorkflowId.INVOICES, WorkflowId.PAYMENTS})
 
 #: The name progress reports give the check that follows a sync.
 PROGRESS = "reconciliation"
@@ -33,7 +36,7 @@ PROGRESS = "reconciliation"
 def after_sync(ctx: RunContext, workflows: Sequence[str], result: RunResult) -> None:
     """The reconciliation the engine records after a sync of invoices or payments."""
     finished = result.status in {RunStatus.SUCCEEDED, RunStatus.PARTIAL}
-    if ctx.dry_run or not finished or not {"invoices", "payments"} & set(workflows):
+    if ctx.dry_run or not finished or not CHECKED_WORKFLOWS & set(workflows):
         return
     ctx.progress(Progress(PROGRESS, "checking"))
     try:
@@ -73,9 +76,9 @@ def _reusable(
 ) -> ReconciliationRow | None:
     """The last reconciliation, if it was clean and nothing could have moved QuickBooks'
     figures since: it followed the previous run, and this one saw no invoice or payment change."""
-    if not {"invoices", "payments"} <= set(workflows):
+    if not set(workflows) >= CHECKED_WORKFLOWS:
         return None
-    for workflow in ("invoices", "payments"):
+    for workflow in CHECKED_WORKFLOWS:
         counts = result.counts.get(workflow, {})
         if any(n for outcome, n in counts.items() if outcome != Outcome.UNCHANGED.value):
             return None

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.domain.record_mapping import invoice_status
-from app.domain.workflows import INVOICE, PAYMENT
+from app.domain.workflows import INVOICE, PAYMENT, WorkflowId
 from app.engine.books import salesforce_side as sf
 from app.engine.books.amounts import quickbooks_amount, to_cents
 from app.engine.books.lookup import find_records
@@ -29,7 +29,7 @@ from app.quickbooks import QuickBooks
 from app.salesforce.client import SalesforceClient
 from app.store import Store
 
-PAYMENTS = "payments"
+PAYMENTS = WorkflowId.PAYMENTS
 
 
 def reconcile(
@@ -166,7 +166,7 @@ def _invoice_difference(
     else:
         return None
     return Difference(
-        workflow="invoices",
+        workflow=WorkflowId.INVOICES,
         kind=kind,
         qb_id=qb_id,
         ref=ref_of(invoice),
@@ -194,7 +194,7 @@ def _invoices_only_in_salesforce(
             invoice = qb.invoices[qb_id]
             differences.append(
                 Difference(
-                    workflow="invoices",
+                    workflow=WorkflowId.INVOICES,
                     kind=Kind.CUSTOMER_DIFFERS,
                     qb_id=qb_id,
                     ref=ref_of(invoice),
@@ -214,7 +214,7 @@ def _invoices_only_in_salesforce(
         )
         differences.append(
             Difference(
-                workflow="invoices",
+                workflow=WorkflowId.INVOICES,
                 kind=Kind.ONLY_IN_SALESFORCE,
                 qb_id=qb_id,
                 ref=str(mirror.get("Name") or qb_id),
@@ -254,7 +254,7 @@ def _payment_differences(
                 detail = f"Salesforce dates it {other.get(PAYMENT.transaction_date)}."
             differences.append(
                 Difference(
-                    workflow="payments",
+                    workflow=WorkflowId.PAYMENTS,
                     kind=Kind.MISSING_IN_SALESFORCE,
                     qb_id=qb_id,
                     ref=ref_of(payment),
@@ -268,7 +268,7 @@ def _payment_differences(
         elif _paid(mirror) != amount:
             differences.append(
                 Difference(
-                    workflow="payments",
+                    workflow=WorkflowId.PAYMENTS,
                     kind=Kind.AMOUNT_DIFFERS,
                     qb_id=qb_id,
                     ref=ref_of(payment),
@@ -290,7 +290,7 @@ def _payment_differences(
         )
         differences.append(
             Difference(
-                workflow="payments",
+                workflow=WorkflowId.PAYMENTS,
                 kind=Kind.ONLY_IN_SALESFORCE,
                 qb_id=qb_id,
                 ref=str(mirror.get(PAYMENT.ref_number) or mirror.get("Name") or qb_id),

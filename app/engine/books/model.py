@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from app.domain.workflows import WorkflowId
 from app.engine.books.amounts import ZERO, money
 from app.store import ReconciliationRow
 
@@ -29,12 +30,12 @@ class Kind(StrEnum):
 
 
 #: How a difference names its record, by workflow.
-NOUNS = {
-    "invoices": "invoice",
-    "payments": "payment",
-    "items": "product",
-    "customers": "customer",
-    "credit_memos": "credit memo",
+NOUNS: dict[str, str] = {
+    WorkflowId.INVOICES: "invoice",
+    WorkflowId.PAYMENTS: "payment",
+    WorkflowId.ITEMS: "product",
+    WorkflowId.CUSTOMERS: "customer",
+    WorkflowId.CREDIT_MEMOS: "credit memo",
 }
 
 
@@ -160,9 +161,13 @@ class Reconciliation:
             f"QuickBooks has {_count(qb.count, 'open invoice')} totalling {money(qb.total)}; "
             f"Salesforce shows {sf.count} totalling {money(sf.total)}"
         )
-        listed = [d for d in self.differences if d.workflow == "invoices"]
+        listed = [d for d in self.differences if d.workflow == WorkflowId.INVOICES]
         if not listed and self.open_invoices.agrees and not self.customers:
-            others = [d for d in self.differences if d.workflow not in {"invoices", "payments"}]
+            others = [
+                d
+                for d in self.differences
+                if d.workflow not in {WorkflowId.INVOICES, WorkflowId.PAYMENTS}
+            ]
             if others:
                 return text + ": they agree, but " + _summary(others, []) + "."
             return text + ": they agree to the cent."
@@ -175,7 +180,7 @@ class Reconciliation:
             f"{span}: QuickBooks has {_count(qb.count, 'payment')} totalling {money(qb.total)}; "
             f"Salesforce shows {sf.count} totalling {money(sf.total)}"
         )
-        listed = [d for d in self.differences if d.workflow == "payments"]
+        listed = [d for d in self.differences if d.workflow == WorkflowId.PAYMENTS]
         if not listed and self.payments.agrees:
             return text + ": they agree to the cent."
         return text + ": " + _summary(listed, []) + "."

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from app.domain.workflows import INVOICE, PAYMENT, PRODUCT, SalesforceObject
+from app.domain.workflows import INVOICE, PAYMENT, PRODUCT, SalesforceObject, WorkflowId
 from app.engine.books.amounts import to_cents
 from app.engine.books.lookup import find_records
 from app.engine.books.model import Difference, Kind
@@ -39,9 +39,9 @@ def _payment_total(record: Mapping[str, Any]) -> Decimal | None:
 #: The ledger keys whose Salesforce records the app created from QuickBooks, with their object,
 #: the QuickBooks lists they come from, and their amount.
 CHECKED: dict[str, tuple[SalesforceObject, tuple[str, ...], Amount | None]] = {
-    "items": (PRODUCT, ("service_item", "non_inventory_item"), None),
-    "invoices": (INVOICE, ("invoice",), _invoice_total),
-    "payments": (PAYMENT, ("receive_payment",), _payment_total),
+    WorkflowId.ITEMS: (PRODUCT, ("service_item", "non_inventory_item"), None),
+    WorkflowId.INVOICES: (INVOICE, ("invoice",), _invoice_total),
+    WorkflowId.PAYMENTS: (PAYMENT, ("receive_payment",), _payment_total),
 }
 
 
@@ -80,7 +80,7 @@ def _difference(
 ) -> Difference:
     content = link.content or {}
     if record is not None:
-        ref = ref_of(record) if workflow != "items" else _item_name(record)
+        ref = ref_of(record) if workflow != WorkflowId.ITEMS else _item_name(record)
         customer = str((record.get("customer") or {}).get("fullName") or "")
         total = amount(record) if amount else None
     else:

@@ -10,7 +10,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from app.domain.workflows import ACCOUNT, INVOICE, PAYMENT, STATUS_DELETED, STATUS_VOIDED
+from app.domain.workflows import (
+    ACCOUNT,
+    INVOICE,
+    PAYMENT,
+    STATUS_DELETED,
+    STATUS_VOIDED,
+    WorkflowId,
+)
 from app.engine.books.amounts import to_cents
 from app.engine.books.model import Totals
 from app.salesforce.client import SalesforceClient
@@ -22,7 +29,10 @@ LIVE_PAYMENT = f"({PAYMENT.status} = null OR {PAYMENT.status} NOT IN ({_STATUSES
 #: The SOQL path to a mirror's account's QuickBooks customer id (the same on both objects).
 CUSTOMER_KEY = INVOICE.account_customer_id
 #: The Salesforce field a repair's "before" amount is recorded under, by workflow.
-AMOUNT_FIELDS = {"invoices": INVOICE.balance_remaining, "payments": PAYMENT.amount}
+AMOUNT_FIELDS: dict[str, str] = {
+    WorkflowId.INVOICES: INVOICE.balance_remaining,
+    WorkflowId.PAYMENTS: PAYMENT.amount,
+}
 #: Salesforce answers an aggregate query in one batch of at most 2,000 rows.
 AGGREGATE_ROWS = 2000
 _CHUNK = 200
