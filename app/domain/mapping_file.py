@@ -39,17 +39,19 @@ _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of 
 _TABLE_HEADER = re.compile(r"^\s*\[\[\s*([^\]]+?)\s*\]\]")
 
 # QuickBooks fields the app writes itself, per workflow.
-_RESERVED_QUICKBOOKS = {
-    "customers": frozenset({"id", "revisionNumber", "externalId", "isActive"}),
-    "opportunities": frozenset({"id", "revisionNumber", "externalId", "customerId", "lines"}),
+_RESERVED_QUICKBOOKS: dict[str, frozenset[str]] = {
+    WorkflowId.CUSTOMERS: frozenset({"id", "revisionNumber", "externalId", "isActive"}),
+    WorkflowId.OPPORTUNITIES: frozenset(
+        {"id", "revisionNumber", "externalId", "customerId", "lines"}
+    ),
 }
 _RESERVED_QUICKBOOKS_LINE = frozenset({"id", "itemId"})
 # A field map must fill these, or the destination refuses every record.
-_REQUIRED_TARGETS = {
-    "customers": (Side.SALESFORCE, "name"),
-    "items": (Side.QUICKBOOKS, "Name"),
-    "invoices": (Side.QUICKBOOKS, "Name"),
-    "opportunities": (Side.SALESFORCE, "transactionDate"),
+_REQUIRED_TARGETS: dict[str, tuple[Side, str]] = {
+    WorkflowId.CUSTOMERS: (Side.SALESFORCE, "name"),
+    WorkflowId.ITEMS: (Side.QUICKBOOKS, "Name"),
+    WorkflowId.INVOICES: (Side.QUICKBOOKS, "Name"),
+    WorkflowId.OPPORTUNITIES: (Side.SALESFORCE, "transactionDate"),
 }
 
 
@@ -222,7 +224,11 @@ class _Checker:
             if key not in _WORKFLOW_KEYS or (
                 key == "line_fields" and workflow_id is not WorkflowId.OPPORTUNITIES
             ):
-                allowed = ["fields", "line_fields"] if name == "opportunities" else ["fields"]
+                allowed = (
+                    ["fields", "line_fields"]
+                    if workflow_id is WorkflowId.OPPORTUNITIES
+                    else ["fields"]
+                )
                 self.add(
                     f"'{key}' is not a setting of a workflow{_suggest(key, allowed)}; "
                     f"use {' or '.join(f'[[{name}.{a}]]' for a in allowed)}.",

@@ -187,8 +187,12 @@ def _drafted(ctx: RunContext) -> list[ReviewCandidate]:
         lines_by_opp.setdefault(str(line["OpportunityId"]), []).append(line)
     decisions = ctx.store.review_decisions()
     approvals = ctx.store.approvals()
-    customer_links = {link.sf_id: link.qb_id for link in ctx.store.links("customers") if link.sf_id}
-    item_links = {link.sf_id: link.qb_id for link in ctx.store.links("items") if link.sf_id}
+    customer_links = {
+        link.sf_id: link.qb_id for link in ctx.store.links(WorkflowId.CUSTOMERS) if link.sf_id
+    }
+    item_links = {
+        link.sf_id: link.qb_id for link in ctx.store.links(WorkflowId.ITEMS) if link.sf_id
+    }
     result = []
     for opportunity in opportunities:
         lines = lines_by_opp.get(str(opportunity["Id"]), [])
