@@ -37,8 +37,13 @@ class FieldType(StrEnum):
     BOOLEAN = "boolean"
     # Salesforce relationship set through the parent's external id: {"Account__r": {key: id}}.
     LOOKUP = "lookup"
-    # Open / Paid / Voided, worked out from the whole QuickBooks invoice.
+    # Pending / Open / Paid / Voided (credit memos: Open / Used), worked out from the whole
+    # QuickBooks transaction.
     INVOICE_STATUS = "invoice_status"
+    # A QuickBooks list of linked or applied-to transactions, one line each: what paid what.
+    LINKED_TRANSACTIONS = "linked_transactions"
+    # A QuickBooks currency (name) as its ISO 4217 code, for Salesforce's currency picklist.
+    CURRENCY_CODE = "currency_code"
     # A multi-line Salesforce street spread over QuickBooks address lines line1, line2, ...
     STREET = "street"
 
@@ -47,6 +52,8 @@ class FieldType(StrEnum):
 TYPE_OWNER: dict[FieldType, Side] = {
     FieldType.LOOKUP: Side.QUICKBOOKS,
     FieldType.INVOICE_STATUS: Side.QUICKBOOKS,
+    FieldType.LINKED_TRANSACTIONS: Side.QUICKBOOKS,
+    FieldType.CURRENCY_CODE: Side.QUICKBOOKS,
     FieldType.STREET: Side.SALESFORCE,
 }
 

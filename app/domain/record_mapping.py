@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.domain.convert import Destination, FieldWording, convert, text_value
+from app.domain.currencies import iso_code
 from app.domain.fieldmap import FieldRule, FieldType, MappingConfig, Side
 from app.domain.money import InvalidAmountError, parse_decimal
 from app.domain.outcomes import MapResult, Problem
@@ -21,6 +22,8 @@ from app.domain.workflows import (
     STATUS_DELETED,
     STATUS_OPEN,
     STATUS_PAID,
+    STATUS_PENDING,
+    STATUS_USED,
     STATUS_VOIDED,
     WorkflowDefinition,
     workflow,
@@ -85,6 +88,14 @@ def map_quickbooks_record(config: MappingConfig, workflow_id: str, record: objec
     for rule in config.for_workflow(workflow_id).owned_by(Side.QUICKBOOKS):
         if rule.type is FieldType.INVOICE_STATUS:
             mapped[rule.target] = invoice_status(record)
+            continue
+        if rule.type is FieldType.LINKED_TRANSACTIONS:
+            mapped[rule.target] = linked_transactions_text(read_path(record, rule.sources[0]))
+            continue
+        if rule.type is FieldType.CURRENCY_CODE:
+            code = iso_code(read_path(record, rule.sources[0]))
+            if code is not None:  # a record without a currency keeps the org's default
+                mapped[rule.target] = code
             continue
         raw, source, problem = read_first(record, rule.sources, "QuickBooks", rule)
         if problem is None:
@@ -210,7 +221,11 @@ def _without_empty(mapped: Mapping[str, Any], *, drop_blank_text: bool) -> dict[
 
 
 def invoice_status(invoice: Mapping[str, Any]) -> str:
-    """Open, Paid or Voided. QuickBooks marks a voided invoice by zero amounts and a VOID memo."""
+    """Pending, Open, Paid or Voided; a credit memo is Open until its credit is used.
+
+    QuickBooks marks a voided invoice by zero amounts and a VOID memo, and a pending (not yet
+    final) one by `isPending`.
+    """
     memo = invoice.get("memo")
     if (
         isinstance(memo, str)
@@ -218,7 +233,42 @@ def invoice_status(invoice: Mapping[str, Any]) -> str:
         and _is_zero(invoice.get("subtotal"))
     ):
         return STATUS_VOIDED
+    if invoice.get("isPending") is True:
+        return STATUS_PENDING
+    if "creditRemaining" in invoice:
+        return STATUS_USED if _is_zero(invoice.get("creditRemaining")) else STATUS_OPEN
     return STATUS_PAID if invoice.get("isPaid") is True else STATUS_OPEN
+
+
+_TRANSACTION_WORDS = {
+    "invoice": "Invoice",
+    "receive_payment": "Payment",
+    "credit_memo": "Credit memo",
+}
+
+
+def linked_transactions_text(links: object) -> str | None:
+    """One line per linked transaction: "Invoice 1042 (2025-07-01): 300.00"; None if none.
+
+    Reads both QuickBooks shapes: a payment's `appliedToTransactions` and a transaction's
+    `linkedTransactions`; amounts are shown without QuickBooks' sign.
+    """
+    if not isinstance(links, list):
+        return None
+    lines = []
+    for link in links:
+        if not isinstance(link, Mapping):
+            continue
+        kind = str(link.get("transactionType") or "")
+        word = _TRANSACTION_WORDS.get(kind, kind.replace("_", " ").capitalize())
+        ref = link.get("refNumber") or link.get("transactionId") or link.get("id") or ""
+        day = link.get("transactionDate")
+        try:
+            amount = f"{abs(parse_decimal(link.get('amount'))):.2f}"
+        except InvalidAmountError:
+            amount = "?"
+        lines.append(f"{word} {ref}{f' ({day})' if day else ''}: {amount}".strip())
+    return "\n".join(lines) or None
 
 
 def _is_zero(value: object) -> bool:

@@ -1,4 +1,4 @@
-"""The five workflows: what flows where, which Salesforce object and fields hold the links.
+"""The workflows: what flows where, which Salesforce object and fields hold the links.
 
 What each workflow maps field by field lives in the mapping file; what is fixed here is the
 structure no field map may change: the objects, the external id fields that carry QuickBooks
@@ -19,6 +19,7 @@ class WorkflowId(StrEnum):
     CUSTOMERS = "customers"
     ITEMS = "items"
     INVOICES = "invoices"
+    CREDIT_MEMOS = "credit_memos"
     PAYMENTS = "payments"
     OPPORTUNITIES = "opportunities"
 
@@ -30,11 +31,18 @@ class Direction(StrEnum):
     BOTH = "both"
 
 
-# Values of QuickBooks_Invoice__c.Status__c (and QuickBooks_Payment__c.Status__c).
+# Values of QuickBooks_Invoice__c.Status__c (and of the payment's and credit memo's).
 STATUS_OPEN = "Open"
 STATUS_PAID = "Paid"
 STATUS_VOIDED = "Voided"
 STATUS_DELETED = "Deleted in QuickBooks"
+# An invoice QuickBooks keeps as pending (not final): out of receivables until it is final.
+STATUS_PENDING = "Pending"
+# A credit memo whose credit is all applied.
+STATUS_USED = "Used"
+
+# Standard field every record has in a Salesforce org with multiple currencies enabled.
+CURRENCY_CODE = "CurrencyIsoCode"
 
 
 # -- The Salesforce objects and the fields the app's code names -------------------------------
@@ -70,6 +78,13 @@ class AccountFields(SalesforceObject):
     sync_flag: str
     # Read when matching existing accounts to QuickBooks customers.
     email: str
+    # A QuickBooks job's account points to its customer's account.
+    parent: str
+
+    @property
+    def parent_relationship(self) -> str:
+        """ParentId is reached (and set by external id) as Parent."""
+        return self.parent.removesuffix("Id")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +131,13 @@ class PaymentFields(MirrorFields):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CreditMemoFields(MirrorFields):
+    # The standard Name holds the QuickBooks ref number.
+    ref_number: str
+    credit_remaining: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class LineItemFields:
     name: str
     product_id: str
@@ -133,6 +155,7 @@ ACCOUNT = AccountFields(
     balance="QuickBooks_Balance__c",
     sync_flag="Sync_To_QuickBooks__c",
     email="Email__c",
+    parent="ParentId",
 )
 PRODUCT = SalesforceObject(name="Product2", quickbooks_id="QuickBooks_Item_Id__c")
 INVOICE = InvoiceFields(
@@ -157,6 +180,15 @@ PAYMENT = PaymentFields(
     amount="Amount__c",
     transaction_date="Transaction_Date__c",
     ref_number="Ref_Number__c",
+    status="Status__c",
+)
+CREDIT_MEMO = CreditMemoFields(
+    name="QuickBooks_Credit_Memo__c",
+    quickbooks_id="QuickBooks_Credit_Memo_Id__c",
+    ref_number="Name",
+    account="Account__c",
+    transaction_date="Transaction_Date__c",
+    credit_remaining="Credit_Remaining__c",
     status="Status__c",
 )
 OPPORTUNITY = OpportunityFields(
@@ -245,6 +277,21 @@ WORKFLOWS: dict[WorkflowId, WorkflowDefinition] = {
             depends_on=(WorkflowId.CUSTOMERS,),
         ),
         WorkflowDefinition(
+            id=WorkflowId.CREDIT_MEMOS,
+            title="Credit memos",
+            summary=(
+                "QuickBooks credit memos are mirrored in Salesforce with the credit left and "
+                "the invoices it was applied to."
+            ),
+            direction=Direction.QUICKBOOKS_TO_SALESFORCE,
+            salesforce=CREDIT_MEMO,
+            quickbooks_resources=("credit-memos",),
+            field_owners=frozenset({Side.QUICKBOOKS}),
+            order=4,
+            deleted_transaction_type="credit_memo",
+            depends_on=(WorkflowId.CUSTOMERS, WorkflowId.INVOICES),
+        ),
+        WorkflowDefinition(
             id=WorkflowId.PAYMENTS,
             title="Payments",
             summary="Payments received in QuickBooks are mirrored in Salesforce.",
@@ -252,7 +299,7 @@ WORKFLOWS: dict[WorkflowId, WorkflowDefinition] = {
             salesforce=PAYMENT,
             quickbooks_resources=("receive-payments",),
             field_owners=frozenset({Side.QUICKBOOKS}),
-            order=4,
+            order=5,
             deleted_transaction_type="receive_payment",
             depends_on=(WorkflowId.CUSTOMERS, WorkflowId.INVOICES),
         ),
@@ -266,7 +313,7 @@ WORKFLOWS: dict[WorkflowId, WorkflowDefinition] = {
             salesforce=OPPORTUNITY,
             quickbooks_resources=("invoices",),
             field_owners=frozenset({Side.SALESFORCE}),
-            order=5,
+            order=6,
             salesforce_scope=f"{OPPORTUNITY.is_won} = true AND {OPPORTUNITY.quickbooks_id} = null",
             needs_review=True,
             depends_on=(WorkflowId.CUSTOMERS, WorkflowId.ITEMS),

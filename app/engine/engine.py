@@ -25,6 +25,7 @@ from app.engine import (
     deletions,
     double_entry,
     ledger_pair,
+    receivables,
     review,
     specs,
 )
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 __all__ = ["ALL_WORKFLOWS", "SyncEngine"]
 #: The workflows whose QuickBooks deletions are marked in one call, after both are mirrored.
 TRANSACTIONAL = frozenset({WorkflowId.INVOICES, WorkflowId.PAYMENTS})
+#: The workflows whose records move customers' balances, refreshed after the last of them.
+RECEIVABLE = frozenset({WorkflowId.INVOICES, WorkflowId.CREDIT_MEMOS, WorkflowId.PAYMENTS})
 INTERRUPTED = (
     "Interrupted: the app stopped before this run finished. What it had done is kept, "
     "and the next sync carried on from there."
@@ -248,6 +251,9 @@ class SyncEngine:
         last_transactional = next(
             (w for w in reversed(ALL_WORKFLOWS) if w in enabled & TRANSACTIONAL), None
         )
+        last_receivable = next(
+            (w for w in reversed(ALL_WORKFLOWS) if w in enabled & RECEIVABLE), None
+        )
         for name in ALL_WORKFLOWS:
             if name not in enabled:
                 continue
@@ -256,6 +262,8 @@ class SyncEngine:
             self._workflow(ctx, name)
             if name == last_transactional:
                 deletions.mark_deletions(ctx, enabled)
+            if name == last_receivable and WorkflowId.CUSTOMERS in enabled:
+                receivables.refresh_balances(ctx)
             ctx.report(name, "done")
         if ctx.only_qb_ids is None and ctx.only_sf_ids is None and not ctx.dry_run:
             self._retry_outstanding(ctx, enabled)
@@ -338,7 +346,7 @@ def _mirror(ctx: RunContext, spec: MirrorSpec) -> None:
 
 def _sync_customers(_engine: SyncEngine, ctx: RunContext) -> None:
     customers.push_accounts(ctx)
-    run_mirror(ctx, customers.balance_spec())
+    run_mirror(ctx, receivables.balance_spec())
 
 
 #: What syncing each workflow does.
@@ -346,6 +354,7 @@ _STEPS: dict[WorkflowId, Callable[[SyncEngine, RunContext], None]] = {
     WorkflowId.CUSTOMERS: _sync_customers,
     WorkflowId.ITEMS: lambda _engine, ctx: _mirror(ctx, specs.ITEMS),
     WorkflowId.INVOICES: lambda _engine, ctx: _mirror(ctx, specs.INVOICES),
+    WorkflowId.CREDIT_MEMOS: lambda _engine, ctx: _mirror(ctx, specs.CREDIT_MEMOS),
     WorkflowId.PAYMENTS: lambda _engine, ctx: _mirror(ctx, double_entry.guarded(specs.PAYMENTS)),
     WorkflowId.OPPORTUNITIES: lambda engine, ctx: engine._finish_approvals(ctx),
 }

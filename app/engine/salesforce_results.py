@@ -30,11 +30,11 @@ def failure_text(code: str, message: str, fields: list[str] | None) -> tuple[str
 
 
 def read_again(code: str, message: str) -> bool:
-    """A failure the record can get past without changing in QuickBooks: a row lock, a passing
-    outage, or its customer's account not linked yet (that comes with the customers' sync)."""
-    if code == ROW_LOCK or from_salesforce(code, message).kind is ErrorKind.TRANSIENT:
-        return True
-    return code == "INVALID_FIELD" and "foreign key external id" in message.lower()
+    """A passing failure (a row lock, an outage) that holds the cursor so the next read brings
+    the record again. A record that cannot be linked (its account missing) does not: it is
+    reported, the cursor moves past it, and every later sync retries it as an outstanding
+    failure, so one record never holds back the ones after it."""
+    return code == ROW_LOCK or from_salesforce(code, message).kind is ErrorKind.TRANSIENT
 
 
 def outcome_of(result: dict[str, Any]) -> Outcome:

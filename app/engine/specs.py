@@ -8,6 +8,8 @@ from typing import Any
 from app.domain.workflows import PRODUCT, WORKFLOWS, WorkflowId
 from app.engine.adopt import adopt_by_name
 from app.engine.mirror import BeforeWrite, MirrorSpec
+from app.engine.pricebooks import remembering_prices
+from app.engine.receivables import tracked
 
 
 def _ref(record: dict[str, Any]) -> str:
@@ -47,11 +49,20 @@ ITEMS = mirror_spec(
     ("service_item", "non_inventory_item"),
     _name,
     filters={"status": "all"},
-    before_write=adopt_by_name(PRODUCT.name, PRODUCT.quickbooks_id, WorkflowId.ITEMS, _name),
+    before_write=remembering_prices(
+        adopt_by_name(PRODUCT.name, PRODUCT.quickbooks_id, WorkflowId.ITEMS, _name)
+    ),
 )
 
-INVOICES = mirror_spec(
-    WorkflowId.INVOICES, ("invoice",), _ref, filters={"include_line_items": False}
+# Linked transactions show what paid each invoice; QuickBooks lists them only when asked.
+_RECEIVABLE_FILTERS = {"include_line_items": False, "include_linked_transactions": True}
+
+INVOICES = tracked(
+    mirror_spec(WorkflowId.INVOICES, ("invoice",), _ref, filters=_RECEIVABLE_FILTERS)
 )
 
-PAYMENTS = mirror_spec(WorkflowId.PAYMENTS, ("receive_payment",), _ref)
+CREDIT_MEMOS = tracked(
+    mirror_spec(WorkflowId.CREDIT_MEMOS, ("credit_memo",), _ref, filters=_RECEIVABLE_FILTERS)
+)
+
+PAYMENTS = tracked(mirror_spec(WorkflowId.PAYMENTS, ("receive_payment",), _ref))

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from app.sandbox.conductor import errors
+from app.sandbox.conductor import currency_amounts, errors
 from app.sandbox.conductor.clock import Clock
 from app.sandbox.conductor.spec import Spec
 from app.sandbox.conductor.store import NAMESPACES, Store
@@ -26,6 +26,8 @@ OBJECT_TYPES = {
     "account": "qbd_account",
     "invoice": "qbd_invoice",
     "receive_payment": "qbd_receive_payment",
+    "credit_memo": "qbd_credit_memo",
+    "sales_tax_code": "qbd_sales_tax_code",
     "vendor": "qbd_vendor",
     "employee": "qbd_employee",
     "other_name": "qbd_other_name",
@@ -40,6 +42,8 @@ LABELS = {
     "account": "Account",
     "invoice": "Invoice",
     "receive_payment": "ReceivePayment",
+    "credit_memo": "CreditMemo",
+    "sales_tax_code": "SalesTaxCode",
 }
 #: `listType` of deleted-list-objects.
 LIST_TYPES = {
@@ -53,12 +57,18 @@ LIST_TYPES = {
 }
 ITEM_KINDS = ("service_item", "non_inventory_item")
 LIST_KINDS = tuple(NAMESPACES)
-TRANSACTION_KINDS = ("invoice", "receive_payment")
+TRANSACTION_KINDS = ("invoice", "receive_payment", "credit_memo")
 
 _FIRST_LIST_ID = 0x80000001
 _SETTINGS = "preferences"
 #: The company preferences the sandbox acts on; the rest of Conductor's object is fixed.
-DEFAULT_SETTINGS: dict[str, Any] = {"closingDate": None, "homeCurrency": None, "currencies": {}}
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "closingDate": None,
+    "homeCurrency": None,
+    "currencies": {},
+    # Currency name -> units of home currency per unit (Company > Manage Currency).
+    "exchangeRates": {},
+}
 
 
 class Company:
@@ -176,6 +186,21 @@ class Company:
             self.change_settings(currencies=currencies)
         return {"id": currencies[name], "fullName": name}
 
+    def transaction_currency(self, customer: dict[str, Any], body: dict[str, Any]) -> None:
+        """With multicurrency on, a transaction is in its customer's currency (the home currency
+        unless the customer bills in another) and carries an exchange rate (1 at home)."""
+        home = self.settings()["homeCurrency"]
+        if not home:
+            return
+        currency = customer.get("currency") or self.currency(home)
+        body["currency"] = currency
+        if currency["fullName"] == home:
+            body["exchangeRate"] = 1
+        else:
+            body.setdefault(
+                "exchangeRate", self.settings()["exchangeRates"].get(currency["fullName"], 1)
+            )
+
     def check_open_period(self, object_label: str, day: str | None) -> None:
         """QuickBooks refuses transactions dated on or before the closing date (3171)."""
         closing = self.settings()["closingDate"]
@@ -241,7 +266,8 @@ class Company:
         """The full response object: every schema property, in order."""
         shown = dict(body)
         shown.setdefault("objectType", OBJECT_TYPES[kind])
-        if kind == "invoice":
+        shown.update(currency_amounts.home_amounts(self, kind, body))
+        if kind in ("invoice", "credit_memo"):
             if not lines:
                 shown["lines"] = []
                 shown["lineGroups"] = []

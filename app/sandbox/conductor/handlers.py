@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from app.sandbox.conductor import errors, invoices, listing, lists, payments, preferences
+from app.sandbox.conductor import (
+    credit_memos,
+    errors,
+    invoices,
+    listing,
+    lists,
+    payments,
+    preferences,
+)
 from app.sandbox.conductor.company import Company
 from app.sandbox.conductor.connections import Directory
 from app.sandbox.conductor.spec import Operation
@@ -157,6 +165,11 @@ def delete_payment(call: Call) -> dict[str, Any]:
     return _deleted("qbd_receive_payment", body)
 
 
+def create_credit_memo(call: Call) -> dict[str, Any]:
+    body = credit_memos.create_credit_memo(call.company, call.body)
+    return call.company.render("credit_memo", body)
+
+
 def _deleted(object_type: str, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": body["id"],
@@ -254,6 +267,11 @@ HANDLERS: dict[str, Handler] = {
     "GET /quickbooks-desktop/receive-payments/{id}": retrieve("receive_payment"),
     "POST /quickbooks-desktop/receive-payments/{id}": update_payment,
     "DELETE /quickbooks-desktop/receive-payments/{id}": delete_payment,
+    "GET /quickbooks-desktop/credit-memos": list_records,
+    "POST /quickbooks-desktop/credit-memos": create_credit_memo,
+    "GET /quickbooks-desktop/credit-memos/{id}": retrieve("credit_memo"),
+    "GET /quickbooks-desktop/sales-tax-codes": list_records,
+    "GET /quickbooks-desktop/sales-tax-codes/{id}": retrieve("sales_tax_code"),
     "GET /quickbooks-desktop/deleted-transactions": deleted_transactions,
     "GET /quickbooks-desktop/deleted-list-objects": deleted_list_objects,
     "GET /quickbooks-desktop/preferences": get_preferences,

@@ -1,7 +1,8 @@
 """Invoices: lines priced from items, totals, void and delete, as QuickBooks keeps them.
 
 `subtotal` is the sum of the lines; payments applied to an invoice are its
-`linkedTransactions` (negative amounts), their sum is `appliedAmount`, and
+`linkedTransactions` (negative amounts), as are credit memos applied to it; their sum is
+`appliedAmount`, and
 `balanceRemaining = subtotal + salesTaxTotal - appliedAmount`; `isPaid` once that is zero.
 Voiding or deleting an invoice frees the payments applied to it as unused credit. Invoices
 dated on or before the company's closing date cannot be added or changed (3171), and a new
@@ -98,15 +99,16 @@ def create_invoice(company: Company, request: dict[str, Any]) -> dict[str, Any]:
         "lines": [],
     }
     assign(company, body, request, INVOICE_RULES, _INVOICE, skip=("customerId", "lines"))
+    company.transaction_currency(customer, body)
     company.check_open_period(_INVOICE, body["transactionDate"])
     body.setdefault("dueDate", body["transactionDate"])
-    lines = [_line(company, line, None) for line in request.get("lines", [])]
+    lines = [build_line(company, line, None) for line in request.get("lines", [])]
     body["lines"] = lines
     settle(body)
     company.check_credit_limit(customer, Decimal(body["balanceRemaining"]))
     at = company.clock.tick()
     body["id"] = company.txn_id(at)
-    body["lines"] = _with_ids(company, lines, at)
+    body["lines"] = with_line_ids(company, lines, at)
     company.stamp(body, at, created=True)
     company.add("invoice", body)
     company.refresh_balance(body["customer"]["id"])
@@ -142,9 +144,9 @@ def update_invoice(company: Company, invoice_id: str, request: dict[str, Any]) -
             line_id = requested["id"]
             if line_id != "-1" and line_id not in by_id:
                 raise errors.object_not_found(line_id)
-            lines.append(_line(company, requested, by_id.get(line_id)))
+            lines.append(build_line(company, requested, by_id.get(line_id)))
     at = company.clock.tick()
-    body["lines"] = _with_ids(company, lines, at)
+    body["lines"] = with_line_ids(company, lines, at)
     settle(body)
     if Decimal(body["balanceRemaining"]) < 0:
         raise errors.save_failed(
@@ -196,7 +198,7 @@ def require_customer(company: Company, customer_id: str, within: str) -> dict[st
     return customer
 
 
-def _line(
+def build_line(
     company: Company, requested: dict[str, Any], existing: dict[str, Any] | None
 ) -> dict[str, Any]:
     line = dict(existing) if existing else {"objectType": "qbd_invoice_line", "customFields": []}
@@ -219,7 +221,9 @@ def _line(
     return line
 
 
-def _with_ids(company: Company, lines: list[dict[str, Any]], at: datetime) -> list[dict[str, Any]]:
+def with_line_ids(
+    company: Company, lines: list[dict[str, Any]], at: datetime
+) -> list[dict[str, Any]]:
     for line in lines:
         if "id" not in line:
             line["id"] = company.txn_id(at)
@@ -243,12 +247,21 @@ def settle(invoice: dict[str, Any]) -> None:
     subtotal = sum(
         (Decimal(line["amount"]) for line in invoice["lines"] if line.get("amount")), ZERO
     )
-    applied = -sum((Decimal(link["amount"]) for link in payments_of(invoice)), ZERO)
+    applied = -sum((Decimal(link["amount"]) for link in applied_links(invoice)), ZERO)
     balance = subtotal + Decimal(invoice.get("salesTaxTotal") or "0") - applied
     invoice["subtotal"] = money(subtotal)
     invoice["appliedAmount"] = money(applied)
     invoice["balanceRemaining"] = money(balance)
     invoice["isPaid"] = balance <= 0
+
+
+def applied_links(invoice: dict[str, Any]) -> list[dict[str, Any]]:
+    """Payments and credits applied to the invoice: each lowers what it still asks for."""
+    return [
+        link
+        for link in invoice.get("linkedTransactions", [])
+        if link["transactionType"] in ("receive_payment", "credit_memo")
+    ]
 
 
 def payments_of(invoice: dict[str, Any]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@
 every other filter (as QuickBooks does) and fail when a value matches nothing. Otherwise the
 filters combine, records come in the order QuickBooks added them, and a page's `nextCursor`
 resumes after its last record; the client resends the original filters with it. Accounts,
-employees and other names are not paginated.
+employees, other names and sales-tax codes are not paginated.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ LISTINGS = {
     "/quickbooks-desktop/non-inventory-items": Listing("non_inventory_item"),
     "/quickbooks-desktop/invoices": Listing("invoice"),
     "/quickbooks-desktop/receive-payments": Listing("receive_payment"),
+    "/quickbooks-desktop/credit-memos": Listing("credit_memo"),
+    "/quickbooks-desktop/sales-tax-codes": Listing("sales_tax_code", paginated=False),
     "/quickbooks-desktop/accounts": Listing("account", paginated=False),
     "/quickbooks-desktop/vendors": Listing("vendor"),
     "/quickbooks-desktop/employees": Listing("employee", paginated=False),
@@ -101,7 +103,7 @@ def _filtered(
             )
     where = ["kind = ?"]
     params: list[Any] = [listing.kind]
-    if listing.kind in NAMESPACES:
+    if listing.kind in NAMESPACES or listing.kind == "sales_tax_code":
         status = query.get("status", "active")
         if status != "all":
             where.append("is_active = ?")
@@ -172,12 +174,25 @@ def _by_ids(company: Company, kind: str, ids: list[str]) -> list[dict[str, Any]]
 
 
 def _by_full_names(company: Company, kind: str, names: list[str]) -> list[dict[str, Any]]:
+    if kind not in NAMESPACES:
+        return _by_names(company, kind, names)
     found = []
     for name in dict.fromkeys(names):
         row = company.store.find_name(NAMESPACES[kind], name)
         if row is None or row[0] != kind:
             raise errors.not_found_in_query(name)
         found.append(row[1])
+    return found
+
+
+def _by_names(company: Company, kind: str, names: list[str]) -> list[dict[str, Any]]:
+    """Lists outside the name lists (sales-tax codes): names are unique within the list."""
+    found = []
+    for name in dict.fromkeys(names):
+        rows = company.store.select("kind = ? AND lower(name) = ?", [kind, name.lower()])
+        if not rows:
+            raise errors.not_found_in_query(name)
+        found.append(rows[0][2])
     return found
 
 

@@ -232,3 +232,29 @@ def add_account(
     company.stamp(body, at, created=True)
     company.add("account", body)
     return body
+
+
+#: The sales-tax codes every QuickBooks Desktop company file starts with (QuickBooks Desktop
+#: Help, "Sales tax codes": "Tax" for taxable sales, "Non" for non-taxable sales).
+DEFAULT_SALES_TAX_CODES = (
+    ("Tax", True, "Taxable Sales"),
+    ("Non", False, "Non-Taxable Sales"),
+)
+
+
+def add_sales_tax_code(
+    company: Company, name: str, *, taxable: bool, description: str | None = None
+) -> dict[str, Any]:
+    at = company.clock.now()
+    body = {
+        "id": company.list_id(at),
+        "objectType": "qbd_sales_tax_code",
+        "name": name,
+        "isActive": True,
+        "isTaxable": taxable,
+        "description": description,
+        "salesTaxItem": None,
+    }
+    company.stamp(body, at, created=True)
+    company.add("sales_tax_code", body)
+    return body

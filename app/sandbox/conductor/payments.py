@@ -55,6 +55,7 @@ def create_payment(company: Company, request: dict[str, Any]) -> dict[str, Any]:
         _PAYMENT,
         skip=("customerId", "isAutoApply", "applyToTransactions"),
     )
+    company.transaction_currency(customer, body)
     company.check_open_period(_PAYMENT, body["transactionDate"])
     total = Decimal(body["totalAmount"])
     if "applyToTransactions" in request:

@@ -10,11 +10,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from app.sandbox.conductor import errors, invoices, lists, payments
+from app.sandbox.conductor import credit_memos, errors, invoices, lists, payments
 from app.sandbox.conductor.company import ITEM_KINDS, LIST_KINDS, Company
 from app.sandbox.conductor.values import money
 
-KINDS = ("customer", "service_item", "non_inventory_item", "account", "invoice", "receive_payment")
+KINDS = (
+    "customer",
+    "service_item",
+    "non_inventory_item",
+    "account",
+    "invoice",
+    "receive_payment",
+    "credit_memo",
+    "sales_tax_code",
+)
 
 
 class QuickBooks:
@@ -51,6 +60,10 @@ class QuickBooks:
         return self._write(
             lambda: lists.create(self._company, "customer", {"name": name, **fields})
         )
+
+    def add_job(self, customer_id: str, name: str, **fields: Any) -> dict[str, Any]:
+        """A job (sub-customer) of a customer: fullName "Customer:Job", sublevel one deeper."""
+        return self.add_customer(name, parentId=customer_id, **fields)
 
     def add_item(
         self, name: str, *, kind: str = "service_item", price: str = "100.00", **fields: Any
@@ -92,6 +105,15 @@ class QuickBooks:
 
     def use_multicurrency(self, home_currency: str = "US Dollar") -> None:
         self._write(lambda: self._company.change_settings(homeCurrency=home_currency))
+
+    def set_exchange_rate(self, currency: str, exchange_rate: float) -> None:
+        """Home-currency units per unit of `currency` for new transactions (Manage Currency)."""
+
+        def change() -> None:
+            rates = {**self._company.settings()["exchangeRates"], currency: exchange_rate}
+            self._company.change_settings(exchangeRates=rates)
+
+        self._write(change)
 
     def edit_customer(self, customer_id: str, **changes: Any) -> dict[str, Any]:
         return self._edit_list("customer", customer_id, changes)
@@ -185,6 +207,34 @@ class QuickBooks:
             request["isAutoApply"] = auto_apply
         return self._write(
             lambda: payments.create_payment(self._company, request), kind="receive_payment"
+        )
+
+    def add_credit_memo(
+        self,
+        customer_id: str,
+        lines: list[dict[str, Any]] | None = None,
+        *,
+        transaction_date: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """`lines` as in the API; one line of the first service item if None."""
+        if lines is None:
+            lines = [{"itemId": self.ids("service_item")[0], "quantity": 1}]
+        day = transaction_date or self._company.clock.now().date().isoformat()
+        request = {"customerId": customer_id, "transactionDate": day, "lines": lines, **fields}
+        return self._write(
+            lambda: credit_memos.create_credit_memo(self._company, request), kind="credit_memo"
+        )
+
+    def apply_credit(
+        self, credit_memo_id: str, invoice_id: str, amount: str | Decimal
+    ) -> dict[str, Any]:
+        """Applies part or all of a credit memo to an open invoice (Use credit to apply)."""
+        return self._write(
+            lambda: credit_memos.apply_credit(
+                self._company, credit_memo_id, invoice_id, Decimal(amount)
+            ),
+            kind="credit_memo",
         )
 
     def delete_payment(self, payment_id: str) -> None:

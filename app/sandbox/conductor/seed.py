@@ -70,6 +70,8 @@ def seed(company: Company, seed_value: int, size: Size, anchor: datetime) -> Non
                 lists.add_other(company, kind, name)
         customers = _customers(company, seed_value, size.customers)
         items = _items(company, seed_value, size.items, accounts)
+        for name, taxable, description in lists.DEFAULT_SALES_TAX_CODES:
+            lists.add_sales_tax_code(company, name, taxable=taxable, description=description)
         with company.bulk():
             _history(company, seed_value, size, customers, items, first_day, anchor)
 

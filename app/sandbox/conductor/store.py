@@ -94,7 +94,10 @@ def index_columns(kind: str, body: dict[str, Any]) -> dict[str, Any]:
         (body.get(ref) or {}).get("id") for ref in ("receivablesAccount", "depositToAccount")
     ]
     if kind == "invoice":
-        open_amount = cents(body.get("balanceRemaining"))
+        # A pending invoice is non-posting: it does not reach accounts receivable.
+        open_amount = 0 if body.get("isPending") else cents(body.get("balanceRemaining"))
+    elif kind == "credit_memo":
+        open_amount = -cents(body.get("creditRemaining"))
     elif kind == "receive_payment":
         open_amount = -cents(body.get("unusedPayment"))
     elif kind == "customer":
@@ -285,7 +288,7 @@ class Store:
         with self._lock:
             row = self._db.execute(
                 "SELECT COALESCE(SUM(open_cents), 0) FROM records "
-                "WHERE customer_id = ? AND kind IN ('invoice', 'receive_payment')",
+                "WHERE customer_id = ? AND kind IN ('invoice', 'receive_payment', 'credit_memo')",
                 (customer_id,),
             ).fetchone()
         return int(row[0])

@@ -20,7 +20,17 @@ STAGES = (
     "Closed Won",
     "Closed Lost",
 )
-INVOICE_STATUSES = ("Open", "Partially Paid", "Paid", "Voided", "Deleted in QuickBooks")
+INVOICE_STATUSES = (
+    "Pending",
+    "Open",
+    "Partially Paid",
+    "Paid",
+    "Voided",
+    "Deleted in QuickBooks",
+)
+CREDIT_MEMO_STATUSES = ("Pending", "Open", "Used", "Voided", "Deleted in QuickBooks")
+#: The currencies of the multi-currency org (Setup > Company Information > Currencies).
+CURRENCY_CODES = ("USD", "EUR", "GBP", "CAD", "AUD", "MXN", "JPY")
 PAYMENT_STATUSES = ("Received", "Voided", "Deleted in QuickBooks")
 
 
@@ -67,6 +77,20 @@ def lookup(name: str, to: str, relationship: str, child: str | None = None, **kw
     )
 
 
+def number(name: str, precision: int = 18, scale: int = 6, **kw: Any) -> FieldDef:
+    return _field(name, "double", precision=precision, scale=scale, **kw)
+
+
+def currency_code() -> FieldDef:
+    """Every object's CurrencyIsoCode; shown only once the org has multiple currencies."""
+    return picklist("CurrencyIsoCode", CURRENCY_CODES, label="Currency ISO Code")
+
+
+def _transaction_currency() -> list[FieldDef]:
+    """What a mirrored QuickBooks transaction keeps of its currency."""
+    return [text("Currency__c", 64, label="Currency"), number("Exchange_Rate__c")]
+
+
 def external_id(name: str) -> FieldDef:
     return text(name, 64, external_id=True, unique=True, case_sensitive=True)
 
@@ -101,7 +125,7 @@ def _object(
     owner: bool = True,
     **kw: Any,
 ) -> ObjectDef:
-    everything = _system(owner) + fields
+    everything = _system(owner) + fields + [currency_code()]
     return ObjectDef(
         name=name,
         key_prefix=prefix,
@@ -310,6 +334,27 @@ def _objects() -> list[ObjectDef]:
             checkbox("Is_Paid__c"),
             picklist("Status__c", INVOICE_STATUSES),
             _field("QuickBooks_Updated_At__c", "datetime"),
+            long_text("Paid_By__c", 32000, label="Paid By"),
+            *_transaction_currency(),
+            number("Balance_Remaining_Home__c", precision=16, scale=2),
+        ],
+    )
+    credit_memo = _object(
+        "QuickBooks_Credit_Memo__c",
+        "a0Z",
+        "QuickBooks Credit Memo",
+        "QuickBooks Credit Memos",
+        [
+            text("Name", 80, nillable=False, name_field=True, label="Credit Memo Number"),
+            external_id("QuickBooks_Credit_Memo_Id__c"),
+            lookup("Account__c", "Account", "Account__r", "QuickBooks_Credit_Memos__r"),
+            _field("Transaction_Date__c", "date"),
+            money("Total__c", precision=16),
+            money("Credit_Remaining__c", precision=16),
+            long_text("Applied_To__c", 32000, label="Applied To"),
+            picklist("Status__c", CREDIT_MEMO_STATUSES),
+            *_transaction_currency(),
+            number("Credit_Remaining_Home__c", precision=16, scale=2),
         ],
     )
     payment = _object(
@@ -334,6 +379,10 @@ def _objects() -> list[ObjectDef]:
             _field("Transaction_Date__c", "date"),
             text("Ref_Number__c", 40),
             picklist("Status__c", PAYMENT_STATUSES),
+            money("Unapplied_Amount__c", precision=16),
+            long_text("Applied_To__c", 32000, label="Applied To"),
+            *_transaction_currency(),
+            number("Amount_Home__c", precision=16, scale=2),
         ],
     )
     return [
@@ -346,6 +395,7 @@ def _objects() -> list[ObjectDef]:
         pricebook_entry,
         user,
         invoice,
+        credit_memo,
         payment,
     ]
 

@@ -15,6 +15,8 @@ from typing import Any
 TEXT_TYPES = frozenset(
     {"id", "string", "textarea", "email", "phone", "url", "picklist", "reference"}
 )
+#: The record's currency, present only in an org with multiple currencies.
+CURRENCY_ISO_CODE = "CurrencyIsoCode"
 NUMBER_TYPES = frozenset({"currency", "double", "percent", "int"})
 SQL_TYPES = {
     **dict.fromkeys(TEXT_TYPES, "TEXT"),
@@ -182,6 +184,7 @@ class Schema:
         self.rules: tuple[ValidationRule, ...] = tuple(rules)
         self._hidden: frozenset[str] = frozenset()
         self._lock = threading.Lock()
+        self.multi_currency = False
 
     # -- what the API sees ------------------------------------------------------------------
     def object(self, name: str) -> ObjectDef | None:
@@ -195,14 +198,17 @@ class Schema:
 
     def field(self, obj: ObjectDef, name: str) -> FieldDef | None:
         found = obj.get(name)
-        if found is None or f"{obj.name}.{found.name}".lower() in self._hidden:
+        if found is None or not self._shown(obj, found):
             return None
         return found
 
     def fields(self, obj: ObjectDef) -> list[FieldDef]:
-        return [
-            f for f in obj.fields.values() if f"{obj.name}.{f.name}".lower() not in self._hidden
-        ]
+        return [f for f in obj.fields.values() if self._shown(obj, f)]
+
+    def _shown(self, obj: ObjectDef, found: FieldDef) -> bool:
+        if found.name == CURRENCY_ISO_CODE and not self.multi_currency:
+            return False
+        return f"{obj.name}.{found.name}".lower() not in self._hidden
 
     def relationship(self, obj: ObjectDef, name: str) -> FieldDef | None:
         """The lookup field whose relationship name is `name` (e.g. Account__r -> Account__c)."""
@@ -267,6 +273,13 @@ class Schema:
         with self._lock:
             obj.fields[current.name.lower()] = updated
         return updated
+
+    def set_multi_currency(self, enabled: bool) -> None:
+        """Setup > Company Information > Activate Multiple Currencies: every object gains the
+        CurrencyIsoCode picklist (Salesforce Help, "Considerations for Enabling Multiple
+        Currencies"). Real orgs cannot switch it off; the sandbox can, for tests."""
+        with self._lock:
+            self.multi_currency = enabled
 
     def set_rules(self, rules: Iterable[ValidationRule]) -> None:
         self.rules = tuple(rules)

@@ -63,6 +63,10 @@ def test_invoice_maps_to_quickbooks_invoice_object(config: MappingConfig) -> Non
         "Is_Paid__c": False,
         "Status__c": "Open",
         "QuickBooks_Updated_At__c": "2025-02-01T12:34:56.000+0000",
+        "Paid_By__c": "Invoice LINK-1234 (2024-10-01): 1000.00",
+        "Currency__c": "USD",
+        "Exchange_Rate__c": Decimal("1.23450"),
+        "Balance_Remaining_Home__c": Decimal("100.00"),
     }
 
 
@@ -106,6 +110,11 @@ def test_payment_maps_to_quickbooks_payment_object(config: MappingConfig) -> Non
         "Amount__c": Decimal("1000.00"),
         "Transaction_Date__c": "2024-10-01",
         "Ref_Number__c": "PAYMENT-1234",
+        "Applied_To__c": "Invoice TXN-1234 (2024-10-01): 1000.00",
+        "Unapplied_Amount__c": Decimal("100.00"),
+        "Currency__c": "USD",
+        "Exchange_Rate__c": Decimal("1.23450"),
+        "Amount_Home__c": Decimal("1234.56"),
     }
 
 
@@ -144,7 +153,7 @@ def test_customer_balance_flows_to_the_account(config: MappingConfig) -> None:
     result = map_quickbooks_record(config, "customers", load_example("example_customer"))
     assert result.record == {
         "QuickBooks_Customer_Id__c": "80000001-1234567890",
-        "QuickBooks_Balance__c": Decimal("1000.00"),
+        "QuickBooks_Balance__c": Decimal("5000.00"),
     }
 
 

@@ -68,7 +68,19 @@ def test_required_fields_follow_the_field_maps(config: MappingConfig) -> None:
         "Is_Paid__c",
         "Status__c",
         "QuickBooks_Updated_At__c",
+        "Paid_By__c",
+        "Currency__c",
+        "Exchange_Rate__c",
+        "Balance_Remaining_Home__c",
     }
+    assert set(needed["QuickBooks_Credit_Memo__c"]) >= {
+        "QuickBooks_Credit_Memo_Id__c",
+        "Account__c",
+        "Credit_Remaining__c",
+        "Applied_To__c",
+        "Status__c",
+    }
+    assert set(needed["QuickBooks_Payment__c"]) >= {"Applied_To__c", "Unapplied_Amount__c"}
     assert "QuickBooks_Invoice_Id__c" in needed["Opportunity"]
     assert set(needed["OpportunityLineItem"]) >= {"Product2Id", "Quantity", "TotalPrice"}
 

@@ -108,7 +108,9 @@ def test_each_workflow_names_its_object_and_the_fields_its_code_uses() -> None:
         "QuickBooks_Balance__c",
         "Sync_To_QuickBooks__c",
         "Email__c",
+        "ParentId",
     }
+    assert ACCOUNT.parent_relationship == "Parent"
     assert WORKFLOWS[WorkflowId.INVOICES].status_field == INVOICE.status == "Status__c"
     assert INVOICE.account_relationship == "Account__r"
     assert INVOICE.account_customer_id == "Account__r.QuickBooks_Customer_Id__c"

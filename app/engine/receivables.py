@@ -1,0 +1,193 @@
+"""Receivables that follow the money: balances, jobs and currencies around the mirrors.
+
+QuickBooks does not count a balance change as an edit of the customer (its `updatedAt` stays), so
+every customer whose invoices, credit memos or payments a run read is read again, in batches of
+ids, and its account gets `totalBalance` (its jobs included). A job (sub-customer) gets an account
+of its own whose parent is its customer's account. In a Salesforce org with multiple currencies,
+mirrored records also carry `CurrencyIsoCode`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+from app.domain.fieldmap import FieldRule, FieldType, MappingConfig, Side, WorkflowMap
+from app.domain.outcomes import Outcome
+from app.domain.workflows import ACCOUNT, CURRENCY_CODE, INVOICE, WorkflowId
+from app.engine import customers
+from app.engine.context import RunContext
+from app.engine.mirror import MirrorSpec, run_mirror
+from app.engine.recorder import ItemOutcome
+from app.engine.result import PlannedAction
+from app.engine.salesforce_results import failure_text, first_error
+from app.store import Link
+
+TOUCHED = "receivables.touched_customers"
+MULTI_CURRENCY = "receivables.multi_currency"
+#: Workflows whose records carry a currency in a multicurrency company file.
+CURRENCY_WORKFLOWS = (
+    WorkflowId.CUSTOMERS,
+    WorkflowId.INVOICES,
+    WorkflowId.CREDIT_MEMOS,
+    WorkflowId.PAYMENTS,
+)
+ACCOUNT_ID_FIELD = ACCOUNT.quickbooks_id
+
+
+# -- transactions: which customers they touched, and their currency ---------------------------
+
+
+def tracked(spec: MirrorSpec) -> MirrorSpec:
+    """`spec` noting the customer of every record it reads, and its currency code if any."""
+    inner = spec.before_write
+
+    def before_write(ctx: RunContext, records: list[dict[str, Any]]) -> list[ItemOutcome]:
+        touched: set[str] = ctx.cache.setdefault(TOUCHED, set())
+        touched.update(
+            str(r["customer"]["id"]) for r in records if (r.get("customer") or {}).get("id")
+        )
+        use_currency_codes(ctx, records)
+        return inner(ctx, records) if inner is not None else []
+
+    return dataclasses.replace(spec, before_write=before_write)
+
+
+def use_currency_codes(ctx: RunContext, records: Iterable[dict[str, Any]]) -> None:
+    """Once records come with a currency, asks Salesforce (once a run) whether the org has
+    multiple currencies; if so, the run's field maps also fill CurrencyIsoCode."""
+    if MULTI_CURRENCY in ctx.cache or not any(r.get("currency") for r in records):
+        return
+    described = ctx.salesforce.describe(INVOICE.name) or {}
+    names = {str(f.get("name")) for f in described.get("fields", [])}
+    ctx.cache[MULTI_CURRENCY] = CURRENCY_CODE in names
+    if ctx.cache[MULTI_CURRENCY]:
+        ctx.mapping = with_currency_codes(ctx.mapping)
+
+
+def with_currency_codes(config: MappingConfig) -> MappingConfig:
+    """The field maps plus a CurrencyIsoCode row for each workflow whose records have a currency."""
+    rule = FieldRule(
+        salesforce=(CURRENCY_CODE,),
+        quickbooks=("currency.fullName",),
+        owner=Side.QUICKBOOKS,
+        type=FieldType.CURRENCY_CODE,
+        label="Currency code",
+    )
+    maps = dict(config.maps)
+    for workflow in CURRENCY_WORKFLOWS:
+        current = maps.get(workflow.value)
+        if current is None or any(CURRENCY_CODE in r.salesforce for r in current.fields):
+            continue
+        maps[workflow.value] = WorkflowMap(
+            current.workflow, (*current.fields, rule), current.line_fields
+        )
+    return MappingConfig(maps, config.source)
+
+
+# -- balances ----------------------------------------------------------------------------------
+
+
+def balance_spec() -> MirrorSpec:
+    """The customers' balance mirror, giving jobs accounts under their customer's account."""
+    return tracked(dataclasses.replace(customers.balance_spec(), before_write=link_accounts))
+
+
+def refresh_balances(ctx: RunContext) -> None:
+    """Every customer a transaction of this run touched (and the customers above a job) is read
+    again by id and its account's balance written."""
+    touched = sorted(ctx.cache.pop(TOUCHED, set()))
+    if not touched:
+        return
+    found: dict[str, dict[str, Any]] = {}
+    wanted = touched
+    while wanted:  # a job's customer totals the job too: one batch per level up
+        read = ctx.quickbooks.find_by_ids("customer", wanted)
+        found.update(read)
+        parents = {str((c.get("parent") or {}).get("id") or "") for c in read.values()}
+        wanted = sorted(p for p in parents if p and p not in found)
+    run_mirror(ctx, balance_spec(), {"customer": found})
+
+
+# -- jobs ----------------------------------------------------------------------------------------
+
+
+def is_job(customer: dict[str, Any]) -> bool:
+    return bool((customer.get("parent") or {}).get("id"))
+
+
+def link_accounts(ctx: RunContext, records: list[dict[str, Any]]) -> list[ItemOutcome]:
+    """Customers are linked or given accounts as before; a job is never matched to an existing
+    account by name, email or phone (it shares its customer's), but gets an account of its own
+    under its customer's account, after the customers above it."""
+    top = [c for c in records if not is_job(c)]
+    outcomes = customers.link_accounts(ctx, top) if top else []
+    jobs = sorted((c for c in records if is_job(c)), key=lambda c: int(c.get("sublevel") or 1))
+    if not jobs:
+        return outcomes
+    linked = ctx.store.links_by_qb(customers.WORKFLOW, [str(j["id"]) for j in jobs])
+    by_level: dict[int, list[dict[str, Any]]] = {}
+    for job in jobs:
+        if str(job["id"]) not in linked:
+            by_level.setdefault(int(job.get("sublevel") or 1), []).append(job)
+    for level in sorted(by_level):
+        outcomes.extend(_create_job_accounts(ctx, by_level[level]))
+    return outcomes
+
+
+def _job_label(job: dict[str, Any]) -> str:
+    return str(job.get("fullName") or job.get("name") or job["id"])
+
+
+def _create_job_accounts(ctx: RunContext, jobs: list[dict[str, Any]]) -> list[ItemOutcome]:
+    """Accounts for jobs of one level, in one call, each under its customer's account."""
+    rows = [
+        {
+            "Name": _job_label(job),
+            ACCOUNT_ID_FIELD: str(job["id"]),
+            ACCOUNT.parent_relationship: {ACCOUNT_ID_FIELD: str(job["parent"]["id"])},
+        }
+        for job in jobs
+    ]
+    for job in jobs:
+        ctx.plan(
+            PlannedAction(
+                workflow=customers.WORKFLOW,
+                action="create",
+                target="Salesforce",
+                record=_job_label(job),
+                qb_id=str(job["id"]),
+                detail="a job, under its customer's account",
+            )
+        )
+    if ctx.dry_run:
+        return []
+    results = ctx.salesforce.upsert(
+        ACCOUNT.name,
+        ACCOUNT_ID_FIELD,
+        rows,
+        allow_duplicates=ctx.settings.allow_duplicate_accounts,
+    )
+    links: list[Link] = []
+    failures: list[ItemOutcome] = []
+    for job, result in zip(jobs, results, strict=True):
+        qb_id = str(job["id"])
+        if result.get("success"):
+            links.append(Link(customers.WORKFLOW, qb_id, str(result.get("id")), None))
+            continue
+        code, message, fields = first_error(result)
+        plain, details = failure_text(code, message, fields)
+        failures.append(
+            ItemOutcome(
+                workflow=customers.WORKFLOW,
+                record_key=_job_label(job),
+                outcome=Outcome.FAILED,
+                qb_id=qb_id,
+                code=code,
+                message=plain,
+                details=details,
+            )
+        )
+    ctx.recorder.commit([], links)
+    return failures
