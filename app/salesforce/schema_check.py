@@ -12,15 +12,24 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.domain.errors import UserError, salesforce_schema_missing
-from app.domain.fieldmap import MappingConfig
+from app.domain.fieldmap import FieldRule, MappingConfig
 from app.domain.mapping_file import default_mapping
-from app.domain.workflows import WORKFLOWS, Direction, WorkflowDefinition, WorkflowId
+from app.domain.workflows import (
+    WORKFLOWS,
+    Direction,
+    OpportunityFields,
+    WorkflowDefinition,
+    WorkflowId,
+)
 
 
 def _fields_beyond_the_map(definition: WorkflowDefinition) -> dict[str, tuple[str, ...]]:
     needed = {definition.salesforce_object: definition.salesforce.field_names()}
     for other, name in definition.also_reads:
         needed[other.name] = (*needed.get(other.name, ()), name)
+    if isinstance(definition.salesforce, OpportunityFields):
+        lines = definition.salesforce.line_items
+        needed[lines.name] = (lines.product_id,)
     return needed
 
 
@@ -68,13 +77,24 @@ def required_fields(
         for sobject, fields in WORKFLOW_FIELDS[workflow_id].items():
             needed.setdefault(sobject, {}).update(dict.fromkeys(fields))
         definition = WORKFLOWS[workflow_id]
-        if workflow_id.value in mapping.maps:
-            for rule in mapping.for_workflow(workflow_id.value).fields:
-                for name in rule.salesforce:
-                    own = _own_field(name)
-                    if own:
-                        needed.setdefault(definition.salesforce_object, {})[own] = None
+        if workflow_id.value not in mapping.maps:
+            continue
+        workflow_map = mapping.for_workflow(workflow_id.value)
+        _add_own_fields(needed, definition.salesforce_object, workflow_map.fields)
+        if isinstance(definition.salesforce, OpportunityFields):
+            lines = definition.salesforce.line_items.name
+            _add_own_fields(needed, lines, workflow_map.line_fields)
     return {sobject: tuple(fields) for sobject, fields in needed.items()}
+
+
+def _add_own_fields(
+    needed: dict[str, dict[str, None]], sobject: str, rules: Iterable[FieldRule]
+) -> None:
+    for rule in rules:
+        for name in rule.salesforce:
+            own = _own_field(name)
+            if own:
+                needed.setdefault(sobject, {})[own] = None
 
 
 def external_id_fields(workflows: Iterable[str] | None = None) -> dict[str, str]:
