@@ -14,6 +14,7 @@ from app.context import AppContext
 from app.domain.spreadsheet import SafeCsvWriter
 from app.engine.engine import ALL_WORKFLOWS, SyncEngine
 from app.engine.result import RunResult
+from app.store import Store
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -121,11 +122,17 @@ def cmd_review(args: argparse.Namespace, ctx: AppContext) -> int:
 def cmd_history(args: argparse.Namespace, ctx: AppContext) -> int:
     store = ctx.store
     if args.run is None:
-        for run in store.runs():
-            counts = ", ".join(f"{n} {k}" for k, n in sorted(store.outcome_counts(run.id).items()))
-            kind = " (preview)" if run.dry_run else ""
-            when = run.started_at[:19]
-            print(f"#{run.id:<5} {when}  {run.status:<16} {run.trigger}{kind}  {counts}")
+        runs = store.runs()
+        previews = [r for r in runs if r.dry_run]
+        for run in (r for r in runs if not r.dry_run):
+            print(f"#{run.id:<5} {run.started_at[:19]}  {run.status:<16} {run.trigger}  ", end="")
+            print(_counted(store, run.id))
+        if previews:
+            # A preview writes nothing: listed apart, never counted as a sync.
+            print(f"\nPreviews (nothing written, not syncs): {len(previews)}")
+            for run in previews:
+                counts = _counted(store, run.id) or "nothing"
+                print(f"  preview #{run.id:<5} {run.started_at[:19]}  would be: {counts}")
         return ExitCode.OK
     run = store.get_run(args.run)
     if run is None:
@@ -136,7 +143,8 @@ def cmd_history(args: argparse.Namespace, ctx: AppContext) -> int:
         write_items_csv(args.csv, items)
         print(f"Wrote {len(items)} records to {args.csv}")
         return ExitCode.OK
-    print(f"Run #{run.id}: {run.status}, started {run.started_at} by {run.os_user} ({run.trigger})")
+    name = f"Preview #{run.id} (nothing written)" if run.dry_run else f"Run #{run.id}: {run.status}"
+    print(f"{name}, started {run.started_at} by {run.os_user} ({run.trigger})")
     if run.message:
         print(f"  {run.message}")
     for item in items:
@@ -146,6 +154,10 @@ def cmd_history(args: argparse.Namespace, ctx: AppContext) -> int:
         reason = f": {item.message}" if item.message else ""
         print(f"  {item.workflow:<14} {item.outcome:<10} {item.record_key}  {ids}{reason}")
     return ExitCode.OK
+
+
+def _counted(store: Store, run_id: int) -> str:
+    return ", ".join(f"{n} {k}" for k, n in sorted(store.outcome_counts(run_id).items()))
 
 
 def write_items_csv(path: Path, items: list) -> None:  # type: ignore[type-arg]

@@ -24,11 +24,12 @@ from app.context import AppContext
 from app.domain.outcomes import Outcome
 from app.domain.user_error import UserError
 from app.engine.result import RunResult
+from app.engine.wording import count_of
 from app.store.models import Run, RunItem
 from app.ui.controller import Controller, RunKind
 from app.ui.timefmt import local_minute
 from app.ui.windows.progress import workflow_title
-from app.ui.windows.tables import fill, read_only_table, selected_rows
+from app.ui.windows.tables import dim_row, fill, read_only_table, selected_rows
 
 RUN_HEADERS = ("Run", "Started", "From", "Result", "Records")
 ITEM_HEADERS = ("Workflow", "Record", "Outcome", "QuickBooks id", "Salesforce id", "Reason")
@@ -44,6 +45,14 @@ STATUS_TEXT = {
 }
 
 
+PREVIEW_RESULT = "Preview: nothing written"
+
+
+def run_name(run: Run) -> str:
+    """'#12' for a sync, 'Preview #13' for a preview, which is not a sync."""
+    return f"Preview #{run.id}" if run.dry_run else f"#{run.id}"
+
+
 def run_rows(runs: list[Run]) -> list[tuple[str, ...]]:
     rows = []
     for run in runs:
@@ -52,11 +61,28 @@ def run_rows(runs: list[Run]) -> list[tuple[str, ...]]:
             for outcome, n in counts.items():
                 totals[outcome] = totals.get(outcome, 0) + int(n)
         records = ", ".join(f"{n} {k}" for k, n in sorted(totals.items()) if n)
-        result = STATUS_TEXT.get(run.status, run.status)
         if run.dry_run:
-            result += " (preview)"
-        rows.append((f"#{run.id}", local_minute(run.started_at), run.trigger, result, records))
+            result, records = PREVIEW_RESULT, f"would be {records}" if records else ""
+        else:
+            result = STATUS_TEXT.get(run.status, run.status)
+        rows.append((run_name(run), local_minute(run.started_at), run.trigger, result, records))
     return rows
+
+
+def runs_note(runs: list[Run], *, previews_shown: bool) -> str:
+    """How many syncs are listed, and the previews kept apart from them."""
+    previews = sum(1 for r in runs if r.dry_run)
+    note = count_of(len(runs) - previews, "sync")
+    if previews:
+        apart = "listed apart, not counted as syncs" if previews_shown else "not shown"
+        note += f"; {count_of(previews, 'preview')} {apart}"
+    return note
+
+
+def shown_runs(runs: list[Run], *, previews: bool) -> list[Run]:
+    """Syncs first, newest first; then, when asked for, the previews, newest first."""
+    syncs = [r for r in runs if not r.dry_run]
+    return syncs + [r for r in runs if r.dry_run] if previews else syncs
 
 
 def item_rows(items: list[RunItem], *, problems_only: bool) -> list[tuple[str, ...]]:
@@ -86,6 +112,8 @@ class HistoryWindow(QDialog):
         self.controller = controller
         self._show_error = show_error
         self.runs: list[Run] = []
+        #: The runs in the table, in its order: syncs, then previews when shown.
+        self.shown: list[Run] = []
         self.items: list[RunItem] = []
         self.run_id: int | None = None
         self._wanted: int | None = None
@@ -95,6 +123,17 @@ class HistoryWindow(QDialog):
 
         self.runs_table = read_only_table(RUN_HEADERS)
         self.runs_table.itemSelectionChanged.connect(self._run_selected)
+        self.runs_note = QLabel("")
+        self.show_previews = QCheckBox("Show previews (they write nothing)")
+        self.show_previews.toggled.connect(lambda _on: self._fill_runs(self.run_id))
+        runs_head = QHBoxLayout()
+        runs_head.addWidget(self.runs_note, 1)
+        runs_head.addWidget(self.show_previews)
+        runs_box = QWidget()
+        runs_layout = QVBoxLayout(runs_box)
+        runs_layout.setContentsMargins(0, 0, 0, 0)
+        runs_layout.addLayout(runs_head)
+        runs_layout.addWidget(self.runs_table, 1)
         self.items_table = read_only_table(ITEM_HEADERS)
         self.run_label = QLabel("")
         self.run_label.setWordWrap(True)
@@ -108,7 +147,7 @@ class HistoryWindow(QDialog):
         items_layout.addWidget(self.problems_only)
         items_layout.addWidget(self.items_table, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.runs_table)
+        splitter.addWidget(runs_box)
         splitter.addWidget(items_box)
         splitter.setSizes([220, 380])
 
@@ -149,17 +188,32 @@ class HistoryWindow(QDialog):
     def _runs_loaded(self, runs: list[Run]) -> None:
         self.loading = False
         self.runs = runs
-        fill(self.runs_table, run_rows(runs))
-        row = next((i for i, r in enumerate(runs) if r.id == self._wanted), 0 if runs else None)
+        wanted = next((r for r in runs if r.id == self._wanted), None)
+        if wanted is not None and wanted.dry_run:
+            self.show_previews.blockSignals(True)
+            self.show_previews.setChecked(True)
+            self.show_previews.blockSignals(False)
+        self._fill_runs(self._wanted)
+        self._enable()
+
+    def _fill_runs(self, wanted: int | None) -> None:
+        previews = self.show_previews.isChecked()
+        self.shown = shown_runs(self.runs, previews=previews)
+        self.runs_note.setText(runs_note(self.runs, previews_shown=previews))
+        fill(self.runs_table, run_rows(self.shown))
+        for row, run in enumerate(self.shown):
+            if run.dry_run:
+                dim_row(self.runs_table, row)
+        rows = self.shown
+        row = next((i for i, r in enumerate(rows) if r.id == wanted), 0 if rows else None)
         if row is not None:
             self.runs_table.selectRow(row)
-        self._enable()
 
     def _run_selected(self) -> None:
         rows = selected_rows(self.runs_table)
-        if not rows or rows[0] >= len(self.runs):
+        if not rows or rows[0] >= len(self.shown):
             return
-        run = self.runs[rows[0]]
+        run = self.shown[rows[0]]
         self.run_id = run.id
         self.loading = True
         self._enable()
@@ -178,8 +232,10 @@ class HistoryWindow(QDialog):
         self.items = items
         who = f"by {run.os_user}" if run.os_user else ""
         message = f" {run.message}." if run.message else ""
+        result = PREVIEW_RESULT if run.dry_run else STATUS_TEXT.get(run.status, run.status)
+        name = f"Preview #{run.id}" if run.dry_run else f"Run #{run.id}"
         self.run_label.setText(
-            f"<b>Run #{run.id}</b>: {STATUS_TEXT.get(run.status, run.status)}, started "
+            f"<b>{name}</b>: {result}, started "
             f"{local_minute(run.started_at)} {who} from {run.trigger}.{message}"
         )
         self._fill_items()

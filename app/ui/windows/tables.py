@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 
@@ -46,3 +47,14 @@ def align_right(table: QTableWidget, column: int) -> None:
         item = table.item(row, column)
         if item is not None:
             item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+def dim_row(table: QTableWidget, row: int) -> None:
+    """Greyed and in italics: a row that stands apart from the others (a preview)."""
+    for column in range(table.columnCount()):
+        item = table.item(row, column)
+        if item is not None:
+            font = item.font()
+            font.setItalic(True)
+            item.setFont(font)
+            item.setForeground(QBrush(Qt.GlobalColor.darkGray))
