@@ -36,7 +36,19 @@ def test_required_fields_follow_the_workflows_and_field_maps() -> None:
         "Is_Paid__c",
         "Status__c",
         "QuickBooks_Updated_At__c",
+        "Paid_By__c",
+        "Currency__c",
+        "Exchange_Rate__c",
+        "Balance_Remaining_Home__c",
     }
+    assert set(needed["QuickBooks_Credit_Memo__c"]) >= {
+        "QuickBooks_Credit_Memo_Id__c",
+        "Account__c",
+        "Credit_Remaining__c",
+        "Applied_To__c",
+        "Status__c",
+    }
+    assert set(needed["QuickBooks_Payment__c"]) >= {"Applied_To__c", "Unapplied_Amount__c"}
     assert "QuickBooks_Invoice_Id__c" in needed["Opportunity"]
     # The opportunity's products: the line item object and the fields its line map names.
     assert set(needed["OpportunityLineItem"]) >= {"Product2Id", "Quantity", "TotalPrice"}
