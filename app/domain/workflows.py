@@ -199,6 +199,73 @@ OPPORTUNITY = OpportunityFields(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class PriceBookFields:
+    """Price books: a product is sold on an opportunity only through an active entry in one."""
+
+    book: str
+    is_standard: str
+    entry: str
+    entry_book: str
+    entry_product: str
+    unit_price: str
+    is_active: str
+    #: The line item's lookup to the entry it is priced from.
+    line_entry: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurrencyFields:
+    """The currencies of an org with multiple currencies enabled."""
+
+    name: str
+    iso_code: str
+    conversion_rate: str
+    is_active: str
+    is_corporate: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountKindFields:
+    """Org settings that decide what a new account carries: record types and person accounts."""
+
+    record_type: str
+    record_type_object: str
+    record_type_developer_name: str
+    account_record_type: str
+    is_person_account: str
+    person_first_name: str
+    person_last_name: str
+
+
+PRICE_BOOKS = PriceBookFields(
+    book="Pricebook2",
+    is_standard="IsStandard",
+    entry="PricebookEntry",
+    entry_book="Pricebook2Id",
+    entry_product="Product2Id",
+    unit_price="UnitPrice",
+    is_active="IsActive",
+    line_entry="PricebookEntryId",
+)
+CURRENCIES = CurrencyFields(
+    name="CurrencyType",
+    iso_code="IsoCode",
+    conversion_rate="ConversionRate",
+    is_active="IsActive",
+    is_corporate="IsCorporate",
+)
+ACCOUNT_KINDS = AccountKindFields(
+    record_type="RecordType",
+    record_type_object="SobjectType",
+    record_type_developer_name="DeveloperName",
+    account_record_type="RecordTypeId",
+    is_person_account="IsPersonAccount",
+    person_first_name="FirstName",
+    person_last_name="LastName",
+)
+
+
 # -- The workflows ----------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from app.engine import (
     deletions,
     double_entry,
     ledger_pair,
+    pricebooks,
     receivables,
     review,
     specs,
@@ -349,10 +350,15 @@ def _sync_customers(_engine: SyncEngine, ctx: RunContext) -> None:
     run_mirror(ctx, receivables.balance_spec())
 
 
+def _sync_items(_engine: SyncEngine, ctx: RunContext) -> None:
+    _mirror(ctx, specs.ITEMS)
+    pricebooks.price_items(ctx)
+
+
 #: What syncing each workflow does.
 _STEPS: dict[WorkflowId, Callable[[SyncEngine, RunContext], None]] = {
     WorkflowId.CUSTOMERS: _sync_customers,
-    WorkflowId.ITEMS: lambda _engine, ctx: _mirror(ctx, specs.ITEMS),
+    WorkflowId.ITEMS: _sync_items,
     WorkflowId.INVOICES: lambda _engine, ctx: _mirror(ctx, specs.INVOICES),
     WorkflowId.CREDIT_MEMOS: lambda _engine, ctx: _mirror(ctx, specs.CREDIT_MEMOS),
     WorkflowId.PAYMENTS: lambda _engine, ctx: _mirror(ctx, double_entry.guarded(specs.PAYMENTS)),

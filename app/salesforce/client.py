@@ -162,6 +162,19 @@ class SalesforceClient:
             allow_duplicates=allow_duplicates,
         )
 
+    def create(
+        self, sobject: str, records: Sequence[dict[str, Any]], *, lock_retries: int = 0
+    ) -> list[dict[str, Any]]:
+        """sObject Collections create, in calls of 200; for objects with no External ID field."""
+        return self._collection_writes(
+            "composite/sobjects",
+            sobject,
+            records,
+            lock_retries=lock_retries,
+            allow_duplicates=False,
+            method="POST",
+        )
+
     def _collection_writes(
         self,
         path: str,
@@ -170,6 +183,7 @@ class SalesforceClient:
         *,
         lock_retries: int,
         allow_duplicates: bool,
+        method: str = "PATCH",
     ) -> list[dict[str, Any]]:
         # Record details name the matching record when a duplicate rule refuses a save.
         headers = {
@@ -186,7 +200,7 @@ class SalesforceClient:
                 ]
                 self.write_calls += 1
                 response = self._http(
-                    "PATCH",
+                    method,
                     path,
                     json={"allOrNone": False, "records": chunk},
                     headers=headers,

@@ -76,6 +76,8 @@ API_RESERVE = Setting("salesforce.api_reserve", float, 0.10, strict=True)
 BULK_THRESHOLD = Setting("salesforce.bulk_threshold", int, 2000, strict=True)
 #: A new account a Salesforce duplicate rule only warns about is saved anyway (allowSave=true).
 ALLOW_DUPLICATE_ACCOUNTS = Setting("salesforce.allow_duplicate_accounts", bool, False)
+#: The price book mirrored items are priced in besides the standard one (empty: standard only).
+PRICE_BOOK = Setting("salesforce.price_book", str, "")
 
 # -- what syncs ----------------------------------------------------------------------------------
 #: Workflow id -> switched on; a workflow not named is on.
@@ -92,6 +94,14 @@ START_AT_LOGIN = Setting("start_at_login", bool, False)
 #: Minutes between timed syncs while healthy; 0 syncs on demand only.
 SYNC_EVERY_MINUTES = Setting("sync.every_minutes", int, 0)
 HEALTH_LAST_CHECK = Setting("health.last_check", dict, {})
+
+# -- updates -----------------------------------------------------------------------------------
+#: The tray looks for a new version once a day (and whenever asked, whatever this says).
+UPDATE_CHECK_AUTOMATICALLY = Setting("updates.check_automatically", bool, True)
+#: The update repository's https address; empty uses the one the bundle ships with.
+UPDATE_SERVER_URL = Setting("updates.server_url", str, "")
+#: When the last automatic check ran (seconds since the epoch).
+UPDATE_LAST_CHECK = Setting("updates.last_check", float, 0.0)
 SELF_TEST_PROBE = Setting("self_test.probe", int, 0)
 
 

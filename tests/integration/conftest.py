@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+from simple_salesforce import Salesforce
 
 from app.domain.mapping_file import default_mapping
 from app.engine.context import EngineSettings
@@ -43,6 +44,18 @@ class World:
 
     def sf_requests(self) -> list[dict[str, Any]]:
         return self.sf.requests()
+
+    def simple_salesforce(self) -> Salesforce:
+        """simple-salesforce signed in to the sandbox org, as a Salesforce user's tools are."""
+        session = requests.Session()
+        session.verify = self.sf.ca_pem_path
+        session.trust_env = False
+        return Salesforce(
+            instance_url=self.sf.instance_url,
+            session_id=self.sf.issue_access_token(),
+            session=session,
+            version="62.0",
+        )
 
 
 def refresher_for(sandboxes: Sandboxes) -> Any:

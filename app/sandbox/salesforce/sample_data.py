@@ -1,5 +1,5 @@
 """A seeded org: accounts that match (and nearly match) the QuickBooks sandbox's customers, extra
-accounts QuickBooks has never seen, contacts, products, price book entries, opportunities with
+accounts QuickBooks has never seen, contacts, products (half of them priced), opportunities with
 line items, and the demo user. The same seed always gives the same org, ids and timestamps included.
 """
 
@@ -53,6 +53,11 @@ def near_duplicate(name: str, rng: random.Random) -> str:
         if changed != name:
             return changed
     return name + "."
+
+
+def priced_by_hand(items: int) -> int:
+    """How many seeded products have a standard price: the first half, at least one."""
+    return max(1, (items + 1) // 2) if items else 0
 
 
 class _Seeder:
@@ -144,7 +149,9 @@ class _Seeder:
         return accounts
 
     def products(self, size: SampleSize) -> list[tuple[str, float]]:
-        """Products, each with its one standard price; returns (price book entry id, price)."""
+        """Products entered by hand before any sync, one per QuickBooks item; the sales team has
+        priced only the first half in the standard price book, so the rest cannot be sold on an
+        opportunity until the sync gives them a price. Returns (price book entry id, price)."""
         product, pricebook, entry = (
             self.obj("Product2"),
             self.obj("Pricebook2"),
@@ -168,6 +175,8 @@ class _Seeder:
                     },
                 )
             )
+            if index >= priced_by_hand(size.items):
+                continue
             entries.append(
                 self.row(
                     entry,
