@@ -10,15 +10,17 @@ import threading
 import webbrowser
 from typing import TextIO
 
+from app.commands.engine_access import print_error
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
-from app.domain.errors import UserError, UserFacingError
+from app.domain.errors import UserFacingError
 from app.engine.connections import (
     ENV_QB_BASE_URL,
     ENV_QB_SECRET_KEY,
     SalesforceSettings,
     trust_store,
 )
+from app.engine.failures import failure_for
 from app.engine.health import Status, format_duration, status_for
 from app.platform.credentials import Secret
 from app.quickbooks.errors import QuickBooksError
@@ -159,7 +161,7 @@ def run_salesforce(args: argparse.Namespace, ctx: AppContext) -> int:
         try:
             url = sign_in.start()
         except UserFacingError as exc:
-            return _fail(exc.error, args)
+            return _fail(exc)
         out.write(f"Signing in to Salesforce at {login_url}.\n")
         if args.no_browser or not webbrowser.open(url):
             out.write("Open this link in a browser on this computer:\n")
@@ -180,7 +182,7 @@ def run_salesforce(args: argparse.Namespace, ctx: AppContext) -> int:
             return ExitCode.CANCELLED
         except UserFacingError as exc:
             code = ExitCode.CANCELLED if sign_in.cancelled.is_set() else ExitCode.ERROR
-            _fail(exc.error, args)
+            _fail(exc)
             return code
     who = signed_in.identity
     out.write(
@@ -203,7 +205,7 @@ def _report_schema(signed_in: SignedIn, ctx: AppContext, verify: str | bool, out
     try:
         report = check_schema(client)
     except (SalesforceError, UserFacingError) as exc:
-        error = exc.user_error if isinstance(exc, SalesforceError) else exc.error
+        error = failure_for(exc).error
         out.write(f"The Salesforce check could not run: {error.title}. {error.what_to_do}\n")
         return
     finally:
@@ -239,7 +241,7 @@ def run_quickbooks(args: argparse.Namespace, ctx: AppContext) -> int:
             if isinstance(exc, _UsageError):
                 print(str(exc), file=sys.stderr)
                 return ExitCode.USAGE
-            return _fail(exc.user_error, args)
+            return _fail(exc)
         publishable_key = args.publishable_key or store.get(CONDUCTOR_PUBLISHABLE_KEY)
         save_connection(
             store,
@@ -270,7 +272,7 @@ def run_quickbooks(args: argparse.Namespace, ctx: AppContext) -> int:
             try:
                 session = setup.start_auth_session(end_user.id, publishable_key)
             except QuickBooksError as exc:
-                return _fail(exc.user_error, args)
+                return _fail(exc)
             out.write(_steps(session.auth_flow_url, session.expires_at))
         else:
             _show_check(first, out)
@@ -400,17 +402,10 @@ def run_disconnect(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 # -- shared -----------------------------------------------------------------------------------
-def _fail(error: UserError, args: argparse.Namespace) -> int:
-    print_error(error, verbose=bool(getattr(args, "verbose", False)))
+def _fail(exc: Exception) -> int:
+    print_error(failure_for(exc).error)
+    # Connecting is what a "needs attention" exit asks for, so its own failures exit 1.
     return ExitCode.ERROR
-
-
-def print_error(error: UserError, *, verbose: bool = False, out: TextIO | None = None) -> None:
-    out = out or sys.stderr
-    out.write(f"{error.title}\n{error.what_happened}\nWhat to do: {error.what_to_do}\n")
-    if verbose and error.details:
-        out.write(f"Details: {error.details}\n")
-    out.flush()
 
 
 def _ask(prompt: str) -> str:

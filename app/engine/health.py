@@ -29,8 +29,6 @@ from app.domain.errors import (
     ErrorKind,
     UserError,
     UserFacingError,
-    keyring_locked,
-    keyring_missing,
     salesforce_limit_reserve,
 )
 from app.domain.fieldmap import MappingConfig
@@ -42,12 +40,8 @@ from app.engine.connections import (
     salesforce_from,
 )
 from app.engine.context import enabled_workflows
-from app.platform.credentials import (
-    CredentialError,
-    CredentialStore,
-    KeyringLockedError,
-    Secret,
-)
+from app.engine.failures import failure_for
+from app.platform.credentials import CredentialError, CredentialStore, Secret
 from app.quickbooks import QuickBooks
 from app.quickbooks.errors import QuickBooksError
 from app.salesforce.client import SalesforceClient
@@ -243,7 +237,7 @@ def probe_quickbooks(quickbooks: QuickBooks) -> Probe:
     try:
         duration = quickbooks.health()
     except QuickBooksError as exc:
-        return Probe(False, exc.user_error)
+        return Probe(False, failure_for(exc).error)
     return Probe(True, detail=f"QuickBooks answered in {format_duration(duration)}")
 
 
@@ -258,8 +252,7 @@ def probe_salesforce(salesforce: SalesforceClient) -> tuple[Probe, ApiUsage | No
     try:
         limits = salesforce.limits()
     except (SalesforceError, UserFacingError) as exc:
-        error = exc.user_error if isinstance(exc, SalesforceError) else exc.error
-        return Probe(False, error), None
+        return Probe(False, failure_for(exc).error), None
     daily = limits.get("DailyApiRequests") or {}
     maximum, remaining = int(daily.get("Max") or 0), int(daily.get("Remaining") or 0)
     usage = ApiUsage(used=maximum - remaining, max=maximum) if maximum else None
@@ -274,7 +267,7 @@ def probe_schema(
     try:
         report = check_schema(salesforce, workflows, mapping)
     except (SalesforceError, UserFacingError) as exc:
-        return Probe(False, exc.user_error if isinstance(exc, SalesforceError) else exc.error)
+        return Probe(False, failure_for(exc).error)
     if report.ok:
         return Probe(True, detail=f"Checked {len(report.checked)} Salesforce objects")
     return Probe(False, report.user_error)
@@ -332,7 +325,7 @@ def check_configured(
     except NotConnectedError:
         qb_set_up = False
     except CredentialError as exc:
-        local_error = _keyring_error(exc)
+        local_error = failure_for(exc).error
         qb_set_up = bool(store.get(CONDUCTOR_END_USER_ID))
     try:
         salesforce = salesforce_from(
@@ -341,10 +334,10 @@ def check_configured(
     except NotConnectedError:
         sf_set_up = False
     except CredentialError as exc:
-        local_error = _keyring_error(exc)
+        local_error = failure_for(exc).error
         sf_set_up = bool(store.get(SALESFORCE_INSTANCE_URL))
     except UserFacingError as exc:
-        sf_probe = Probe(False, exc.error)
+        sf_probe = Probe(False, failure_for(exc).error)
     try:
         health = check_health(
             quickbooks,
@@ -379,13 +372,6 @@ def _without_retries(quickbooks: QuickBooks) -> QuickBooks:
     config = replace(quickbooks.config, read_retries=0)
     quickbooks.close()
     return QuickBooks(config)
-
-
-def _keyring_error(exc: CredentialError) -> UserError:
-    details = f"{exc.title}: {exc.message}"
-    if isinstance(exc, KeyringLockedError):
-        return keyring_locked(details)
-    return keyring_missing(details)
 
 
 def _mapping(path: Path | None) -> MappingConfig:
@@ -424,7 +410,8 @@ def status_lines(store: Store, credentials: CredentialStore) -> list[str]:
         has_token = credentials.get(Secret.SALESFORCE_REFRESH_TOKEN) is not None
     except CredentialError as exc:
         has_key = has_token = True
-        lines.append(f"Password store: {exc.title}. {exc.message}")
+        error = failure_for(exc).error
+        lines.append(f"Password store: {error.title}. {error.what_to_do}")
     end_user = CONDUCTOR_END_USER_ID.read(settings)
     if end_user and has_key:
         base = CONDUCTOR_BASE_URL.read(settings) or DEFAULT_CONDUCTOR_URL
