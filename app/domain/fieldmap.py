@@ -68,6 +68,9 @@ class FieldRule:
     required: bool = False
     max_length: int | None = None
     lookup_key: str | None = None
+    #: An empty value on the owner side empties the mirror field; otherwise empty means "no
+    #: instruction" and the mirror keeps what it has.
+    clear_when_empty: bool = False
 
     @property
     def sources(self) -> tuple[str, ...]:

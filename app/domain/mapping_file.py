@@ -31,6 +31,7 @@ _ROW_KEYS = (
     "required",
     "max_length",
     "lookup_key",
+    "clear_when_empty",
 )
 _WORKFLOW_KEYS = ("fields", "line_fields")
 _SALESFORCE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*")
@@ -379,6 +380,15 @@ class _Checker:
                 )
         elif lookup_key is not None:
             problem("'lookup_key' only applies to rows of type 'lookup'.", "lookup_key")
+        clear_when_empty = row.get("clear_when_empty", False)
+        if not isinstance(clear_when_empty, bool):
+            problem("'clear_when_empty' must be true or false.", "clear_when_empty")
+        elif clear_when_empty and owner is not Side.SALESFORCE:
+            problem(
+                "'clear_when_empty' only applies to fields Salesforce owns: it lets an emptied "
+                "Salesforce field empty the QuickBooks one.",
+                "clear_when_empty",
+            )
         if len(self.issues) > before:
             return None
         return FieldRule(
@@ -390,6 +400,7 @@ class _Checker:
             required=required,
             max_length=max_length,
             lookup_key=lookup_key,
+            clear_when_empty=clear_when_empty,
         )
 
     def names(

@@ -59,12 +59,16 @@ class ProposedLink:
     customer_name: str
     #: The same normalised name, unique on both sides, and no differing email: linked unasked.
     sure: bool = False
+    #: One of several pairs sharing the key (an ambiguous match).
+    shared: bool = False
 
     @property
     def reason(self) -> str:
         """Why the pair looks like one company, and (unless sure) why it was not linked."""
         if self.sure:
             return "the same name"
+        if self.shared:
+            return f"the same {self.basis.value}, which several records share"
         if self.basis is MatchBasis.NAME:
             return "the same name, but their emails differ"
         return f"the same {self.basis.value} only" if self.basis in _KEYED else "a similar name"

@@ -109,6 +109,8 @@ def plan_update(
         last = (
             {p: before[p] for p in group.paths} if all(p in before for p in group.paths) else None
         )
+        if last is not None and _empty(last):
+            last = None  # nothing was written there: the same as never written
         if group.label in still_open:
             kind = ConflictKind.NEW_NAME if last is None else ConflictKind.EDITED
             conflicts.append(FieldConflict(group, kind, holds, wanted))
@@ -126,14 +128,14 @@ def edits_in_quickbooks(
     groups: Iterable[FieldGroup], current: Mapping[str, Any], written: Mapping[str, Any]
 ) -> tuple[FieldConflict, ...]:
     """Groups QuickBooks now holds differently from what the app last wrote (Salesforce's value
-    is then the one last written)."""
+    is then the one last written); a group last written empty claims nothing."""
     found = []
     for group in groups:
         if not all(p in written for p in group.paths):
             continue
         last = {p: written[p] for p in group.paths}
         holds = {p: current.get(p) for p in group.paths}
-        if not same(last, holds):
+        if not _empty(last) and not same(last, holds):
             found.append(FieldConflict(group, ConflictKind.EDITED, holds, last))
     return tuple(found)
 

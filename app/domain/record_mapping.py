@@ -119,7 +119,8 @@ def map_salesforce_record(
 ) -> MapResult:
     """The QuickBooks fields a Salesforce record owns, in Conductor's request shape.
 
-    Empty text becomes "" (so an update clears it in QuickBooks); other empty values are None.
+    An empty value is no instruction and is left out, so QuickBooks keeps what it has; a row
+    marked `clear_when_empty` sends "" (text) or None instead, so an update empties it.
     With `line_fields`, the workflow's line rows are used (opportunity products).
     """
     definition = workflow(workflow_id)
@@ -139,6 +140,8 @@ def map_salesforce_record(
         if problem is not None:
             problems.append(problem)
             continue
+        if raw is None and not rule.required and not rule.clear_when_empty:
+            continue
         if rule.type is FieldType.STREET:
             problem = _write_street(body, rule, raw, source, to)
             if problem is not None:
@@ -150,6 +153,8 @@ def map_salesforce_record(
             continue
         if value is None and rule.required:
             problems.append(FieldWording(rule, source, to).missing())
+            continue
+        if value is None and not rule.clear_when_empty:
             continue
         if value is None and rule.type in (FieldType.TEXT, FieldType.LONG_TEXT):
             value = ""

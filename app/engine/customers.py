@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.domain.fieldmap import Side
 from app.domain.hashing import content_hash
 from app.domain.matching import ProposedLink, propose_links
 from app.domain.outcomes import Outcome
+from app.domain.quickbooks_ids import is_quickbooks_id, not_a_quickbooks_id
 from app.domain.record_mapping import (
     map_salesforce_record,
     quickbooks_create_body,
-    quickbooks_update_body,
-    read_path,
 )
 from app.domain.salesforce_ids import external_id_for
 from app.domain.workflows import ACCOUNT, WORKFLOWS, WorkflowId
-from app.engine import preflight
+from app.engine import customer_matches, customer_updates, preflight
 from app.engine.context import RunContext, later, parse_stamp
 from app.engine.mirror import MirrorSpec
 from app.engine.outbox import OutboxWriter
@@ -38,7 +37,6 @@ from app.quickbooks import QuickBooksError
 from app.salesforce.client import SalesforceClient
 from app.salesforce.soql import IN_VALUES
 from app.store import Link, Store
-from app.store.settings import MATCHING_SKIPPED
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +44,7 @@ WORKFLOW = WorkflowId.CUSTOMERS
 BALANCE_LINKS = f"{WORKFLOW}:balance"
 ACCOUNT_ID_FIELD = ACCOUNT.quickbooks_id
 SCOPE = WORKFLOWS[WORKFLOW].salesforce_scope or ""
+NOT_A_QUICKBOOKS_ID = "not_a_quickbooks_id"
 
 
 def _customer_label(record: dict[str, Any]) -> str:
@@ -112,47 +111,54 @@ class _AccountIndex:
             a[ACCOUNT_ID_FIELD]: a["Id"] for a in self.accounts if a.get(ACCOUNT_ID_FIELD)
         }
 
+    def mark(self, qb_id: str, sf_id: str) -> None:
+        """The account now holds this customer's id: it is no longer free to match."""
+        self.by_qb_id[qb_id] = sf_id
+        for account in self.accounts:
+            if account.get("Id") == sf_id:
+                account[ACCOUNT_ID_FIELD] = qb_id
+
 
 def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[ItemOutcome]:
-    """Give every QuickBooks customer on this page a linked account; report those it cannot."""
+    """Give every QuickBooks customer on this page a linked account when sure; propose the rest
+    for confirmation; report QuickBooks edits of the fields Salesforce owns."""
     linked = ctx.store.links_by_qb(WORKFLOW, [str(c["id"]) for c in customers])
+    ctx.recorder.commit(customer_updates.notice_quickbooks_edits(ctx, customers, linked))
     unlinked = [c for c in customers if str(c["id"]) not in linked]
     if not unlinked:
         return []
     index: _AccountIndex = ctx.cache.get("accounts") or _AccountIndex(ctx)
     ctx.cache["accounts"] = index
     links: list[Link] = []
+    failures: list[ItemOutcome] = []
     found = [c for c in unlinked if str(c["id"]) in index.by_qb_id]
     for customer in found:
         links.append(Link(WORKFLOW, str(customer["id"]), index.by_qb_id[str(customer["id"])], None))
     rest = [c for c in unlinked if str(c["id"]) not in index.by_qb_id]
-    proposal = propose_links(index.accounts, rest)
-    failures: list[ItemOutcome] = []
-    ambiguous = {cid for m in proposal.ambiguous for cid in m.customer_ids}
     by_id = {str(c["id"]): c for c in rest}
-    for qb_id in sorted(ambiguous):
-        customer = by_id[qb_id]
-        failures.append(
-            ItemOutcome(
-                workflow=WORKFLOW,
-                record_key=_customer_label(customer),
-                outcome=Outcome.SKIPPED,
-                qb_id=qb_id,
-                sf_id=None,
-                code="AMBIGUOUS_MATCH",
-                message=f"Several Salesforce accounts could be the QuickBooks customer "
-                f"{_customer_label(customer)}. Choose the right one under Setup > Match "
-                "existing records; nothing was created meanwhile.",
-            )
-        )
-    skipped = skipped_pairs(ctx.store)
-    accepted = [p for p in proposal.links if (p.account_id, p.customer_id) not in skipped]
+    for qb_id in [i for i in by_id if not is_quickbooks_id(i)]:
+        failures.append(_bad_id(_customer_label(by_id.pop(qb_id)), qb_id))
+    proposal = propose_links(index.accounts, list(by_id.values()))
+    skipped = customer_matches.rejected_pairs(ctx.store)
+    accounts = {str(a.get("Id")): a for a in index.accounts}
+    to_confirm = customer_matches.candidates(proposal, accounts, by_id, skipped)
+    customer_matches.propose(ctx, to_confirm)
+    waiting: dict[str, list[ProposedLink]] = {}
+    for pair in to_confirm:
+        waiting.setdefault(pair.customer_id, []).append(pair)
+    for qb_id, pairs in sorted(waiting.items()):
+        label = _customer_label(by_id[qb_id])
+        failures.append(customer_matches.waiting(label, qb_id, None, pairs, of="customer"))
+    accepted = [p for p in proposal.sure if (p.account_id, p.customer_id) not in skipped]
+    held = set(waiting)
     unmatched = [*proposal.unmatched_customer_ids]
-    unmatched += [p.customer_id for p in proposal.links if (p.account_id, p.customer_id) in skipped]
+    unmatched += [cid for m in proposal.ambiguous for cid in m.customer_ids]
+    unmatched += [p.customer_id for p in proposal.links]
+    unmatched = [i for i in unmatched if i not in {p.customer_id for p in accepted}]
     to_create = [
         {"Name": _customer_label(by_id[qb_id]), ACCOUNT_ID_FIELD: qb_id}
-        for qb_id in unmatched
-        if qb_id in by_id and qb_id not in ambiguous
+        for qb_id in dict.fromkeys(unmatched)
+        if qb_id in by_id and qb_id not in held
     ]
     for p in accepted:
         ctx.plan(
@@ -202,14 +208,27 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
         )
         failures.extend(_link_results(ctx, to_create, results, links, by_id))
     for link in links:
-        index.by_qb_id[link.qb_id] = link.sf_id or ""
+        index.mark(link.qb_id, link.sf_id or "")
     ctx.recorder.commit([], links)
     return failures
 
 
+def _bad_id(label: str, qb_id: str) -> ItemOutcome:
+    """A QuickBooks id this app refuses: the record's own problem, nothing written for it."""
+    return ItemOutcome(
+        workflow=WORKFLOW,
+        record_key=label,
+        outcome=Outcome.FAILED,
+        qb_id=qb_id[:64],
+        sf_id=None,
+        code=NOT_A_QUICKBOOKS_ID,
+        message=not_a_quickbooks_id(qb_id),
+    )
+
+
 def skipped_pairs(store: Store) -> set[tuple[str, str]]:
-    """(account, customer) pairs the bookkeeper said are not the same, in the match review."""
-    return {(str(a), str(c)) for a, c in store.get(MATCHING_SKIPPED)}
+    """(account, customer) pairs the bookkeeper said are not the same company."""
+    return customer_matches.rejected_pairs(store)
 
 
 def _link_results(
@@ -285,7 +304,7 @@ def push_accounts(ctx: RunContext) -> None:
             outcome, link, needs_write_back = _push_one(ctx, writer, account)
             if _quickbooks_failure(outcome):
                 clean = False  # nothing in the account has to change for it to go through
-            if needs_write_back and link is not None:
+            if needs_write_back and link is not None and is_quickbooks_id(link.qb_id):
                 write_back.append({"Id": account["Id"], ACCOUNT_ID_FIELD: link.qb_id})
             ctx.recorder.commit([outcome], [link] if link else [])
             newest = later(newest, account.get("SystemModstamp"))
@@ -339,47 +358,15 @@ def _push_one(
     try:
         if qb_id:
             return _update_customer(ctx, account, str(qb_id), body, digest, link)
+        matches = _unlinked_customers(ctx)
+        sure, to_confirm = matches.for_account(sf_id)
+        if to_confirm:
+            customer_matches.propose(ctx, to_confirm)
+            outcome = customer_matches.waiting(name, None, sf_id, to_confirm, of="account")
+            return outcome, None, False
+        if sure is not None and ctx.store.link_by_qb(WORKFLOW, sure.customer_id) is None:
+            return _adopt(ctx, account, sure.customer_id, body, digest)
         existing = ctx.quickbooks.find_by_name("customer", str(body.get("name") or name))
-        if (
-            existing is not None
-            and ctx.store.link_by_qb(WORKFLOW, existing["id"]) is None
-            and (sf_id, existing["id"]) not in skipped_pairs(ctx.store)
-        ):
-            ctx.plan(
-                PlannedAction(
-                    workflow=WORKFLOW,
-                    action="link",
-                    target="QuickBooks",
-                    record=name,
-                    qb_id=existing["id"],
-                    sf_id=sf_id,
-                    detail="a QuickBooks customer already has this name",
-                )
-            )
-            new_link = Link(WORKFLOW, existing["id"], sf_id, None, existing.get("revisionNumber"))
-            if ctx.dry_run:
-                return (
-                    ItemOutcome(
-                        workflow=WORKFLOW,
-                        record_key=name,
-                        outcome=Outcome.UPDATED,
-                        qb_id=existing["id"],
-                        sf_id=sf_id,
-                    ),
-                    None,
-                    False,
-                )
-            ctx.recorder.commit([], [new_link])
-            try:
-                outcome, updated_link, _ = _update_customer(
-                    ctx, account, existing["id"], body, digest, new_link
-                )
-            except QuickBooksError as error:
-                if error.connection_problem:
-                    raise
-                # Linked all the same: the account still gets the customer's id.
-                return _qb_failure(name, sf_id, existing["id"], error), new_link, True
-            return outcome, updated_link or new_link, True
         problems = preflight.customer_problems(ctx, body, existing)
         if problems:
             message = " ".join(p.message for p in problems)
@@ -433,6 +420,53 @@ def _push_one(
         return _qb_failure(name, sf_id, str(qb_id) if qb_id else None, error), None, False
 
 
+def _unlinked_customers(ctx: RunContext) -> customer_matches.UnlinkedCustomers:
+    found = ctx.cache.get("unlinked customers")
+    if found is None:
+        index: _AccountIndex = ctx.cache.get("accounts") or _AccountIndex(ctx)
+        ctx.cache["accounts"] = index
+        found = ctx.cache["unlinked customers"] = customer_matches.UnlinkedCustomers(
+            ctx, index.accounts
+        )
+    return found
+
+
+def _adopt(
+    ctx: RunContext, account: dict[str, Any], qb_id: str, body: dict[str, Any], digest: str
+) -> tuple[ItemOutcome, Link | None, bool]:
+    """Link the account to the one QuickBooks customer surely the same company, then update it
+    as far as that is safe (no field emptied, no new name without the bookkeeper)."""
+    sf_id = str(account["Id"])
+    name = str(account.get("Name") or sf_id)
+    ctx.plan(
+        PlannedAction(
+            workflow=WORKFLOW,
+            action="link",
+            target="QuickBooks",
+            record=name,
+            qb_id=qb_id,
+            sf_id=sf_id,
+            detail="a QuickBooks customer already has this name",
+        )
+    )
+    new_link = Link(WORKFLOW, qb_id, sf_id, None)
+    if not ctx.dry_run:
+        ctx.recorder.commit([], [new_link])
+        index: _AccountIndex | None = ctx.cache.get("accounts")
+        if index is not None:
+            index.mark(qb_id, sf_id)
+    try:
+        outcome, updated_link, _ = _update_customer(ctx, account, qb_id, body, digest, new_link)
+    except QuickBooksError as error:
+        if error.connection_problem:
+            raise
+        # Linked all the same: the account still gets the customer's id.
+        return _qb_failure(name, sf_id, qb_id, error), new_link, not ctx.dry_run
+    if ctx.dry_run:
+        return outcome, None, False
+    return outcome, updated_link or new_link, True
+
+
 def _create_customer(
     ctx: RunContext,
     writer: OutboxWriter,
@@ -454,6 +488,9 @@ def _create_customer(
         assert result.error is not None
         return _qb_failure(name, sf_id, None, result.error), None, False
     assert result.qb_id is not None
+    if not is_quickbooks_id(result.qb_id):
+        outcome = _bad_id(name, result.qb_id)
+        return replace(outcome, sf_id=sf_id), None, False
     if result.recovered:  # an earlier attempt made it, perhaps from older values
         return _update_customer(ctx, account, result.qb_id, body, digest, None)
     revision = (result.record or {}).get("revisionNumber")
@@ -479,107 +516,7 @@ def _update_customer(
     digest: str,
     link: Link | None,
 ) -> tuple[ItemOutcome, Link | None, bool]:
-    sf_id = str(account["Id"])
-    name = str(account.get("Name") or sf_id)
-    needs_write_back = account.get(ACCOUNT_ID_FIELD) != qb_id
-    if link is not None and link.content_hash == digest:
-        return (
-            ItemOutcome(
-                workflow=WORKFLOW,
-                record_key=name,
-                outcome=Outcome.UNCHANGED,
-                qb_id=qb_id,
-                sf_id=sf_id,
-            ),
-            link,
-            needs_write_back,
-        )
-    current = ctx.quickbooks.retrieve("customer", qb_id)
-    conflict = (
-        link is not None
-        and link.content_hash is not None
-        and link.qb_revision != current.get("revisionNumber")
-        and _projection_hash(current, body) != link.content_hash
-    )
-    if _projection_hash(current, body) == digest:  # QuickBooks already holds these values
-        new_link = Link(WORKFLOW, qb_id, sf_id, digest, current.get("revisionNumber"), content=body)
-        return (
-            ItemOutcome(
-                workflow=WORKFLOW,
-                record_key=name,
-                outcome=Outcome.UNCHANGED,
-                qb_id=qb_id,
-                sf_id=sf_id,
-            ),
-            new_link,
-            (needs_write_back),
-        )
-    ctx.plan(
-        PlannedAction(
-            workflow=WORKFLOW,
-            action="update",
-            target="QuickBooks",
-            record=name,
-            qb_id=qb_id,
-            sf_id=sf_id,
-            detail="changed on both sides; Salesforce owns these fields" if conflict else "",
-        )
-    )
-    if ctx.dry_run:
-        return (
-            ItemOutcome(
-                workflow=WORKFLOW,
-                record_key=name,
-                outcome=Outcome.UPDATED,
-                qb_id=qb_id,
-                sf_id=sf_id,
-            ),
-            None,
-            False,
-        )
-    update = quickbooks_update_body(body, str(current["revisionNumber"]))
-    revision = update.pop("revisionNumber")
-    updated = ctx.quickbooks.update("customer", qb_id, revision, update)
-    new_link = Link(WORKFLOW, qb_id, sf_id, digest, updated.get("revisionNumber"), content=body)
-    if conflict:
-        return (
-            ItemOutcome(
-                workflow=WORKFLOW,
-                record_key=name,
-                outcome=Outcome.CONFLICT,
-                qb_id=qb_id,
-                sf_id=sf_id,
-                code="CHANGED_ON_BOTH_SIDES",
-                message=f"{name} was changed in QuickBooks and in Salesforce since the last sync. "
-                "Salesforce owns the name, address, phone and email, so its values were kept "
-                "and written to QuickBooks.",
-            ),
-            new_link,
-            needs_write_back,
-        )
-    return (
-        ItemOutcome(
-            workflow=WORKFLOW, record_key=name, outcome=Outcome.UPDATED, qb_id=qb_id, sf_id=sf_id
-        ),
-        new_link,
-        needs_write_back,
-    )
-
-
-def _projection_hash(customer: dict[str, Any], body: dict[str, Any]) -> str:
-    """The hash of QuickBooks' current values of the fields Salesforce owns, shaped like `body`."""
-    return content_hash(_project(customer, body))
-
-
-def _project(source: dict[str, Any], shape: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in shape.items():
-        current = read_path(source, key)
-        if isinstance(value, dict):
-            out[key] = _project(current if isinstance(current, dict) else {}, value)
-        else:
-            out[key] = current if current is not None else ("" if isinstance(value, str) else None)
-    return out
+    return customer_updates.update_customer(ctx, account, qb_id, body, digest, link)
 
 
 def _quickbooks_failure(outcome: ItemOutcome) -> bool:

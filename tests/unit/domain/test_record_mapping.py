@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.domain.fieldmap import MappingConfig
-from app.domain.mapping_file import parse_mapping
+from app.domain.mapping_file import default_mapping_text, parse_mapping
 from app.domain.outcomes import MapResult
 from app.domain.record_mapping import (
     deleted_mark,
@@ -239,15 +239,32 @@ def test_account_maps_to_customer_body(config: MappingConfig) -> None:
     }
 
 
-def test_update_body_clears_emptied_text_and_carries_the_revision(config: MappingConfig) -> None:
+def test_an_empty_salesforce_field_is_no_instruction_for_an_update(config: MappingConfig) -> None:
     result = map_salesforce_record(config, "customers", account(Phone=None, BillingStreet="1 Elm"))
     assert result.record is not None
     body = quickbooks_update_body(result.record, "1721172183")
     assert body["revisionNumber"] == "1721172183"
-    assert body["phone"] == ""
+    assert "phone" not in body
     assert body["billingAddress"]["line1"] == "1 Elm"
-    assert body["billingAddress"]["line2"] == ""
+    assert body["billingAddress"]["line2"] == ""  # the street's unused lines, not an empty field
     assert "phone" not in quickbooks_create_body(result.record)
+
+
+def test_a_row_marked_clear_when_empty_clears_the_quickbooks_field() -> None:
+    text = default_mapping_text().replace(
+        'salesforce = "Phone"\nquickbooks = "phone"\nowner = "salesforce"\ntype = "text"',
+        'salesforce = "Phone"\nquickbooks = "phone"\nowner = "salesforce"\ntype = "text"\n'
+        "clear_when_empty = true",
+    )
+    config = parse_mapping(text)
+    assert next(
+        r for r in config.for_workflow("customers").fields if r.target == "phone"
+    ).clear_when_empty
+    result = map_salesforce_record(config, "customers", account(Phone=None, Email__c=None))
+    assert result.record is not None
+    body = quickbooks_update_body(result.record, "1")
+    assert body["phone"] == ""
+    assert "email" not in body
 
 
 def test_customer_name_over_41_characters_is_a_problem_naming_the_field(
