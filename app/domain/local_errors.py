@@ -171,9 +171,15 @@ def no_network(service: str = "", details: str = "") -> UserError:
     target = service or "the internet"
     return UserError(
         code="local.no_network",
-        title="No internet connection",
+        # Named: only that one service may be down while the internet works.
+        title=f"{service} cannot be reached" if service else "No internet connection",
         what_happened=f"The app could not reach {target}.",
-        what_to_do="Check this computer's internet connection, then try again.",
+        what_to_do=(
+            f"Try again in a few minutes: {service} may be down for a while. If other websites "
+            "do not open either, check this computer's internet connection."
+            if service
+            else "Check this computer's internet connection, then try again."
+        ),
         action=_A.RETRY,
         kind=_K.TRANSIENT,
         retryable=True,

@@ -153,6 +153,7 @@ class Health:
 
 # -- the pure part ----------------------------------------------------------------------------
 def evaluate(inputs: HealthInputs) -> Health:
+    inputs = name_the_unreachable(inputs)
     problems = sorted(_problems(inputs), key=lambda p: (p.status.rank, list(Part).index(p.part)))
     not_set_up = [p for p in problems if p.status is Status.NOT_SET_UP]
     if not inputs.quickbooks_set_up or not inputs.salesforce_set_up or not_set_up:
@@ -167,6 +168,36 @@ def evaluate(inputs: HealthInputs) -> Health:
     if worst is None:
         return Health(Status.HEALTHY, _healthy_line(inputs), None, (), inputs)
     return Health(worst.status, _problem_line(worst, inputs), worst.error, tuple(problems), inputs)
+
+
+UNREACHABLE_CODE = "local.no_network"
+
+
+def name_the_unreachable(inputs: HealthInputs) -> HealthInputs:
+    """Each unreachable service is named by its own error; only when neither Conductor nor
+    Salesforce answered is it this computer's internet connection."""
+    probes = (inputs.quickbooks, inputs.salesforce)
+    if not all(
+        p is not None and p.error is not None and p.error.code == UNREACHABLE_CODE for p in probes
+    ):
+        return inputs
+    return replace(
+        inputs,
+        quickbooks=_no_internet(inputs.quickbooks),
+        salesforce=_no_internet(inputs.salesforce),
+    )
+
+
+def _no_internet(probe: Probe | None) -> Probe | None:
+    if probe is None or probe.error is None:
+        return probe
+    error = replace(
+        probe.error,
+        title="No internet connection",
+        what_happened="Neither Conductor (QuickBooks) nor Salesforce answered.",
+        what_to_do="Check this computer's internet connection, then try again.",
+    )
+    return replace(probe, error=error)
 
 
 def status_for(error: UserError) -> Status:

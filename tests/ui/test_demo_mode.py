@@ -175,3 +175,29 @@ def test_the_tray_app_loads_no_sandbox_code_outside_demo_mode() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == "[]"
+
+
+def check(qtbot: Any, shell: Shell) -> Any:
+    with qtbot.waitSignal(shell.controller.checked, timeout=WAIT) as checked:
+        shell.trigger(MenuAction.CHECK)
+    return checked.args[0]
+
+
+def test_only_conductor_down_names_conductor_and_a_network_drop_names_the_internet(
+    qtbot: Any, demo: Shell
+) -> None:
+    choose(qtbot, demo, submenu_actions(simulate_menu(demo))["Conductor cannot be reached"])
+    health = check(qtbot, demo)
+    assert health.status is Status.OFFLINE
+    assert health.error.title == "QuickBooks (Conductor) cannot be reached"
+    assert "internet" not in demo.controller.view.line
+    assert demo.controller.view.line == health.error.title
+
+    choose(qtbot, demo, submenu_actions(simulate_menu(demo))["Network drop"])
+    health = check(qtbot, demo)
+    assert health.status is Status.OFFLINE
+    assert health.error.title == "No internet connection"
+    assert "Neither Conductor (QuickBooks) nor Salesforce" in health.error.what_happened
+
+    choose(qtbot, demo, submenu_actions(simulate_menu(demo))["Clear all"])
+    assert check(qtbot, demo).status is Status.HEALTHY
