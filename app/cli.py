@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "sandbox",
     "connect",
     "doctor",
+    "update",
 )
 
 

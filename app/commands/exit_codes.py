@@ -12,3 +12,5 @@ class ExitCode(IntEnum):
     PARTIAL = 5  # the run finished, some records failed
     CANCELLED = 6
     STOPPED_LIMIT = 7  # stopped to stay within the Salesforce API reserve
+    UPDATE_AVAILABLE = 8  # `update --check`: a newer signed version is available
+    UPDATE_REFUSED = 9  # the update server's answer failed verification; nothing was changed

@@ -102,6 +102,14 @@ UPDATE_CHECK_AUTOMATICALLY = Setting("updates.check_automatically", bool, True)
 UPDATE_SERVER_URL = Setting("updates.server_url", str, "")
 #: When the last automatic check ran (seconds since the epoch).
 UPDATE_LAST_CHECK = Setting("updates.last_check", float, 0.0)
+
+# -- updates -----------------------------------------------------------------------------------
+#: The tray looks for a new version once a day (and whenever asked, whatever this says).
+UPDATE_CHECK_AUTOMATICALLY = Setting("updates.check_automatically", bool, True)
+#: The update repository's https address; empty uses the one the bundle ships with.
+UPDATE_SERVER_URL = Setting("updates.server_url", str, "")
+#: When the last automatic check ran (seconds since the epoch).
+UPDATE_LAST_CHECK = Setting("updates.last_check", float, 0.0)
 SELF_TEST_PROBE = Setting("self_test.probe", int, 0)
 
 
