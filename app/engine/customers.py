@@ -26,7 +26,7 @@ from app.domain.record_mapping import (
 )
 from app.domain.salesforce_ids import external_id_for
 from app.domain.workflows import ACCOUNT, WORKFLOWS, WorkflowId
-from app.engine import customer_matches, customer_updates, preflight
+from app.engine import customer_matches, customer_updates, new_accounts, preflight
 from app.engine.context import RunContext, later, parse_stamp
 from app.engine.mirror import MirrorSpec
 from app.engine.outbox import OutboxWriter
@@ -160,6 +160,8 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
         for qb_id in dict.fromkeys(unmatched)
         if qb_id in by_id and qb_id not in held
     ]
+    to_create, inactive = new_accounts.left_out(ctx, to_create, by_id)
+    failures.extend(inactive)
     for p in accepted:
         ctx.plan(
             PlannedAction(
@@ -200,6 +202,7 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
         for r in refused
     )
     if to_create:
+        to_create = new_accounts.with_account_kind(ctx, to_create, by_id)
         results = ctx.salesforce.upsert(
             ACCOUNT.name,
             ACCOUNT_ID_FIELD,

@@ -78,6 +78,10 @@ BULK_THRESHOLD = Setting("salesforce.bulk_threshold", int, 2000, strict=True)
 ALLOW_DUPLICATE_ACCOUNTS = Setting("salesforce.allow_duplicate_accounts", bool, False)
 #: The price book mirrored items are priced in besides the standard one (empty: standard only).
 PRICE_BOOK = Setting("salesforce.price_book", str, "")
+#: The record type (developer name) of accounts made for QuickBooks customers; empty: the default.
+ACCOUNT_RECORD_TYPE = Setting("salesforce.account_record_type", str, "")
+#: Inactive QuickBooks customers get Salesforce accounts too.
+CUSTOMERS_INCLUDE_INACTIVE = Setting("customers.include_inactive", bool, False)
 
 # -- what syncs ----------------------------------------------------------------------------------
 #: Workflow id -> switched on; a workflow not named is on.
