@@ -163,10 +163,9 @@ def _advance_cursor(
     odd: list[ItemOutcome] = []
     for record in records:
         stamp = record.get("updatedAt")
-        try:
-            parse_stamp(stamp)  # type: ignore[arg-type]
+        if _is_stamp(stamp):
             state.newest = later(state.newest, stamp)
-        except (ValueError, TypeError, AttributeError):
+        else:
             message = (
                 f"QuickBooks sent updatedAt = {stamp!r}, which is not a timestamp; the record "
                 "was read, but a later change to it may be noticed only by a full sync."
@@ -194,6 +193,20 @@ def _odd_record(spec: MirrorSpec, record: dict[str, Any], exc: Exception) -> Ite
         code=ODD_VALUE,
         message=f"This record has a value that cannot be read or stored ({exc}); not synced.",
     )
+
+
+def _stamp_readable(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as mapped: an `updatedAt` that is not a timestamp is reported by the cursor's
+    reader (field and value) and left out of the mirror, so it never holds the record back."""
+    return record if _is_stamp(record.get("updatedAt")) else {**record, "updatedAt": None}
+
+
+def _is_stamp(value: Any) -> bool:
+    try:
+        parse_stamp(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
 
 
 def _too_large(value: Any) -> bool:
@@ -236,7 +249,7 @@ def _prepare(
         if qb_id in skip:
             continue
         try:
-            result = map_quickbooks_record(ctx.mapping, spec.map_workflow, record)
+            result = map_quickbooks_record(ctx.mapping, spec.map_workflow, _stamp_readable(record))
             if result.record is not None:
                 mapped = salesforce_json(result.record)
                 digest = content_hash(mapped)
