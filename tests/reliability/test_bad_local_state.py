@@ -5,8 +5,6 @@ leaves the database intact; once the cause is gone, the next sync finishes the w
 
 from __future__ import annotations
 
-from app.store.settings import BULK_THRESHOLD, CONDUCTOR_BASE_URL, CONDUCTOR_END_USER_ID, SALESFORCE_CLIENT_ID, SALESFORCE_INSTANCE_URL, SALESFORCE_LOGIN_URL, WORKFLOWS
-
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -22,6 +20,15 @@ from app.engine.result import RunStatus
 from app.salesforce.oauth import SalesforceSignIn
 from app.sandbox.launcher import Sandboxes
 from app.store import open_store
+from app.store.settings import (
+    BULK_THRESHOLD,
+    CONDUCTOR_BASE_URL,
+    CONDUCTOR_END_USER_ID,
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_INSTANCE_URL,
+    SALESFORCE_LOGIN_URL,
+    WORKFLOWS,
+)
 from tests.reliability.harness import audit, cli_env, engine_for, run_cli, small_world
 
 pytestmark = pytest.mark.slow
@@ -52,12 +59,31 @@ def _synced(sandboxes: Sandboxes, data_dir: Path) -> Path:
     return data_dir / "sync.sqlite3"
 
 
+def _end_of_the_cursors_page(path: Path) -> int:
+    """Where the page holding the cursor rows ends (the root page of a one-page table)."""
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        [page_size] = conn.execute("PRAGMA page_size").fetchone()
+        [root] = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'cursors'"
+        ).fetchone()
+        [rows] = conn.execute("SELECT count(*) FROM cursors").fetchone()
+    finally:
+        conn.close()
+    start = (root - 1) * page_size
+    assert rows > 0
+    assert path.read_bytes()[start] == 0x0D, "a table leaf page: the rows are in it"
+    return start + page_size
+
+
 def test_a_damaged_database_is_kept_byte_for_byte_and_said_so(
     sandboxes: Sandboxes, tmp_path: Path
 ) -> None:
     database_file = _synced(sandboxes, tmp_path / "damaged")
     raw = bytearray(database_file.read_bytes())
-    raw[len(raw) // 2 : len(raw) // 2 + 512] = b"\xde\xad" * 256  # a page overwritten
+    # Not the middle of the file: that can be a page's unused gap, which no check can notice.
+    end = _end_of_the_cursors_page(database_file)
+    raw[end - 512 : end] = b"\xde\xad" * 256  # a page's rows overwritten
     database_file.write_bytes(bytes(raw))
     (tmp_path / "damaged" / "sync.sqlite3-wal").unlink(missing_ok=True)
     result = run_cli(cli_env(sandboxes), tmp_path / "damaged", "sync")
