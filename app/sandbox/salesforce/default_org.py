@@ -31,6 +31,16 @@ INVOICE_STATUSES = (
 CREDIT_MEMO_STATUSES = ("Pending", "Open", "Used", "Voided", "Deleted in QuickBooks")
 #: The currencies of the multi-currency org (Setup > Company Information > Currencies).
 CURRENCY_CODES = ("USD", "EUR", "GBP", "CAD", "AUD", "MXN", "JPY")
+#: Units of each currency per US dollar, the corporate currency of the multi-currency org.
+CONVERSION_RATES = {
+    "USD": 1.0,
+    "EUR": 0.91,
+    "GBP": 0.78,
+    "CAD": 1.36,
+    "AUD": 1.52,
+    "MXN": 17.1,
+    "JPY": 151.0,
+}
 PAYMENT_STATUSES = ("Received", "Voided", "Deleted in QuickBooks")
 
 
@@ -298,6 +308,22 @@ def _objects() -> list[ObjectDef]:
         ],
         owner=False,
     )
+    # Salesforce Object Reference, "CurrencyType": the currencies of an org with multiple
+    # currencies enabled, each with its conversion rate to the corporate currency.
+    currency_type = _object(
+        "CurrencyType",
+        "02c",
+        "Currency Type",
+        "Currency Types",
+        [
+            picklist("IsoCode", CURRENCY_CODES, nillable=False, label="Currency ISO Code"),
+            number("ConversionRate", scale=6),
+            _field("DecimalPlaces", "int", precision=2),
+            checkbox("IsActive", default=True),
+            checkbox("IsCorporate"),
+        ],
+        owner=False,
+    )
     user = _object(
         "User",
         "005",
@@ -394,6 +420,7 @@ def _objects() -> list[ObjectDef]:
         pricebook,
         pricebook_entry,
         user,
+        currency_type,
         invoice,
         credit_memo,
         payment,

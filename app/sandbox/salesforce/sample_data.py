@@ -13,7 +13,7 @@ from typing import Any
 
 from app.sandbox import sample
 from app.sandbox.salesforce import ids
-from app.sandbox.salesforce.default_org import STAGES
+from app.sandbox.salesforce.default_org import CONVERSION_RATES, STAGES
 from app.sandbox.salesforce.org import Org
 from app.sandbox.salesforce.schema import ObjectDef
 from app.sandbox.salesforce.writes import Writer
@@ -98,6 +98,16 @@ class _Seeder:
         )
         row["Id"] = user_id
         self.org.store.insert(user, row)
+
+    def currencies(self) -> None:
+        """The currencies the org offers once multiple currencies are enabled."""
+        currency = self.obj("CurrencyType")
+        rows = [
+            {"IsoCode": code, "ConversionRate": rate, "DecimalPlaces": 2, "IsActive": 1}
+            | {"IsCorporate": int(code == "USD")}
+            for code, rate in CONVERSION_RATES.items()
+        ]
+        self.org.store.insert_many(currency, [self.row(currency, r) for r in rows])
 
     def accounts(self, size: SampleSize) -> list[dict[str, Any]]:
         account, contact = self.obj("Account"), self.obj("Contact")
@@ -241,6 +251,7 @@ def seed_org(org: Org, seed: int, size: SampleSize) -> None:
     seeder = _Seeder(org, seed)
     with org.clock.frozen(SEED_TIME), org.store.transaction():
         seeder.identity()
+        seeder.currencies()
         accounts = seeder.accounts(size)
         products = seeder.products(size)
         seeder.opportunities(size, accounts, products)

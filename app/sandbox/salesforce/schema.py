@@ -17,6 +17,8 @@ TEXT_TYPES = frozenset(
 )
 #: The record's currency, present only in an org with multiple currencies.
 CURRENCY_ISO_CODE = "CurrencyIsoCode"
+#: Objects an org has only once multiple currencies are enabled.
+MULTI_CURRENCY_OBJECTS = frozenset({"currencytype"})
 NUMBER_TYPES = frozenset({"currency", "double", "percent", "int"})
 SQL_TYPES = {
     **dict.fromkeys(TEXT_TYPES, "TEXT"),
@@ -189,12 +191,18 @@ class Schema:
     # -- what the API sees ------------------------------------------------------------------
     def object(self, name: str) -> ObjectDef | None:
         obj = self._objects.get(name.lower())
-        if obj is None or obj.name.lower() in self._hidden:
+        if obj is None or not self._object_shown(obj):
             return None
         return obj
 
     def objects(self) -> list[ObjectDef]:
-        return [o for o in self._objects.values() if o.name.lower() not in self._hidden]
+        return [o for o in self._objects.values() if self._object_shown(o)]
+
+    def _object_shown(self, obj: ObjectDef) -> bool:
+        name = obj.name.lower()
+        if name in MULTI_CURRENCY_OBJECTS and not self.multi_currency:
+            return False
+        return name not in self._hidden
 
     def field(self, obj: ObjectDef, name: str) -> FieldDef | None:
         found = obj.get(name)

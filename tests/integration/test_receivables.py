@@ -1,0 +1,194 @@
+"""Receivables that agree: balances follow the money, jobs, credit memos, applied payments,
+pending invoices and foreign currency, through both sandboxes end to end."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from app.domain.workflows import ACCOUNT, CREDIT_MEMO, INVOICE, PAYMENT, WorkflowId
+from app.engine.result import RunResult
+from tests.integration.conftest import World
+
+RECEIVABLE = (WorkflowId.INVOICES, WorkflowId.CREDIT_MEMOS, WorkflowId.PAYMENTS)
+
+
+def _line(world: World, amount: str) -> list[dict[str, Any]]:
+    return [{"itemId": world.qb.ids("service_item")[0], "amount": amount}]
+
+
+def _failed(world: World, result: RunResult) -> list[Any]:
+    """Failed records of the receivable workflows and of the customers' balances."""
+    wanted = {*RECEIVABLE, WorkflowId.CUSTOMERS}
+    return [
+        item
+        for item in world.store.run_items(result.run_id, "failed")
+        if item.workflow in wanted and item.qb_id is not None
+    ]
+
+
+def _by(world: World, sobject: str, key: str) -> dict[str, dict[str, Any]]:
+    return {r[key]: r for r in world.sf_records(sobject) if r.get(key)}
+
+
+def _accounts(world: World) -> dict[str, dict[str, Any]]:
+    return _by(world, ACCOUNT.name, ACCOUNT.quickbooks_id)
+
+
+def _linked_customer(world: World, skip: set[str] | None = None) -> str:
+    """A top-level QuickBooks customer the first sync linked to an account."""
+    accounts = _accounts(world)
+    for customer in world.qb.all("customer"):
+        usable = customer.get("isActive") and not customer.get("parent")
+        if usable and customer["id"] in accounts and customer["id"] not in (skip or set()):
+            return str(customer["id"])
+    raise AssertionError("no linked customer")
+
+
+def _first_sync(world: World) -> RunResult:
+    result = world.engine.run(trigger="test")
+    assert _failed(world, result) == []
+    return result
+
+
+def test_every_touched_account_gets_quickbooks_total_balance(world: World) -> None:
+    _first_sync(world)
+    invoiced = _linked_customer(world)
+    paying = _linked_customer(world, {invoiced})
+    credited = _linked_customer(world, {invoiced, paying})
+    before = world.qb.get(invoiced)["updatedAt"]
+    world.qb.add_invoice(invoiced, _line(world, "3000.00"))
+    world.qb.receive_payment(paying, "500.00")
+    world.qb.add_credit_memo(credited, _line(world, "125.00"))
+    # A balance is derived: the customers themselves did not change.
+    assert world.qb.get(invoiced)["updatedAt"] == before
+
+    result = world.engine.run(trigger="test")
+
+    assert _failed(world, result) == []
+    accounts = _accounts(world)
+    for qb_id in (invoiced, paying, credited):
+        total = Decimal(world.qb.get(qb_id)["totalBalance"])
+        assert Decimal(str(accounts[qb_id][ACCOUNT.balance])) == total, qb_id
+
+
+def test_a_jobs_invoices_and_payments_mirror_under_the_jobs_account(world: World) -> None:
+    _first_sync(world)
+    customer = _linked_customer(world)
+    job = world.qb.add_job(customer, "Galley Remodel")
+    invoice = world.qb.add_invoice(job["id"], _line(world, "800.00"), refNumber="J-1")
+    payment = world.qb.receive_payment(job["id"], "300.00", apply_to={invoice["id"]: "300.00"})
+
+    result = world.engine.run(trigger="test")
+
+    assert _failed(world, result) == []
+    accounts = _accounts(world)
+    job_account, parent_account = accounts[job["id"]], accounts[customer]
+    assert job_account[ACCOUNT.parent] == parent_account["Id"]
+    mirrored = _by(world, INVOICE.name, INVOICE.quickbooks_id)[invoice["id"]]
+    assert mirrored[INVOICE.account] == job_account["Id"]
+    paid = _by(world, PAYMENT.name, PAYMENT.quickbooks_id)[payment["id"]]
+    assert paid[PAYMENT.account] == job_account["Id"]
+    assert Decimal(str(job_account[ACCOUNT.balance])) == Decimal("500.00")
+    parent_total = Decimal(world.qb.get(customer)["totalBalance"])
+    assert Decimal(str(parent_account[ACCOUNT.balance])) == parent_total
+
+    # The next sync is clean and the cursors moved past the job's records.
+    later = world.qb.add_invoice(job["id"], _line(world, "40.00"), refNumber="J-2")
+    again = world.engine.run(trigger="test")
+    assert _failed(world, again) == []
+    assert again.count("created", WorkflowId.INVOICES) == 1
+    assert world.store.get_cursor(WorkflowId.INVOICES, "qb") == later["updatedAt"]
+    quiet = world.engine.run(trigger="test")
+    assert _failed(world, quiet) == []
+    assert quiet.count("created") == 0 and quiet.count("updated") == 0
+
+
+def test_a_credit_memo_mirrors_its_remaining_credit_and_what_it_was_applied_to(
+    world: World,
+) -> None:
+    _first_sync(world)
+    customer = _linked_customer(world)
+    invoice = world.qb.add_invoice(customer, _line(world, "500.00"), refNumber="CM-INV")
+    memo = world.qb.add_credit_memo(customer, _line(world, "120.00"), refNumber="CM-7")
+    world.qb.apply_credit(memo["id"], invoice["id"], "100.00")
+
+    result = world.engine.run(trigger="test")
+
+    assert _failed(world, result) == []
+    row = _by(world, CREDIT_MEMO.name, CREDIT_MEMO.quickbooks_id)[memo["id"]]
+    assert row[CREDIT_MEMO.ref_number] == "CM-7"
+    assert Decimal(str(row[CREDIT_MEMO.credit_remaining])) == Decimal("20.00")
+    assert Decimal(str(row["Total__c"])) == Decimal("120.00")
+    assert row[CREDIT_MEMO.status] == "Open"
+    assert "Invoice CM-INV" in row["Applied_To__c"] and "100.00" in row["Applied_To__c"]
+    assert row[CREDIT_MEMO.account] == _accounts(world)[customer]["Id"]
+    mirrored = _by(world, INVOICE.name, INVOICE.quickbooks_id)[invoice["id"]]
+    assert Decimal(str(mirrored[INVOICE.balance_remaining])) == Decimal("400.00")
+    assert "Credit memo CM-7" in mirrored["Paid_By__c"]
+
+
+def test_a_payment_mirrors_its_applied_to_lines_and_unapplied_amount(world: World) -> None:
+    _first_sync(world)
+    customer = _linked_customer(world)
+    invoice = world.qb.add_invoice(customer, _line(world, "300.00"), refNumber="AP-1")
+    payment = world.qb.receive_payment(
+        customer, "500.00", apply_to={invoice["id"]: "300.00"}, refNumber="CHK-9"
+    )
+
+    result = world.engine.run(trigger="test")
+
+    assert _failed(world, result) == []
+    row = _by(world, PAYMENT.name, PAYMENT.quickbooks_id)[payment["id"]]
+    assert "Invoice AP-1" in row["Applied_To__c"] and "300.00" in row["Applied_To__c"]
+    assert Decimal(str(row["Unapplied_Amount__c"])) == Decimal("200.00")
+    mirrored = _by(world, INVOICE.name, INVOICE.quickbooks_id)[invoice["id"]]
+    assert "Payment CHK-9" in mirrored["Paid_By__c"]
+    assert mirrored[INVOICE.status] == "Paid"
+
+
+def test_a_pending_invoice_is_marked_pending_and_left_out_of_the_balance(
+    world: World,
+) -> None:
+    _first_sync(world)
+    customer = _linked_customer(world)
+    before = Decimal(world.qb.get(customer)["totalBalance"])
+    pending = world.qb.add_invoice(customer, _line(world, "75.00"), isPending=True)
+
+    result = world.engine.run(trigger="test")
+
+    assert _failed(world, result) == []
+    row = _by(world, INVOICE.name, INVOICE.quickbooks_id)[pending["id"]]
+    assert row[INVOICE.status] == "Pending"
+    account = _accounts(world)[customer]
+    assert Decimal(str(account[ACCOUNT.balance])) == before
+
+
+def test_a_foreign_currency_invoice_mirrors_currency_rate_and_home_amounts(
+    world: World,
+) -> None:
+    _first_sync(world)
+    world.sf.schema.set_multi_currency(True)
+    world.qb.use_multicurrency("US Dollar")
+    world.qb.set_exchange_rate("Euro", 1.1)
+    customer = _linked_customer(world)
+    world.qb.set_customer_currency(customer, "Euro")
+    invoice = world.qb.add_invoice(customer, _line(world, "200.00"), refNumber="EUR-1")
+    payment = world.qb.receive_payment(customer, "50.00", apply_to={invoice["id"]: "50.00"})
+    memo = world.qb.add_credit_memo(customer, _line(world, "10.00"))
+
+    result = world.engine.run(trigger="test")
+
+    assert _failed(world, result) == []
+    row = _by(world, INVOICE.name, INVOICE.quickbooks_id)[invoice["id"]]
+    assert row["Currency__c"] == "Euro"
+    assert Decimal(str(row["Exchange_Rate__c"])) == Decimal("1.1")
+    assert Decimal(str(row[INVOICE.balance_remaining])) == Decimal("150.00")
+    assert Decimal(str(row["Balance_Remaining_Home__c"])) == Decimal("165.00")
+    assert row["CurrencyIsoCode"] == "EUR"
+    paid = _by(world, PAYMENT.name, PAYMENT.quickbooks_id)[payment["id"]]
+    assert Decimal(str(paid["Amount_Home__c"])) == Decimal("55.00")
+    assert paid["CurrencyIsoCode"] == "EUR"
+    credit = _by(world, CREDIT_MEMO.name, CREDIT_MEMO.quickbooks_id)[memo["id"]]
+    assert Decimal(str(credit["Credit_Remaining_Home__c"])) == Decimal("11.00")
+    assert credit["CurrencyIsoCode"] == "EUR"
