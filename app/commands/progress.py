@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from app.engine.events import Progress as RunProgress
+from app.engine.wording import step_title, step_width
 
 
 class TerminalProgress:
@@ -19,7 +20,7 @@ class TerminalProgress:
         self._console = Console(stderr=True)
         show = sys.stderr.isatty() if enabled is None else enabled
         self._bars = Progress(
-            TextColumn("{task.description:<14}"),
+            TextColumn(f"{{task.description:<{step_width()}}}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[note]}"),
@@ -43,7 +44,7 @@ class TerminalProgress:
         with self._lock:
             task = self._tasks.get(event.workflow)
             if task is None:
-                task = self._bars.add_task(event.workflow.capitalize(), total=None, note="")
+                task = self._bars.add_task(step_title(event.workflow), total=None, note="")
                 self._tasks[event.workflow] = task
             note = ", ".join(f"{n} {k}" for k, n in sorted(event.counts.items()) if n)
             if event.phase == "done":

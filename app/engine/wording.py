@@ -15,12 +15,23 @@ def count_of(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+#: Steps of a run that are not workflows.
+_OTHER_STEPS = {"reconciliation": "Check of the books"}
+
+
 def step_title(workflow_id: str) -> str:
     """A step as the tray and the terminal both name it, e.g. "Invoices"."""
+    if workflow_id in _OTHER_STEPS:
+        return _OTHER_STEPS[workflow_id]
     try:
         return workflow(workflow_id).title
     except ValueError:
         return workflow_id.replace("_", " ").capitalize()
+
+
+def step_width() -> int:
+    """Wide enough for every step's name, for columns of steps."""
+    return max(len(step_title(w)) for w in (*ALL_WORKFLOWS, *_OTHER_STEPS))
 
 
 def local_time(iso: str | None, now: datetime | None = None) -> str:

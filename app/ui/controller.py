@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from enum import StrEnum
 from typing import Any
@@ -23,8 +23,9 @@ from app.engine.engine import SyncEngine
 from app.engine.events import CancelToken, Progress
 from app.engine.health import Health, Status, check_configured, status_for
 from app.engine.result import RunResult, RunStatus
-from app.engine.review import ReviewCandidate, unskip
+from app.engine.review import ReviewCandidate, Reviewed, unskip
 from app.engine.standing import Standing, standing
+from app.engine.wording import step_title
 from app.store.settings import CONDUCTOR_END_USER_ID, SALESFORCE_INSTANCE_URL
 from app.ui.engine_provider import EngineProvider
 from app.ui.errors import NOT_CONNECTED_CODE, user_error_for
@@ -132,10 +133,12 @@ class Controller(QObject):
         *,
         retry_of: int | None = None,
         opportunity_ids: Sequence[str] = (),
+        reviewed: Mapping[str, Reviewed] | None = None,
         workflows: Sequence[str] | None = None,
         trigger: str = "tray",
     ) -> bool:
-        """False when a run is already going (the caller shows that one instead)."""
+        """False when a run is already going (the caller shows that one instead). `reviewed`:
+        the invoices the bookkeeper approved, as shown."""
         if self.running is not None:
             return False
         cancel = CancelToken()
@@ -145,7 +148,7 @@ class Controller(QObject):
             if kind is RunKind.PREVIEW:
                 return engine.run(workflows, trigger="preview", dry_run=True, progress=report)
             if kind is RunKind.APPROVE:
-                return engine.approve(list(opportunity_ids), progress=report)
+                return engine.approve(list(opportunity_ids), progress=report, reviewed=reviewed)
             return engine.run(
                 workflows, trigger=trigger, progress=report, cancel=cancel, retry_of=retry_of
             )
@@ -172,7 +175,7 @@ class Controller(QObject):
     def _on_progress(self, event: Progress) -> None:
         if self.running is not None and self.running is not RunKind.PREVIEW:
             counted = f"{event.done} of {event.total}" if event.total else str(event.done or "")
-            self._update(activity=f"{event.workflow.capitalize()} {counted}".strip())
+            self._update(activity=f"{step_title(event.workflow)} {counted}".strip())
         self.run_progress.emit(event)
 
     def _on_run_result(self, kind: RunKind, result: RunResult) -> None:

@@ -87,6 +87,17 @@ def notice_for_problem(error: UserError) -> Notice | None:
     return Notice(NoticeKind.QUICKBOOKS_BLOCKED, error.title, error.what_to_do, target)
 
 
+SETUP_FINISHED = "Setup finished"
+SYNC_HINT = "Click Sync now in the tray menu to start the first sync."
+
+
+def setup_finished_notice() -> Notice:
+    """The hint the wizard's Finish leaves: what to click next."""
+    return Notice(
+        NoticeKind.SYNC_FINISHED, SETUP_FINISHED, SYNC_HINT, Target(Place.MENU), warning=False
+    )
+
+
 #: The notice title for each ending that is not a clean finish.
 _RUN_TITLES = {
     RunStatus.PARTIAL: "Some records were not synced",
@@ -154,6 +165,11 @@ class Notifier(QObject):
         self.last = notice
         self._show(notice)
         return True
+
+    def tell(self, notice: Notice) -> None:
+        """The answer to something the person just did: shown at once, whatever the settings."""
+        self.last = notice
+        self._show(notice)
 
     def forget(self, kind: NoticeKind) -> None:
         """A problem that cleared may be told again the next time it comes."""

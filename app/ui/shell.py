@@ -10,13 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QSystemTrayIcon, QWidget
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QDialog, QSystemTrayIcon, QWidget
 
 from app.context import AppContext
 from app.domain.user_error import ErrorAction, UserError
 from app.engine.health import Health, Status
 from app.engine.result import RunResult, RunStatus
-from app.engine.standing import Fix
+from app.engine.standing import Fix, State
 from app.store.settings import SYNC_EVERY_MINUTES
 from app.ui.controller import Controller, RunKind
 from app.ui.errors import user_error_for
@@ -29,6 +30,7 @@ from app.ui.notifier import (
     Notifier,
     notice_for_problem,
     notice_for_run,
+    setup_finished_notice,
 )
 from app.ui.opener import help_url, open_folder, open_url
 from app.ui.poller import FAST_S, HealthPoller
@@ -37,6 +39,9 @@ from app.ui.status import StatusView, marked, present
 from app.ui.status_window import StatusWindow
 from app.ui.targets import Place, Target
 from app.ui.tray import Tray
+from app.ui.update_agent import UpdateAgent
+from app.ui.update_menu import update_entry
+from app.ui.update_window import UpdateWindow
 from app.ui.windows.about import AboutWindow
 from app.ui.windows.books import BooksWindow
 from app.ui.windows.error_dialog import ErrorDialog
@@ -109,6 +114,15 @@ class Shell(QObject):
         self._quitting = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._timed_sync)
+        self.updates = UpdateAgent(
+            ctx,
+            self.controller.background,
+            sync_running=lambda: self.controller.running is not None,
+            quit_app=self.quit,
+            parent=self,
+        )
+        self.updates.changed.connect(self._facts_changed)
+        self.updates.announce.connect(self._announce_update)
 
         tray_ok = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.tray: Tray | None = None
@@ -139,6 +153,7 @@ class Shell(QObject):
         if self._poll_enabled:
             self.poller.start()
         self._schedule_timed_sync()
+        self.updates.start()
         if not self.controller.facts.set_up:
             self.open_wizard()
 
@@ -168,6 +183,7 @@ class Shell(QObject):
             self.tray.hide()
         if self.status_window is not None:
             self.status_window.close()
+        self.updates.install_on_quit()
         self.quit_requested.emit()
 
     def handle_arguments(self, arguments: list[str]) -> None:
@@ -192,6 +208,9 @@ class Shell(QObject):
             # Just above Quit's separator.
             last = max(i for i, e in enumerate(entries) if e.separator)
             entries.insert(last, simulate_entry(self.faults.simulations(), self.simulating))
+        update = update_entry(self.updates.view)
+        if update is not None:
+            entries.insert(max(i for i, e in enumerate(entries) if e.separator), update)
         return entries
 
     def _view(self) -> StatusView:
@@ -269,6 +288,8 @@ class Shell(QObject):
             MenuAction.SETUP: self.open_wizard,
             MenuAction.LOGS: self.open_logs,
             MenuAction.ABOUT: self.open_about,
+            MenuAction.UPDATES: self.open_updates,
+            MenuAction.RESTART_TO_UPDATE: self.updates.restart_to_update,
             MenuAction.QUIT: self.quit,
             MenuAction.SIMULATE: lambda: self.simulate(key),
             MenuAction.CLEAR_SIMULATED: self.clear_simulated,
@@ -346,6 +367,14 @@ class Shell(QObject):
             self.open_settings()
         elif target.place is Place.PROGRESS:
             self.show_progress()
+        elif target.place is Place.MENU:
+            self.show_menu()
+
+    def show_menu(self) -> None:
+        if self.tray is not None:
+            self.tray.menu.popup(QCursor.pos())
+        elif self.status_window is not None:
+            self._raise(self.status_window)
 
     # -- windows --------------------------------------------------------------------------------
     def _window(self, name: str, make: Callable[[], QWidget]) -> QWidget:
@@ -416,15 +445,33 @@ class Shell(QObject):
 
     def open_settings(self) -> SettingsWindow:
         window = self._window(
-            "settings", lambda: SettingsWindow(self.ctx, saved=self._settings_saved)
+            "settings",
+            lambda: SettingsWindow(
+                self.ctx, saved=self._settings_saved, check_for_updates=self.check_for_updates
+            ),
         )
         assert isinstance(window, SettingsWindow)
         return window
 
     def open_about(self) -> AboutWindow:
-        window = self._window("about", lambda: AboutWindow(self.ctx))
+        window = self._window(
+            "about", lambda: AboutWindow(self.ctx, check_for_updates=self.check_for_updates)
+        )
         assert isinstance(window, AboutWindow)
         return window
+
+    def open_updates(self) -> UpdateWindow:
+        window = self._window("updates", lambda: UpdateWindow(self.updates))
+        assert isinstance(window, UpdateWindow)
+        return window
+
+    def check_for_updates(self) -> UpdateWindow:
+        self.updates.check_now()
+        return self.open_updates()
+
+    def _announce_update(self, title: str, text: str) -> None:
+        if self.tray is not None:
+            self.tray.icon.showMessage(title, text)
 
     def open_wizard(self, page: str | None = None, *, only: bool = False) -> SetupWizard | None:
         current = self.windows.get("setup")
@@ -439,7 +486,7 @@ class Shell(QObject):
             self.ctx, self.controller, defaults, self.open_browser, renew_sign_in=self._signed_out
         )
         wizard = SetupWizard(setup, start=page, only=page if only else None)
-        wizard.finished.connect(lambda _result: self._wizard_closed(wizard))
+        wizard.finished.connect(lambda result: self._wizard_closed(wizard, result))
         self.windows["setup"] = wizard
         self._mark(wizard)
         self._raise(wizard)
@@ -450,11 +497,15 @@ class Shell(QObject):
         problem = self.controller.facts.problem
         return problem is not None and problem.action is ErrorAction.RECONNECT_SALESFORCE
 
-    def _wizard_closed(self, wizard: SetupWizard) -> None:
+    def _wizard_closed(self, wizard: SetupWizard, result: int = 0) -> None:
         if self.windows.get("setup") is wizard:
             del self.windows["setup"]
         wizard.deleteLater()
         self.controller.refresh()
+        facts = self.controller.facts
+        never_synced = facts.standing is None or facts.standing.state is State.NEVER_SYNCED
+        if result == QDialog.DialogCode.Accepted.value and facts.set_up and never_synced:
+            self.notifier.tell(setup_finished_notice())
         if self.controller.facts.set_up and self._poll_enabled:
             self.poller.start()
 
@@ -500,6 +551,7 @@ class Shell(QObject):
             self.show_progress()
 
     def _run_finished(self, kind: str, result: RunResult) -> None:
+        self.updates.sync_finished()
         if self._poll_enabled:
             self.poller.checked(result.error is None)
         if kind != RunKind.PREVIEW:
@@ -508,6 +560,7 @@ class Shell(QObject):
                 self.controller.refresh_review_count()
 
     def _run_failed(self, kind: str, error: UserError) -> None:
+        self.updates.sync_finished()
         if self._poll_enabled:
             self.poller.checked(False)
         self.notifier.notify(notice_for_problem(error))

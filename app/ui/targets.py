@@ -15,6 +15,7 @@ class Place(StrEnum):
     SETUP = "setup"  # the setup wizard, at `page` when given
     SETTINGS = "settings"
     PROGRESS = "progress"
+    MENU = "menu"  # the tray menu, or the status window where there is no tray
 
 
 @dataclass(frozen=True)

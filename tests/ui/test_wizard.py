@@ -21,7 +21,9 @@ from app.store.settings import (
     SETUP_FINISHED,
 )
 from app.ui.controller import Controller
+from app.ui.notifier import SYNC_HINT
 from app.ui.shell import Shell
+from app.ui.targets import Place
 from app.ui.wizard.defaults import SetupDefaults
 from app.ui.wizard.wizard import PageId, SetupWizard
 from tests.ui.conftest import Browser
@@ -126,6 +128,12 @@ def test_first_start_walks_the_wizard_to_a_working_tray(
 
     assert ctx.store.get(SETUP_FINISHED) is True
     assert shell.controller.facts.set_up
+    # Finish leaves the hint of what to click next, and a click on it opens the menu.
+    hint = shell.notifier.last
+    assert hint is not None and hint.text == SYNC_HINT
+    assert shell.status_window is not None
+    assert SYNC_HINT in shell.status_window.banner_text.text()
+    assert hint.target.place is Place.MENU
     with qtbot.waitSignal(shell.controller.checked, timeout=WAIT):
         shell.check_connection()
     assert shell.controller.view.status is Status.HEALTHY

@@ -24,11 +24,10 @@ from app.context import AppContext
 from app.domain.outcomes import Outcome
 from app.domain.user_error import UserError
 from app.engine.result import RunResult
-from app.engine.wording import count_of
+from app.engine.wording import count_of, step_title
 from app.store.models import Run, RunItem
 from app.ui.controller import Controller, RunKind
 from app.ui.timefmt import local_minute
-from app.ui.windows.progress import workflow_title
 from app.ui.windows.tables import dim_row, fill, read_only_table, selected_rows
 
 RUN_HEADERS = ("Run", "Started", "From", "Result", "Records")
@@ -88,7 +87,7 @@ def shown_runs(runs: list[Run], *, previews: bool) -> list[Run]:
 def item_rows(items: list[RunItem], *, problems_only: bool) -> list[tuple[str, ...]]:
     return [
         (
-            workflow_title(i.workflow),
+            step_title(i.workflow),
             i.record_key,
             i.outcome,
             i.qb_id or "",

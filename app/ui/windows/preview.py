@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 
 from app.domain.user_error import UserError
 from app.engine.result import PlannedAction, RunResult
+from app.engine.wording import step_title
 from app.ui.controller import Controller, RunKind
-from app.ui.windows.progress import workflow_title
 from app.ui.windows.tables import fill, read_only_table
 
 HEADERS = ("Workflow", "Action", "In", "Record", "QuickBooks id", "Salesforce id", "Detail")
@@ -27,7 +27,7 @@ HEADERS = ("Workflow", "Action", "In", "Record", "QuickBooks id", "Salesforce id
 def preview_rows(planned: list[PlannedAction], *, show_unchanged: bool) -> list[tuple[str, ...]]:
     return [
         (
-            workflow_title(p.workflow),
+            step_title(p.workflow),
             p.action,
             p.target,
             p.record,

@@ -42,12 +42,6 @@ def counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()) if n)
 
 
-def workflow_title(workflow_id: str) -> str:
-    if workflow_id == "reconciliation":
-        return "Check of the books"
-    return step_title(workflow_id)
-
-
 def run_outcome_text(result: RunResult, standing: Standing | None, review_count: int = 0) -> str:
     """What to make of a finished run, beyond the counts the rows already show; "in step" only
     when the standing says so."""
@@ -66,10 +60,18 @@ def run_outcome_text(result: RunResult, standing: Standing | None, review_count:
     if standing is not None and result.status in FINISHED and not result.problems:
         parts.append(_standing_text(standing))
     if review_count:
-        waiting = count_of(review_count, "invoice")
-        verb = "waits" if review_count == 1 else "wait"
-        parts.append(f"{waiting} from won opportunities {verb} for your review.")
+        parts.append(review_waiting_text(review_count))
     return " ".join(parts)
+
+
+def review_waiting_text(count: int) -> str:
+    """'3 won opportunities wait for your review…': invoices the sync will not create alone."""
+    waiting = count_of(count, "won opportunity", "won opportunities")
+    verb = "waits" if count == 1 else "wait"
+    return (
+        f"{waiting} {verb} for your review before becoming QuickBooks invoices: "
+        "Review invoices to create in the tray menu."
+    )
 
 
 def _standing_text(standing: Standing) -> str:
@@ -84,7 +86,7 @@ def _standing_text(standing: Standing) -> str:
 
 class _Row:
     def __init__(self, grid: QGridLayout, row: int, workflow_id: str) -> None:
-        self.name = QLabel(workflow_title(workflow_id))
+        self.name = QLabel(step_title(workflow_id))
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
         self.bar.setTextVisible(True)
