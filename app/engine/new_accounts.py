@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.domain.fieldmap import Side
 from app.domain.outcomes import Outcome
+from app.domain.record_mapping import read_path
 from app.domain.workflows import ACCOUNT, ACCOUNT_KINDS, WorkflowId
 from app.engine.context import RunContext
 from app.engine.recorder import ItemOutcome
@@ -73,12 +75,28 @@ def with_account_kind(
         if record_type:
             row[ACCOUNT_KINDS.account_record_type] = record_type
         customer = customers.get(str(row[ACCOUNT.quickbooks_id]), {})
+        for field, value in _mapped_contact(ctx, customer).items():
+            row.setdefault(field, value)
         if persons and _is_person(customer):
             row.pop("Name", None)
             row[ACCOUNT_KINDS.person_first_name] = customer.get("firstName") or ""
             row[ACCOUNT_KINDS.person_last_name] = customer.get("lastName") or ""
         out.append(row)
     return out
+
+
+def _mapped_contact(ctx: RunContext, customer: dict[str, Any]) -> dict[str, Any]:
+    """What a bookkeeper expects on a new account: the address, phone and email QuickBooks has,
+    through the customers field map (Salesforce owns them from then on)."""
+    found: dict[str, Any] = {}
+    for rule in ctx.mapping.for_workflow(WORKFLOW).owned_by(Side.SALESFORCE):
+        field, path = rule.salesforce[0], rule.quickbooks[0]
+        if len(rule.salesforce) != 1 or "." in field:
+            continue
+        value = read_path(customer, path)
+        if isinstance(value, str | int | float) and value != "":
+            found[field] = value
+    return found
 
 
 def _is_person(customer: dict[str, Any]) -> bool:

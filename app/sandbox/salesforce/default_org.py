@@ -168,6 +168,7 @@ def _objects() -> list[ObjectDef]:
             picklist("Type", ("Prospect", "Customer - Direct", "Customer - Channel", "Other")),
             picklist("Industry", ("Construction", "Consulting", "Healthcare", "Retail", "Other")),
             lookup("ParentId", "Account", "Parent", "ChildAccounts"),
+            lookup("RecordTypeId", "RecordType", "RecordType"),
             *_address("Billing"),
             *_address("Shipping"),
             _field("Phone", "phone", length=40),
@@ -324,6 +325,39 @@ def _objects() -> list[ObjectDef]:
         ],
         owner=False,
     )
+    record_type = _object(
+        "RecordType",
+        "012",
+        "Record Type",
+        "Record Types",
+        [
+            text("Name", 80, nillable=False, name_field=True),
+            text("DeveloperName", 80, nillable=False),
+            text("SobjectType", 40, nillable=False),
+            checkbox("IsActive", default=True),
+            text("Description", 255),
+        ],
+        owner=False,
+        # Made by the Metadata API and Setup, never through the data API.
+        createable=False,
+        deletable=False,
+    )
+    # Salesforce Object Reference, "CurrencyType": the currencies of an org with multiple
+    # currencies enabled, each with its conversion rate to the corporate currency.
+    currency_type = _object(
+        "CurrencyType",
+        "02c",
+        "Currency Type",
+        "Currency Types",
+        [
+            picklist("IsoCode", CURRENCY_CODES, nillable=False, label="Currency ISO Code"),
+            number("ConversionRate", scale=6),
+            _field("DecimalPlaces", "int", precision=2),
+            checkbox("IsActive", default=True),
+            checkbox("IsCorporate"),
+        ],
+        owner=False,
+    )
     user = _object(
         "User",
         "005",
@@ -420,6 +454,7 @@ def _objects() -> list[ObjectDef]:
         pricebook,
         pricebook_entry,
         user,
+        record_type,
         currency_type,
         invoice,
         credit_memo,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from app.sandbox.salesforce import pricebooks
+from app.sandbox.salesforce import pricebooks, record_types
 from app.sandbox.salesforce.errors import RecordError
 from app.sandbox.salesforce.schema import ObjectDef
 
@@ -63,6 +63,7 @@ def _line_item(org: Org, record: dict[str, Any]) -> dict[str, Any]:
 def before_write(org: Org, obj: ObjectDef, record: dict[str, Any]) -> dict[str, Any]:
     """Fields to set on `record` (the merged, stored form) before it is saved."""
     out = _auto_numbers(org, obj, record)
+    record_types.check(org, obj, record)
     if obj.name in {"Contact", "User"}:
         out["Name"] = _full_name(record)
     elif obj.name == "Opportunity":

@@ -93,7 +93,9 @@ def field_json(f: FieldDef) -> dict[str, Any]:
     }
 
 
-def object_describe(schema: Schema, obj: ObjectDef, version: str) -> dict[str, Any]:
+def object_describe(
+    schema: Schema, obj: ObjectDef, version: str, record_types: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     children = [
         {
             "childSObject": child.name,
@@ -109,7 +111,7 @@ def object_describe(schema: Schema, obj: ObjectDef, version: str) -> dict[str, A
         **object_summary(obj, version),
         "fields": [field_json(f) for f in schema.fields(obj)],
         "childRelationships": children,
-        "recordTypeInfos": [],
+        "recordTypeInfos": record_types or [],
         "supportedScopes": [{"label": "All", "name": "everything"}],
     }
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.sandbox.salesforce import ids, values
+from app.sandbox.salesforce import ids, record_types, values
 from app.sandbox.salesforce.bulk2 import BulkIngest
 from app.sandbox.salesforce.calls import Call, Reply
 from app.sandbox.salesforce.composite import Composite
@@ -137,7 +137,8 @@ class RestApi:
         if len(parts) == 1:
             return self._sobject_root(call, obj)
         if len(parts) == 2 and parts[1] == "describe":
-            return Reply(200, object_describe(self.schema, obj, call.version))
+            types = record_types.infos(self.org, obj)
+            return Reply(200, object_describe(self.schema, obj, call.version, types))
         if len(parts) == 2 and parts[1] in {"updated", "deleted"}:
             return self._changes(call, obj, parts[1])
         if len(parts) == 2:

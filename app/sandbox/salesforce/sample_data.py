@@ -99,6 +99,25 @@ class _Seeder:
         row["Id"] = user_id
         self.org.store.insert(user, row)
 
+    def record_types(self) -> None:
+        """The account record types the sales team uses, and one retired."""
+        record_type = self.obj("RecordType")
+        rows = [
+            ("Customer", "Customer", 1),
+            ("Partner", "Partner", 1),
+            ("Former Customer", "Former_Customer", 0),
+        ]
+        self.org.store.insert_many(
+            record_type,
+            [
+                self.row(
+                    record_type,
+                    {"Name": n, "DeveloperName": d, "SobjectType": "Account", "IsActive": a},
+                )
+                for n, d, a in rows
+            ],
+        )
+
     def currencies(self) -> None:
         """The currencies the org offers once multiple currencies are enabled."""
         currency = self.obj("CurrencyType")
@@ -251,6 +270,7 @@ def seed_org(org: Org, seed: int, size: SampleSize) -> None:
     seeder = _Seeder(org, seed)
     with org.clock.frozen(SEED_TIME), org.store.transaction():
         seeder.identity()
+        seeder.record_types()
         seeder.currencies()
         accounts = seeder.accounts(size)
         products = seeder.products(size)
