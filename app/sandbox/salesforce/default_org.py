@@ -309,22 +309,6 @@ def _objects() -> list[ObjectDef]:
         ],
         owner=False,
     )
-    # Salesforce Object Reference, "CurrencyType": the currencies of an org with multiple
-    # currencies enabled, each with its conversion rate to the corporate currency.
-    currency_type = _object(
-        "CurrencyType",
-        "02c",
-        "Currency Type",
-        "Currency Types",
-        [
-            picklist("IsoCode", CURRENCY_CODES, nillable=False, label="Currency ISO Code"),
-            number("ConversionRate", scale=6),
-            _field("DecimalPlaces", "int", precision=2),
-            checkbox("IsActive", default=True),
-            checkbox("IsCorporate"),
-        ],
-        owner=False,
-    )
     record_type = _object(
         "RecordType",
         "012",
