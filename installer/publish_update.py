@@ -150,9 +150,13 @@ def add(
             raise PublishError(
                 f"Version {version} is not newer than the published {latest.version}."
             )
+        # A patch needs the previous archive; a repository restored from the server's metadata
+        # alone (CI) has none, and clients then download the whole archive.
+        previous = latest is not None and (repo / "targets" / latest.path).is_file()
         store.add_bundle(
             new_bundle_dir=labelled,
             new_version=version,
+            skip_patch=not previous,
             custom_metadata={"notes": notes},
         )
         store.publish_changes(private_key_dirs=[private])

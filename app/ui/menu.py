@@ -29,11 +29,15 @@ class MenuAction(StrEnum):
     HISTORY = "history"
     CHECK = "check"
     BOOKS = "books"
+    MATCHES = "matches"
     SETTINGS = "settings"
     SETUP = "setup"
     LOGS = "logs"
     ABOUT = "about"
     QUIT = "quit"
+    #: The update window (a download in progress), and installing a downloaded version now.
+    UPDATES = "updates"
+    RESTART_TO_UPDATE = "restart_to_update"
     #: Demo mode only: bring about the problem the entry's `key` names, or end them all.
     SIMULATE = "simulate"
     CLEAR_SIMULATED = "clear_simulated"
@@ -103,6 +107,7 @@ def menu_entries(facts: TrayFacts, view: StatusView, *, checking: bool = False) 
         MenuEntry(
             f"Review invoices to create ({facts.review_count})", MenuAction.REVIEW, facts.set_up
         ),
+        MenuEntry(f"Matches to confirm ({facts.matches_count})", MenuAction.MATCHES, facts.set_up),
         MenuEntry("Preview changes", MenuAction.PREVIEW, ready),
         MenuEntry("Sync history", MenuAction.HISTORY),
         MenuEntry("Check the books", MenuAction.BOOKS, ready),

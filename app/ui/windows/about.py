@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import platform
+from collections.abc import Callable
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt
@@ -29,7 +30,13 @@ def about_html(ctx: AppContext) -> str:
 
 
 class AboutWindow(QDialog):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        check_for_updates: Callable[[], object] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"About {APP_NAME}")
         icon = QLabel()
@@ -40,6 +47,10 @@ class AboutWindow(QDialog):
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        if check_for_updates is not None:
+            check = buttons.addButton("Check for updates…", QDialogButtonBox.ButtonRole.ActionRole)
+            check.setObjectName("check_for_updates")
+            check.clicked.connect(lambda: check_for_updates())
         layout = QVBoxLayout(self)
         layout.addWidget(icon)
         layout.addWidget(text)

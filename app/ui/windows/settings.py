@@ -28,6 +28,7 @@ from app.platform import autostart
 from app.ui.notifier import NoticeKind
 from app.ui.opener import open_url
 from app.ui.preferences import SYNC_EVERY_CHOICES, Preferences
+from app.ui.windows.update_settings import UpdateSettings
 
 
 def every_label(minutes: int) -> str:
@@ -57,6 +58,7 @@ class SettingsWindow(QDialog):
         saved: Callable[[], None],
         set_start_at_login: Callable[[bool], None] = autostart.set_start_at_login,
         turned_off_by_windows: Callable[[], bool] = autostart.start_at_login_turned_off_by_windows,
+        check_for_updates: Callable[[], object] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -135,6 +137,8 @@ class SettingsWindow(QDialog):
             self.notice_boxes[kind] = box
             notices_layout.addWidget(box)
 
+        self.updates = UpdateSettings(ctx.store, check_for_updates)
+
         self.problem = QLabel("")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #b42318")
@@ -145,7 +149,7 @@ class SettingsWindow(QDialog):
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        for widget in (workflows_box, maps_box, general, notices, self.problem):
+        for widget in (workflows_box, maps_box, general, notices, self.updates, self.problem):
             layout.addWidget(widget)
         layout.addWidget(buttons)
 
@@ -191,7 +195,11 @@ class SettingsWindow(QDialog):
             except autostart.AutostartError as exc:
                 self.problem.setText(str(exc))
                 return
+        if problem := self.updates.problem():
+            self.problem.setText(problem)
+            return
         chosen.save(self.ctx.store)
+        self.updates.save()
         self.preferences = chosen
         self._saved()
         self.accept()
