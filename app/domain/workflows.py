@@ -122,6 +122,8 @@ class InvoiceFields(MirrorFields):
     balance_remaining: str
     is_paid: str
     updated_at: str
+    # The job an invoice is for, when jobs are rolled up into their customer's account.
+    job_name: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,6 +174,7 @@ INVOICE = InvoiceFields(
     is_paid="Is_Paid__c",
     status="Status__c",
     updated_at="QuickBooks_Updated_At__c",
+    job_name="Job_Name__c",
 )
 PAYMENT = PaymentFields(
     name="QuickBooks_Payment__c",

@@ -3,8 +3,9 @@
 QuickBooks does not count a balance change as an edit of the customer (its `updatedAt` stays), so
 every customer whose invoices, credit memos or payments a run read is read again, in batches of
 ids, and its account gets `totalBalance` (its jobs included). A job (sub-customer) gets an account
-of its own whose parent is its customer's account. In a Salesforce org with multiple currencies,
-mirrored records also carry `CurrencyIsoCode`.
+of its own whose parent is its customer's account; with the roll-up setting, it gets none, and
+its transactions go on its top customer's account instead, each invoice naming its job. In a
+Salesforce org with multiple currencies, mirrored records also carry `CurrencyIsoCode`.
 """
 
 from __future__ import annotations
@@ -23,9 +24,16 @@ from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.engine.salesforce_results import failure_text, first_error
 from app.store import Link
+from app.store.settings import JOBS_ROLL_UP
 
 TOUCHED = "receivables.touched_customers"
 MULTI_CURRENCY = "receivables.multi_currency"
+ROLL_UP = "receivables.roll_up_jobs"
+#: Job id -> its top customer's reference, for the length of a run.
+TOP_CUSTOMERS = "receivables.top_customers"
+#: Where a rolled-up transaction keeps the job it is for (not a QuickBooks field).
+JOB = "rolledUpJob"
+ROLLED_UP = "ROLLED_UP_JOB"
 #: Workflows whose records carry a currency in a multicurrency company file.
 CURRENCY_WORKFLOWS = (
     WorkflowId.CUSTOMERS,
@@ -44,6 +52,8 @@ def tracked(spec: MirrorSpec) -> MirrorSpec:
     inner = spec.before_write
 
     def before_write(ctx: RunContext, records: list[dict[str, Any]]) -> list[ItemOutcome]:
+        if rolls_up_jobs(ctx):
+            roll_up(ctx, records)
         touched: set[str] = ctx.cache.setdefault(TOUCHED, set())
         touched.update(
             str(r["customer"]["id"]) for r in records if (r.get("customer") or {}).get("id")
@@ -75,10 +85,17 @@ def with_currency_codes(config: MappingConfig) -> MappingConfig:
         type=FieldType.CURRENCY_CODE,
         label="Currency code",
     )
+    return with_rule(config, CURRENCY_WORKFLOWS, rule)
+
+
+def with_rule(
+    config: MappingConfig, workflows: Iterable[WorkflowId], rule: FieldRule
+) -> MappingConfig:
+    """The field maps plus `rule` in each of `workflows` whose map does not fill its field yet."""
     maps = dict(config.maps)
-    for workflow in CURRENCY_WORKFLOWS:
+    for workflow in workflows:
         current = maps.get(workflow.value)
-        if current is None or any(CURRENCY_CODE in r.salesforce for r in current.fields):
+        if current is None or any(rule.target in r.salesforce for r in current.fields):
             continue
         maps[workflow.value] = WorkflowMap(
             current.workflow, (*current.fields, rule), current.line_fields
@@ -117,15 +134,93 @@ def is_job(customer: dict[str, Any]) -> bool:
     return bool((customer.get("parent") or {}).get("id"))
 
 
+def rolls_up_jobs(ctx: RunContext) -> bool:
+    """The roll-up setting, read once a run; when on, invoices also map their job's name."""
+    if ROLL_UP not in ctx.cache:
+        ctx.cache[ROLL_UP] = ctx.store.get(JOBS_ROLL_UP)
+        if ctx.cache[ROLL_UP]:
+            rule = FieldRule(
+                salesforce=(INVOICE.job_name,),
+                quickbooks=(f"{JOB}.name",),
+                owner=Side.QUICKBOOKS,
+                type=FieldType.TEXT,
+                label="Job",
+                max_length=209,
+            )
+            ctx.mapping = with_rule(ctx.mapping, (WorkflowId.INVOICES,), rule)
+    return bool(ctx.cache[ROLL_UP])
+
+
+def roll_up(ctx: RunContext, records: list[dict[str, Any]]) -> None:
+    """A job's transactions are put on its top customer, keeping the job's name beside them.
+
+    A transaction names its customer by id and full name; QuickBooks joins a job's full name
+    to its customer's with a colon, a character no QuickBooks name may hold.
+    """
+    refs = [r.get("customer") or {} for r in records]
+    jobs = {str(ref.get("id")) for ref in refs if ":" in str(ref.get("fullName") or "")}
+    if not jobs:
+        return
+    tops = top_customers(ctx, jobs)
+    for record in records:
+        ref = record.get("customer") or {}
+        top = tops.get(str(ref.get("id")))
+        if top is None:
+            continue
+        full_name = str(ref.get("fullName") or "")
+        name = full_name.removeprefix(f"{top.get('fullName')}:")
+        record[JOB] = {"id": str(ref.get("id")), "name": name}
+        record["customer"] = top
+
+
+def top_customers(ctx: RunContext, job_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Each job's top customer (id and full name), read by id one level up at a time."""
+    known: dict[str, dict[str, Any]] = ctx.cache.setdefault(TOP_CUSTOMERS, {})
+    parents: dict[str, str] = {}
+    read: dict[str, dict[str, Any]] = {}
+    wanted = sorted(set(job_ids) - set(known))
+    while wanted:
+        found = ctx.quickbooks.find_by_ids("customer", wanted)
+        read.update(found)
+        for qb_id, customer in found.items():
+            if is_job(customer):
+                parents[qb_id] = str(customer["parent"]["id"])
+        wanted = sorted({p for p in parents.values() if p not in read and p not in known})
+    for job_id in set(job_ids) - set(known):
+        top = job_id
+        while top in parents:
+            top = parents[top]
+        customer = read.get(top) or known.get(top)
+        if customer is not None and top != job_id:
+            known[job_id] = {"id": top, "fullName": customer.get("fullName")}
+    return known
+
+
+def _rolled_up(job: dict[str, Any]) -> ItemOutcome:
+    return ItemOutcome(
+        workflow=customers.WORKFLOW,
+        record_key=_job_label(job),
+        outcome=Outcome.SKIPPED,
+        qb_id=str(job["id"]),
+        code=ROLLED_UP,
+        message=(
+            "A job: its invoices, credit memos and payments are on its customer's account "
+            "(Settings: roll jobs up into their customer)."
+        ),
+    )
+
+
 def link_accounts(ctx: RunContext, records: list[dict[str, Any]]) -> list[ItemOutcome]:
     """Customers are linked or given accounts as before; a job is never matched to an existing
     account by name, email or phone (it shares its customer's), but gets an account of its own
-    under its customer's account, after the customers above it."""
+    under its customer's account, after the customers above it (unless jobs roll up)."""
     top = [c for c in records if not is_job(c)]
     outcomes = customers.link_accounts(ctx, top) if top else []
     jobs = sorted((c for c in records if is_job(c)), key=lambda c: int(c.get("sublevel") or 1))
     if not jobs:
         return outcomes
+    if rolls_up_jobs(ctx):
+        return outcomes + [_rolled_up(job) for job in jobs]
     linked = ctx.store.links_by_qb(customers.WORKFLOW, [str(j["id"]) for j in jobs])
     by_level: dict[int, list[dict[str, Any]]] = {}
     for job in jobs:

@@ -82,6 +82,9 @@ PRICE_BOOK = Setting("salesforce.price_book", str, "")
 ACCOUNT_RECORD_TYPE = Setting("salesforce.account_record_type", str, "")
 #: Inactive QuickBooks customers get Salesforce accounts too.
 CUSTOMERS_INCLUDE_INACTIVE = Setting("customers.include_inactive", bool, False)
+#: QuickBooks jobs get no account of their own: their invoices, credit memos and payments go on
+#: their customer's account, and each invoice names its job.
+JOBS_ROLL_UP = Setting("customers.roll_up_jobs", bool, False)
 
 # -- what syncs ----------------------------------------------------------------------------------
 #: Workflow id -> switched on; a workflow not named is on.

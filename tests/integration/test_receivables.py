@@ -7,7 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from app.domain.workflows import ACCOUNT, CREDIT_MEMO, INVOICE, PAYMENT, WorkflowId
+from app.engine.receivables import ROLLED_UP
 from app.engine.result import RunResult
+from app.store.settings import JOBS_ROLL_UP
 from tests.integration.conftest import World
 
 RECEIVABLE = (WorkflowId.INVOICES, WorkflowId.CREDIT_MEMOS, WorkflowId.PAYMENTS)
@@ -87,6 +89,7 @@ def test_a_jobs_invoices_and_payments_mirror_under_the_jobs_account(world: World
     assert job_account[ACCOUNT.parent] == parent_account["Id"]
     mirrored = _by(world, INVOICE.name, INVOICE.quickbooks_id)[invoice["id"]]
     assert mirrored[INVOICE.account] == job_account["Id"]
+    assert not mirrored.get(INVOICE.job_name)
     paid = _by(world, PAYMENT.name, PAYMENT.quickbooks_id)[payment["id"]]
     assert paid[PAYMENT.account] == job_account["Id"]
     assert Decimal(str(job_account[ACCOUNT.balance])) == Decimal("500.00")
@@ -99,6 +102,43 @@ def test_a_jobs_invoices_and_payments_mirror_under_the_jobs_account(world: World
     assert _failed(world, again) == []
     assert again.count("created", WorkflowId.INVOICES) == 1
     assert world.store.get_cursor(WorkflowId.INVOICES, "qb") == later["updatedAt"]
+    quiet = world.engine.run(trigger="test")
+    assert _failed(world, quiet) == []
+    assert quiet.count("created") == 0 and quiet.count("updated") == 0
+
+
+def test_rolled_up_jobs_go_on_their_customers_account_each_invoice_naming_its_job(
+    world: World,
+) -> None:
+    world.store.set(JOBS_ROLL_UP, True)
+    _first_sync(world)
+    customer = _linked_customer(world)
+    job = world.qb.add_job(customer, "Galley Remodel")
+    phase = world.qb.add_job(job["id"], "Phase 2")
+    invoice = world.qb.add_invoice(job["id"], _line(world, "800.00"), refNumber="R-1")
+    deeper = world.qb.add_invoice(phase["id"], _line(world, "60.00"), refNumber="R-2")
+    own = world.qb.add_invoice(customer, _line(world, "25.00"), refNumber="R-3")
+    payment = world.qb.receive_payment(job["id"], "300.00", apply_to={invoice["id"]: "300.00"})
+
+    result = world.engine.run(trigger="test")
+
+    assert _failed(world, result) == []
+    accounts = _accounts(world)
+    assert job["id"] not in accounts and phase["id"] not in accounts
+    parent = accounts[customer]
+    mirrored = _by(world, INVOICE.name, INVOICE.quickbooks_id)
+    assert mirrored[invoice["id"]][INVOICE.account] == parent["Id"]
+    assert mirrored[invoice["id"]][INVOICE.job_name] == "Galley Remodel"
+    assert mirrored[deeper["id"]][INVOICE.account] == parent["Id"]
+    assert mirrored[deeper["id"]][INVOICE.job_name] == "Galley Remodel:Phase 2"
+    assert not mirrored[own["id"]].get(INVOICE.job_name)
+    paid = _by(world, PAYMENT.name, PAYMENT.quickbooks_id)[payment["id"]]
+    assert paid[PAYMENT.account] == parent["Id"]
+    total = Decimal(world.qb.get(customer)["totalBalance"])
+    assert Decimal(str(parent[ACCOUNT.balance])) == total
+    skipped = {i.qb_id: i.code for i in world.store.run_items(result.run_id, "skipped")}
+    assert skipped[job["id"]] == skipped[phase["id"]] == ROLLED_UP
+
     quiet = world.engine.run(trigger="test")
     assert _failed(world, quiet) == []
     assert quiet.count("created") == 0 and quiet.count("updated") == 0

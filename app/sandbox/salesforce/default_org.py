@@ -379,6 +379,7 @@ def _objects() -> list[ObjectDef]:
             picklist("Status__c", INVOICE_STATUSES),
             _field("QuickBooks_Updated_At__c", "datetime"),
             long_text("Paid_By__c", 32000, label="Paid By"),
+            text("Job_Name__c", 209, label="Job Name"),
             *_transaction_currency(),
             number("Balance_Remaining_Home__c", precision=16, scale=2),
         ],
