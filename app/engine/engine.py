@@ -161,11 +161,15 @@ class SyncEngine:
         *,
         trigger: str = "review",
         progress: ProgressCallback = ignore_progress,
+        reviewed: Mapping[str, review.Reviewed] | None = None,
     ) -> RunResult:
+        """`reviewed`: each opportunity's invoice as the bookkeeper saw it."""
         with RunLock(self.lock_path, trigger):
             ctx = self._context(trigger, False, progress, None)
             return self._execute(
-                ctx, [WorkflowId.OPPORTUNITIES], lambda: review.approve(ctx, list(opportunity_ids))
+                ctx,
+                [WorkflowId.OPPORTUNITIES],
+                lambda: review.approve(ctx, list(opportunity_ids), reviewed),
             )
 
     def skip(self, opportunity_ids: Sequence[str]) -> None:

@@ -287,8 +287,36 @@ class Shooter:
         about.move(300, 200)
         self.shoot(about, "about")
         about.close()
+        self.updates()
         if shell.status_window is not None:
             self.shoot(shell.status_window, "status-window")
+
+    def updates(self) -> None:
+        """The update window as the agent shows it mid-download, then ready to install."""
+        from app.ui.update_agent import Phase
+        from app.update.client import Offer
+
+        agent = self.shell.updates
+        offer = Offer(
+            version="0.2.0",
+            installed="0.1.0",
+            notes="Invoices sync twice as fast.\nThe tray says when QuickBooks is closed.\n"
+            "Payments show the invoices they paid.",
+            size=61_400_000,
+        )
+        agent.view = type(agent.view)(
+            Phase.DOWNLOADING, "0.1.0", offer, done=23_100_000, expected=offer.size
+        )
+        window = self.shell.open_updates()
+        window.show_view(agent.view)
+        window.move(240, 120)
+        self.shoot(window, "update-available")
+        agent.view = type(agent.view)(
+            Phase.READY, "0.1.0", offer, done=offer.size, expected=offer.size
+        )
+        window.show_view(agent.view)
+        self.shoot(window, "restart-to-update")
+        window.close()
 
     def tray_menu(self) -> None:
         from PySide6.QtCore import QPoint, QRect
