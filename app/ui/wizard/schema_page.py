@@ -28,8 +28,10 @@ def deploy_instructions() -> str:
     return (
         "<p>The app ships a Salesforce package that adds all of them. A Salesforce "
         "administrator deploys it once, with the Salesforce command line:</p>"
-        f'<pre>sf project deploy start --source-dir "{html.escape(str(package))}" '
-        "--target-org YOUR-ORG</pre>"
+        # pre-wrap: a long install path wraps instead of running off the page.
+        '<p style="white-space: pre-wrap; font-family: monospace">'
+        f'sf project deploy start --source-dir "{html.escape(str(package))}" '
+        "--target-org YOUR-ORG</p>"
         "<p>or with any deployment tool (Workbench, VS Code). Then click Check again.</p>"
     )
 
