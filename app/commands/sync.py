@@ -14,6 +14,7 @@ from app.context import AppContext
 from app.domain.spreadsheet import SafeCsvWriter
 from app.engine.engine import ALL_WORKFLOWS, SyncEngine
 from app.engine.result import RunResult
+from app.engine.review import ReviewCandidate, state_text
 from app.store import Store
 
 
@@ -103,20 +104,24 @@ def cmd_review(args: argparse.Namespace, ctx: AppContext) -> int:
         if not queue:
             print("No won opportunities are waiting to be invoiced.")
         for candidate in queue:
-            preview = candidate.draft.preview
-            state = candidate.decision or "waiting"
-            print(f"{candidate.id}  {candidate.name}  [{state}]")
-            print(
-                f"    customer {preview.customer_name}, date {preview.transaction_date}, "
-                f"subtotal {preview.subtotal}"
-            )
-            for line in preview.lines:
-                print(f"    - {line.product}: {line.quantity} x {line.rate} = {line.amount}")
-            for problem in candidate.draft.problems:
-                print(f"    ! {problem.message}")
+            _print_candidate(candidate)
         return ExitCode.OK
 
     return with_engine(ctx, work)
+
+
+def _print_candidate(candidate: ReviewCandidate) -> None:
+    preview = candidate.draft.preview
+    number = f"invoice #{candidate.ref_number}" if candidate.ref_number else "no invoice number"
+    print(f"{candidate.id}  {candidate.name}  [{state_text(candidate)}]")
+    print(
+        f"    {number}, customer {preview.customer_name}, date {preview.transaction_date}, "
+        f"subtotal {preview.subtotal}"
+    )
+    for line in preview.lines:
+        print(f"    - {line.product}: {line.quantity} x {line.rate} = {line.amount}")
+    for problem in candidate.draft.problems:
+        print(f"    ! {problem.message}")
 
 
 def cmd_history(args: argparse.Namespace, ctx: AppContext) -> int:

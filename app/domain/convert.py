@@ -64,8 +64,8 @@ class FieldWording:
         self.rule = rule
         self.field = source_field
         self.to = to
-        self.source_title = to.side.other.title
-        self.target_title = to.side.title
+        self.source_title = to.side.other.system
+        self.target_title = to.side.system
 
     def problem(self, code: str, what: str, fix: str = "") -> Problem:
         fix = fix or f"Correct it in {self.source_title}."

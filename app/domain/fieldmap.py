@@ -19,7 +19,8 @@ class Side(StrEnum):
     QUICKBOOKS = "quickbooks"
 
     @property
-    def title(self) -> str:
+    def system(self) -> str:
+        """The system's name as people write it."""
         return "Salesforce" if self is Side.SALESFORCE else "QuickBooks"
 
     @property

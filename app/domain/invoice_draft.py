@@ -9,12 +9,14 @@ to QuickBooks, which works it out from the customer's and items' tax settings.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from app.domain.fieldmap import MappingConfig
+from app.domain.hashing import content_hash
 from app.domain.money import (
     QUICKBOOKS_MONEY_SCALE,
     InvalidAmountError,
@@ -54,6 +56,8 @@ class InvoicePreview:
     subtotal: Decimal
     opportunity_amount: Decimal | None
     problems: tuple[Problem, ...]
+    #: The invoice number it gets (QuickBooks numbers no invoice added from outside).
+    ref_number: str | None = None
 
     @property
     def matches_opportunity_amount(self) -> bool:
@@ -73,6 +77,20 @@ class InvoiceDraft:
     @property
     def problems(self) -> tuple[Problem, ...]:
         return self.preview.problems
+
+    def numbered(self, ref_number: str) -> InvoiceDraft:
+        """This draft with its invoice number, in the body sent and the preview shown."""
+        body = None if self.body is None else {**self.body, "refNumber": ref_number}
+        preview = dataclasses.replace(self.preview, ref_number=ref_number)
+        return InvoiceDraft(self.external_id, body, preview)
+
+    def fingerprint(self) -> str | None:
+        """What an approval signs: every field of the body QuickBooks would receive."""
+        return None if self.body is None else fingerprint(self.body)
+
+
+def fingerprint(body: Mapping[str, Any]) -> str:
+    return content_hash(body)
 
 
 def draft_invoice(

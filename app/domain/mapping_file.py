@@ -247,8 +247,8 @@ class _Checker:
             owner, target = required
             if not any(r.owner is owner and r.target == target for r in fields):
                 self.add(
-                    f"The {name} workflow needs a row that fills the {owner.other.title} field "
-                    f"'{target}' (owned by {owner.title}); {owner.other.title} refuses records "
+                    f"The {name} workflow needs a row that fills the {owner.other.system} field "
+                    f"'{target}' (owned by {owner.system}); {owner.other.system} refuses records "
                     "without it.",
                     key=f"{name}.fields",
                 )
@@ -305,8 +305,8 @@ class _Checker:
         if owner not in definition.field_owners:
             only = next(iter(definition.field_owners))
             problem(
-                f"In the {workflow_id.value} workflow {only.title} owns every field; this row "
-                f"cannot be owned by {owner.title}.",
+                f"In the {workflow_id.value} workflow {only.system} owns every field; this row "
+                f"cannot be owned by {owner.system}.",
                 "owner",
             )
         field_type = _enum(FieldType, row["type"])
@@ -321,7 +321,7 @@ class _Checker:
         needed_owner = TYPE_OWNER.get(field_type)
         if needed_owner is not None and needed_owner is not owner:
             problem(
-                f"type '{field_type.value}' only works for fields owned by {needed_owner.title}.",
+                f"type '{field_type.value}' only works for fields owned by {needed_owner.system}.",
                 "type",
             )
         salesforce = self.names(row["salesforce"], _SALESFORCE_NAME, "salesforce", problem)
@@ -433,8 +433,8 @@ class _Checker:
                     seen = owners.get(field_name)
                     if seen is not None and seen[0] is not rule.owner:
                         self.add(
-                            f"{side.title} field '{field_name}' is owned by {seen[0].title} in "
-                            f"row {seen[1] + 1} and by {rule.owner.title} in row {index + 1}. "
+                            f"{side.system} field '{field_name}' is owned by {seen[0].system} in "
+                            f"row {seen[1] + 1} and by {rule.owner.system} in row {index + 1}. "
                             "A field has exactly one owner: remove one of the two rows.",
                             self.lines.row(table, index),
                             f"{table} row {index + 1}",
@@ -444,7 +444,7 @@ class _Checker:
                     written = rule.target
                     if written in writers:
                         self.add(
-                            f"{side.title} field '{written}' is filled by row "
+                            f"{side.system} field '{written}' is filled by row "
                             f"{writers[written] + 1} and again by row {index + 1}; "
                             "keep one of them.",
                             self.lines.row(table, index),

@@ -25,7 +25,6 @@ from app.domain.workflows import (
     STATUS_PENDING,
     STATUS_USED,
     STATUS_VOIDED,
-    WorkflowDefinition,
     workflow,
 )
 
@@ -289,15 +288,10 @@ def deleted_mark(workflow_id: str, quickbooks_id: str) -> dict[str, Any]:
     Keyed by the External ID field; send it only for records already linked, since an upsert
     would otherwise create a bare record.
     """
-    definition = _with_status(workflow_id)
-    return {definition.quickbooks_id_field: quickbooks_id, definition.status_field: STATUS_DELETED}
-
-
-def _with_status(workflow_id: str) -> WorkflowDefinition:
     definition = workflow(workflow_id)
     if definition.status_field is None:
         raise ValueError(f"the {workflow_id} workflow has no status field")
-    return definition
+    return {definition.quickbooks_id_field: quickbooks_id, definition.status_field: STATUS_DELETED}
 
 
 def writeback_record(workflow_id: str, salesforce_id: str, quickbooks_id: str) -> dict[str, Any]:

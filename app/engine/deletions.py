@@ -28,7 +28,13 @@ CHECKED = "checked"
 #: QuickBooks keeps deleted transactions for 90 days; a day less allows for clock drift.
 HORIZON = timedelta(days=89)
 DELETED = "deleted"
-TYPES = {"invoice": WorkflowId.INVOICES, "receive_payment": WorkflowId.PAYMENTS}
+#: The deleted-transactions endpoint's `transactionTypes` value of each mirrored kind (Conductor's
+#: "List all deleted transactions", reference/conductor/openapi.yml).
+TYPES = {
+    "invoice": WorkflowId.INVOICES,
+    "credit_memo": WorkflowId.CREDIT_MEMOS,
+    "receive_payment": WorkflowId.PAYMENTS,
+}
 #: Mirrors to mark, by workflow: QuickBooks id, ref and Salesforce id of each.
 Marks = dict[str, list[dict[str, str]]]
 
@@ -61,14 +67,14 @@ def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
         _gone_from_lists(ctx, types, {str(r["id"]) for r in rows}, by_workflow)
     for row in rows:
         newest = later(newest, row.get("deletedAt"))
-        wf = TYPES.get(str(row.get("transactionType")))
-        if wf is None:
+        deleted_from = TYPES.get(str(row.get("transactionType")))
+        if deleted_from is None:
             continue
-        link = ctx.store.link_by_qb(wf, str(row["id"]))
+        link = ctx.store.link_by_qb(deleted_from, str(row["id"]))
         # Only records we mirrored: an upsert would otherwise create a bare record.
         if link is None or link.content_hash == DELETED:
             continue
-        by_workflow.setdefault(wf, []).append(
+        by_workflow.setdefault(deleted_from, []).append(
             {"id": str(row["id"]), "ref": row.get("refNumber") or row["id"], "sf": link.sf_id or ""}
         )
     clean = True

@@ -92,7 +92,7 @@ class SyncEngine:
     ) -> RunResult:
         """`only`: just these QuickBooks ids per workflow, rewritten in Salesforce even when the
         ledger thinks they are unchanged (a reconciliation's fix)."""
-        chosen = list(workflows) if workflows else self.enabled_workflows()
+        chosen: list[str] = list(workflows or self.enabled_workflows())
         unknown = sorted(set(chosen) - set(ALL_WORKFLOWS))
         if unknown:
             raise ValueError(f"unknown workflow(s): {', '.join(unknown)}")

@@ -465,7 +465,7 @@ def status_lines(store: Store, credentials: CredentialStore) -> list[str]:
     if last is None:
         lines.append("Last check:  never; run `doctor`")
     else:
-        status = last.get("status")
-        label = Status(status).label if status in Status._value2member_map_ else str(status)
+        status = str(last.get("status"))
+        label = Status(status).label if status in Status._value2member_map_ else status
         lines.append(f"Last check:  {label}: {last.get('line', '')} ({last.get('checked_at')})")
     return lines

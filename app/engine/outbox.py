@@ -28,6 +28,8 @@ class CreateOutcome:
     record: dict[str, Any] | None = None
     recovered: bool = False  # found in QuickBooks from an earlier attempt, not created now
     error: QuickBooksError | None = None
+    #: The recorded body is not the signed one: nothing was sent.
+    unsigned: bool = False
 
     @property
     def ok(self) -> bool:
@@ -46,18 +48,21 @@ class OutboxWriter:
         kind: str,
         body: dict[str, Any],
         find_existing: FindExisting,
+        *,
+        signed: bool = False,
     ) -> CreateOutcome:
+        """`signed`: the body is one a person approved, recorded with the approval; an entry
+        holding any other body is never sent (a changed record is approved again instead)."""
         external_id = str(body["externalId"])
         entry = self.store.outbox_add(workflow, sf_id, external_id, f"create_{kind}", body)
-        if entry.state is OutboxState.DONE and entry.qb_id:
-            return CreateOutcome(entry.qb_id, recovered=True)
-        if entry.state is OutboxState.SENT:
-            # The source may have changed since: look for what was sent, not what would be now.
-            existing = find_existing(entry.payload)
-            if existing is not None:
-                log.info("QuickBooks %s %s was created earlier; linking it", kind, external_id)
-                self.store.outbox_set_state(external_id, OutboxState.DONE, qb_id=existing["id"])
-                return CreateOutcome(str(existing["id"]), existing, recovered=True)
+        recovered = self.recover(kind, external_id, find_existing)
+        if recovered is not None:
+            return recovered
+        if entry.payload != body and signed:
+            log.warning(
+                "QuickBooks %s %s differs from the approved one; not sent", kind, external_id
+            )
+            return CreateOutcome(None, unsigned=True)
         if entry.state is OutboxState.FAILED or entry.payload != body:
             self.store.outbox_retry(external_id, body)
         self.store.outbox_set_state(external_id, OutboxState.SENT, attempted=True)
@@ -76,3 +81,22 @@ class OutboxWriter:
             return CreateOutcome(None, error=error)
         self.store.outbox_set_state(external_id, OutboxState.DONE, qb_id=str(created["id"]))
         return CreateOutcome(str(created["id"]), created)
+
+    def recover(
+        self, kind: str, external_id: str, find_existing: FindExisting
+    ) -> CreateOutcome | None:
+        """The record an earlier attempt made: confirmed, or found in QuickBooks after an
+        unknown outcome (by what was sent then, whatever the source says now)."""
+        entry = self.store.outbox_get(external_id)
+        if entry is None:
+            return None
+        if entry.state is OutboxState.DONE and entry.qb_id:
+            return CreateOutcome(entry.qb_id, recovered=True)
+        if entry.state is not OutboxState.SENT:
+            return None
+        existing = find_existing(entry.payload)
+        if existing is None:
+            return None
+        log.info("QuickBooks %s %s was created earlier; linking it", kind, external_id)
+        self.store.outbox_set_state(external_id, OutboxState.DONE, qb_id=existing["id"])
+        return CreateOutcome(str(existing["id"]), existing, recovered=True)

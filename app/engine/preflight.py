@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from app.domain.invoice_draft import InvoiceDraft, InvoicePreview
+from app.domain.invoice_reply import decimal_or_none
 from app.domain.outcomes import Problem
 from app.engine.books import find_records, money
 from app.engine.context import RunContext
+from app.engine.sales_tax import invoice_tax
+from app.quickbooks import QuickBooksError
 
 CLOSING_DATE = "CLOSING_DATE"
 CREDIT_LIMIT = "CREDIT_LIMIT"
@@ -37,6 +40,7 @@ OTHER_NAME_LISTS = (("vendor", "vendor"), ("employee", "employee"), ("other_name
 _BOOKS = "preflight.books"
 _NAMES = "preflight.names"
 _TAX_CODES = "preflight.tax_codes"
+_TAX_ITEMS = "preflight.tax_items"
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,26 @@ def _tax_codes(ctx: RunContext, wanted: set[str]) -> dict[str, dict[str, Any]]:
     return ctx.cache[_TAX_CODES]  # type: ignore[no-any-return]
 
 
+def _all_tax_codes(ctx: RunContext) -> dict[str, dict[str, Any]]:
+    """Every sales tax code, when sales tax is on (the customers' and items' codes among them)."""
+    return _tax_codes(ctx, {"*"})
+
+
+def _tax_items(ctx: RunContext) -> dict[str, dict[str, Any]] | None:
+    """Sales tax items by id (their rates); None when QuickBooks does not list them."""
+    if not books(ctx).sales_tax_on:
+        return {}
+    if _TAX_ITEMS not in ctx.cache:
+        try:
+            found = {i["id"]: i for i in ctx.quickbooks.everything("sales_tax_item")}
+        except QuickBooksError as error:
+            if error.connection_problem:
+                raise
+            found = None
+        ctx.cache[_TAX_ITEMS] = found
+    return ctx.cache[_TAX_ITEMS]  # type: ignore[no-any-return]
+
+
 # -- invoices ---------------------------------------------------------------------------------
 
 
@@ -104,11 +128,14 @@ def invoice_problems(
     customer_ids = (str((d.body or {}).get("customerId")) for _, d in ready)
     customers = find_records(ctx.quickbooks, ("customer",), customer_ids)
     items = find_records(ctx.quickbooks, ITEM_KINDS, (i for _, d in ready for i in _item_ids(d)))
-    tax_codes = _tax_codes(ctx, {c for _, d in ready for c in tax_code_ids(d.body or {})})
+    tax_codes = _all_tax_codes(ctx)
+    tax_items = _tax_items(ctx) if facts.sales_tax_on else {}
     credit_used: dict[str, Decimal] = {}
     found: dict[str, tuple[Problem, ...]] = {}
     for key, draft in ready:
-        problems = check_invoice(draft, facts, customers, items, tax_codes, credit_used)
+        problems = check_invoice(
+            draft, facts, customers, items, tax_codes, credit_used, tax_items=tax_items
+        )
         if problems:
             found[key] = problems
     return found
@@ -121,9 +148,12 @@ def check_invoice(
     items: Mapping[str, Mapping[str, Any]],
     tax_codes: Mapping[str, Mapping[str, Any]],
     credit_used: dict[str, Decimal],
+    *,
+    tax_items: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[Problem, ...]:
     """Every rule for one drafted invoice; `credit_used` carries what earlier invoices of the
-    same batch added to each customer's balance, and is updated when this one passes."""
+    same batch added to each customer's balance, and is updated when this one passes.
+    `tax_items`: the sales tax items by id, None when they could not be read."""
     body = draft.body or {}
     preview = draft.preview
     problems: list[Problem] = []
@@ -176,12 +206,22 @@ def check_invoice(
             )
     problems.extend(_tax_code_rules(tax_code_ids(body), facts, tax_codes))
     if customer is not None:
-        over = _credit_rule(customer, preview.customer_name, preview.subtotal, credit_used)
+        tax = invoice_tax(
+            body,
+            sales_tax_on=facts.sales_tax_on,
+            customer=customer,
+            items=items,
+            tax_codes=tax_codes,
+            tax_items=tax_items,
+        )
+        total = preview.subtotal + (tax or 0)
+        note = _tax_note(tax) if facts.sales_tax_on else ""
+        over = _credit_rule(customer, preview.customer_name, total, credit_used, note)
         if over is not None:
             problems.append(over)
         elif not problems:
             key = str(customer.get("id"))
-            credit_used[key] = credit_used.get(key, Decimal(0)) + preview.subtotal
+            credit_used[key] = credit_used.get(key, Decimal(0)) + total
     return tuple(problems)
 
 
@@ -213,15 +253,21 @@ def _customer_rules(customer: Mapping[str, Any], name: str, facts: Books) -> lis
 
 
 def _credit_rule(
-    customer: Mapping[str, Any], name: str, amount: Decimal, credit_used: Mapping[str, Decimal]
+    customer: Mapping[str, Any],
+    name: str,
+    amount: Decimal,
+    credit_used: Mapping[str, Decimal],
+    tax_note: str = "",
 ) -> Problem | None:
-    balance = _decimal(customer.get("totalBalance") or customer.get("balance")) or Decimal(0)
+    """`tax_note` says whether `amount` includes the sales tax QuickBooks will add."""
+    balance = decimal_or_none(customer.get("totalBalance") or customer.get("balance")) or Decimal(0)
     balance += credit_used.get(str(customer.get("id")), Decimal(0))
-    limit = _decimal(customer.get("creditLimit"))
+    limit = decimal_or_none(customer.get("creditLimit"))
     after = balance + amount
     if limit is not None and amount > 0 and after > limit:
+        who = customer.get("fullName") or name
         return Problem(
-            f"This invoice ({money(amount)}) would take {customer.get('fullName') or name}'s "
+            f"This invoice ({money(amount)}{tax_note}) would take {who}'s "
             f"balance from {money(balance)} to {money(after)}, over the QuickBooks credit limit of "
             f"{money(limit)}. Raise the limit in QuickBooks (Edit Customer > Payment Settings) or "
             "collect a payment first.",
@@ -229,6 +275,12 @@ def _credit_rule(
             CREDIT_LIMIT,
         )
     return None
+
+
+def _tax_note(tax: Decimal | None) -> str:
+    if tax is None:
+        return " before sales tax: the tax QuickBooks adds could not be worked out"
+    return f" including {money(tax)} sales tax"
 
 
 def _tax_code_rules(
@@ -322,12 +374,3 @@ def check_customer_name(
             NAME_IN_USE,
         ),
     )
-
-
-def _decimal(value: object) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None

@@ -30,7 +30,6 @@ from app.domain.invoice_draft import (
     fingerprint,
 )
 from app.domain.outcomes import Outcome, Problem
-from app.domain.salesforce_ids import is_salesforce_id
 from app.domain.workflows import ACCOUNT, OPPORTUNITY, PRODUCT, WORKFLOWS, WorkflowId
 from app.engine import invoice_numbers, invoice_send, invoiced_elsewhere, preflight
 from app.engine.books import money
@@ -56,6 +55,14 @@ CHANGED_SINCE_REVIEW = "CHANGED_SINCE_REVIEW"
 
 
 @dataclass(frozen=True)
+class Reviewed:
+    """The invoice the bookkeeper looked at: its number and its fingerprint."""
+
+    ref_number: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
 class ReviewCandidate:
     opportunity: dict[str, Any]
     lines: list[dict[str, Any]]
@@ -66,6 +73,8 @@ class ReviewCandidate:
     approval: Approval | None = None
     #: The invoice number of the QuickBooks invoice that already bills this opportunity.
     invoiced_as: str | None = None
+    #: The fingerprint of the numbered invoice as Salesforce has it now, checks aside.
+    content_fingerprint: str | None = None
 
     @property
     def id(self) -> str:
@@ -82,9 +91,14 @@ class ReviewCandidate:
     @property
     def fingerprint(self) -> str | None:
         """The invoice as shown: what approving it signs (None while it cannot be approved)."""
-        if self.draft.body is None or self.draft.problems or self.ref_number is None:
+        return None if self.draft.problems else self.content_fingerprint
+
+    @property
+    def reviewed(self) -> Reviewed | None:
+        """What approving this invoice as shown signs; None while it cannot be approved."""
+        if self.fingerprint is None or self.ref_number is None:
             return None
-        return fingerprint(self.draft.body)
+        return Reviewed(self.ref_number, self.fingerprint)
 
     @property
     def changed_since_approval(self) -> str | None:
@@ -93,6 +107,18 @@ class ReviewCandidate:
             return None
         was = money(Decimal(self.approval.total))
         return f"changed since you approved: was {was}, now {money(self.draft.preview.subtotal)}"
+
+
+def state_text(candidate: ReviewCandidate) -> str:
+    """What the queue says of one opportunity: invoiced already, changed, or its decision."""
+    if candidate.invoiced_as is not None:
+        return f"already invoiced as #{candidate.invoiced_as}"
+    changed = candidate.changed_since_approval
+    if changed is not None:
+        return changed
+    if candidate.decision:
+        return candidate.decision
+    return "cannot be invoiced yet" if candidate.draft.preview.problems else "waiting"
 
 
 def go_live_date(store: Store) -> str:
@@ -221,7 +247,10 @@ def _invoiced_elsewhere(ctx: RunContext, found: list[ReviewCandidate]) -> list[R
     about are the app's own, finished by the outbox instead."""
     deals = [
         invoiced_elsewhere.Deal(
-            c.id, c.name, c.draft.preview.quickbooks_customer_id or "", c.draft.preview.transaction_date
+            c.id,
+            c.name,
+            c.draft.preview.quickbooks_customer_id or "",
+            c.draft.preview.transaction_date,
         )
         for c in found
         if c.draft.external_id and ctx.store.outbox_get(c.draft.external_id) is None
@@ -247,10 +276,24 @@ def _invoiced_elsewhere(ctx: RunContext, found: list[ReviewCandidate]) -> list[R
 
 def _numbered(ctx: RunContext, found: list[ReviewCandidate]) -> list[ReviewCandidate]:
     """Each invoice with its number: a live approval's own, or the next one the rule gives."""
+    return [_fingerprinted(c) for c in _with_numbers(ctx, found)]
+
+
+def _fingerprinted(candidate: ReviewCandidate) -> ReviewCandidate:
+    body = candidate.draft.body
+    if body is None or candidate.ref_number is None:
+        return candidate
+    return dataclasses.replace(candidate, content_fingerprint=fingerprint(body))
+
+
+def _with_numbers(ctx: RunContext, found: list[ReviewCandidate]) -> list[ReviewCandidate]:
     fresh = [
         c
         for c in found
-        if c.draft.body is not None and not c.checks and not _live(c.approval) and not _sent(ctx, c)
+        if c.draft.body is not None
+        and not c.checks
+        and not _live(c.approval)
+        and not _finishing(ctx, c)
     ]
     numbers = invoice_numbers.propose(ctx, [c.opportunity for c in fresh])
     result = []
@@ -260,7 +303,7 @@ def _numbered(ctx: RunContext, found: list[ReviewCandidate]) -> list[ReviewCandi
             assert approval is not None
             result.append(dataclasses.replace(c, draft=c.draft.numbered(approval.ref_number)))
             continue
-        if _sent(ctx, c):
+        if _finishing(ctx, c):
             entry = ctx.store.outbox_get(c.draft.external_id or "")
             sent = str((entry.payload if entry else {}).get("refNumber") or "")
             result.append(dataclasses.replace(c, draft=c.draft.numbered(sent)) if sent else c)
@@ -279,6 +322,14 @@ def _live(approval: Approval | None) -> bool:
     return approval is not None and not approval.lapsed
 
 
+def _finishing(ctx: RunContext, candidate: ReviewCandidate) -> bool:
+    """Sent under an approval that still holds: finished through the outbox, never stopped by
+    a check or given another number."""
+    if candidate.approval is not None and candidate.approval.lapsed:
+        return False
+    return _sent(ctx, candidate)
+
+
 def _sent(ctx: RunContext, candidate: ReviewCandidate) -> bool:
     """A create already sent (or confirmed) is finished through the outbox."""
     if candidate.draft.external_id is None:
@@ -287,8 +338,7 @@ def _sent(ctx: RunContext, candidate: ReviewCandidate) -> bool:
 
 
 def _checked(ctx: RunContext, found: list[ReviewCandidate]) -> list[ReviewCandidate]:
-    # A create already sent is finished through the outbox, never stopped by a check.
-    unsent = [c for c in found if not c.checks and not _sent(ctx, c)]
+    unsent = [c for c in found if not c.checks and not _finishing(ctx, c)]
     problems = preflight.invoice_problems(ctx, [(c.id, c.draft) for c in unsent])
     return [_with_checks(c, problems[c.id]) if c.id in problems else c for c in found]
 
@@ -300,7 +350,7 @@ def _unsent(entry: OutboxEntry | None) -> bool:
 def _with_checks(candidate: ReviewCandidate, checks: tuple[Problem, ...]) -> ReviewCandidate:
     draft = candidate.draft
     preview = dataclasses.replace(draft.preview, problems=draft.preview.problems + checks)
-    shown = dataclasses.replace(draft, preview=preview)
+    shown = dataclasses.replace(draft, body=None, preview=preview)
     return dataclasses.replace(candidate, draft=shown, checks=candidate.checks + checks)
 
 
@@ -317,13 +367,19 @@ def unskip(store: Store, ids: list[str]) -> None:
             store.clear_review_decision(opportunity_id)
 
 
-def approve(ctx: RunContext, ids: list[str], reviewed: Mapping[str, str] | None = None) -> None:
+def approve(
+    ctx: RunContext, ids: list[str], reviewed: Mapping[str, Reviewed] | None = None
+) -> None:
     """Sign and create one QuickBooks invoice per opportunity, each exactly once.
 
-    `reviewed` maps opportunity ids to the fingerprint of the invoice the bookkeeper saw; one
-    that differs from the invoice as it is now is not approved. Approvals signed earlier are
-    sent as signed, or lapse when the opportunity changed since.
+    `reviewed` maps opportunity ids to the invoice the bookkeeper saw; one that differs from
+    the invoice as it is now is not approved, and one approved keeps the number it was shown.
+    Approvals signed earlier are sent as signed, or lapse when the opportunity changed since.
     """
+    linked = {link.sf_id for link in ctx.store.links(WORKFLOW)}
+    ids = [i for i in dict.fromkeys(ids) if i not in linked]
+    if not ids:
+        return
     writer = OutboxWriter(ctx.store, ctx.quickbooks.create)
     queue = {c.id: c for c in candidates(ctx, ids)}
     # Sent earlier but no longer in the queue (written back, or changed out of it): finish.
@@ -338,21 +394,28 @@ def approve(ctx: RunContext, ids: list[str], reviewed: Mapping[str, str] | None 
         if candidate is None:
             _lapse_if_gone(ctx, opportunity_id)
             continue
-        ctx.recorder.commit([_approve_one(ctx, writer, candidate, (reviewed or {}).get(candidate.id))])
+        ctx.recorder.commit(
+            [_approve_one(ctx, writer, candidate, (reviewed or {}).get(candidate.id))]
+        )
 
 
 def _approve_one(
-    ctx: RunContext, writer: OutboxWriter, candidate: ReviewCandidate, seen: str | None
+    ctx: RunContext, writer: OutboxWriter, candidate: ReviewCandidate, seen: Reviewed | None
 ) -> ItemOutcome:
-    if _sent(ctx, candidate):
-        return invoice_send.send(ctx, writer, candidate, _signed_or_sent(ctx, candidate))
+    recovered = invoice_send.recover(ctx, writer, candidate)
+    if recovered is not None:
+        return recovered
     approval = candidate.approval if _live(candidate.approval) else None
-    if approval is not None and candidate.fingerprint != approval.fingerprint:
+    if approval is None and candidate.approval is None and _sent(ctx, candidate):
+        approval = _as_sent(ctx, candidate)
+    if approval is not None and candidate.content_fingerprint != approval.fingerprint:
         return _lapse(ctx, candidate, approval, "The opportunity changed in Salesforce")
     if candidate.checks or candidate.fingerprint is None:
         return _refused(ctx, candidate)
     if approval is None:
-        if seen is not None and seen != candidate.fingerprint:
+        if seen is not None and seen.ref_number != candidate.ref_number:
+            candidate = _renumbered(ctx, candidate, seen.ref_number)
+        if seen is not None and seen.fingerprint != candidate.fingerprint:
             return _failed(
                 candidate,
                 CHANGED_SINCE_REVIEW,
@@ -366,7 +429,15 @@ def _approve_one(
     if approval.ref_number in taken:
         problem = invoice_numbers.taken(approval.ref_number, taken[approval.ref_number])
         return _lapse(ctx, candidate, approval, problem.message)
-    return invoice_send.send(ctx, writer, candidate, approval)
+    return invoice_send.send(ctx, writer, candidate.name, approval)
+
+
+def _renumbered(ctx: RunContext, candidate: ReviewCandidate, number: str) -> ReviewCandidate:
+    """The invoice with the number it was shown, while that number is still free (approving
+    others first moves the next number on)."""
+    if number in ctx.store.reserved_ref_numbers() or invoice_numbers.in_use(ctx, [number]):
+        return candidate
+    return _fingerprinted(dataclasses.replace(candidate, draft=candidate.draft.numbered(number)))
 
 
 def _sign(ctx: RunContext, candidate: ReviewCandidate) -> Approval | None:
@@ -393,10 +464,8 @@ def _sign(ctx: RunContext, candidate: ReviewCandidate) -> Approval | None:
     return approval
 
 
-def _signed_or_sent(ctx: RunContext, candidate: ReviewCandidate) -> Approval:
-    """The approval of a create already sent: as stored, or rebuilt from what was sent."""
-    if candidate.approval is not None:
-        return candidate.approval
+def _as_sent(ctx: RunContext, candidate: ReviewCandidate) -> Approval:
+    """The approval of a create sent before approvals were stored: what was sent."""
     entry = ctx.store.outbox_get(candidate.draft.external_id or "")
     assert entry is not None
     payload = entry.payload

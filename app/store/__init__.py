@@ -12,6 +12,7 @@ from app.store.database import (
     DatabaseUnreadableError,
 )
 from app.store.models import (
+    Approval,
     Cursor,
     FieldChange,
     LedgerArchive,
@@ -28,6 +29,7 @@ from app.store.opening import open_store
 from app.store.store import Store
 
 __all__ = [
+    "Approval",
     "Cursor",
     "DamagedSettingError",
     "DatabaseBusyError",

@@ -181,6 +181,60 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        6,
+        "approvals: the exact invoice each approval signed, and approvals that lapsed",
+        (
+            """CREATE TABLE approvals (
+                sf_opportunity_id TEXT PRIMARY KEY,
+                fingerprint TEXT NOT NULL,
+                draft TEXT NOT NULL,
+                ref_number TEXT NOT NULL,
+                total TEXT NOT NULL,
+                approved_at TEXT NOT NULL,
+                lapsed_at TEXT,
+                lapse_reason TEXT
+            )""",
+            "CREATE INDEX approvals_ref ON approvals (ref_number)",
+        ),
+    ),
+    Migration(
+        7,
+        "matches to confirm, and fields QuickBooks and Salesforce hold differently",
+        (
+            """CREATE TABLE match_proposals (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                account_id TEXT NOT NULL,
+                customer_id TEXT NOT NULL,
+                basis TEXT NOT NULL,
+                account_name TEXT NOT NULL,
+                customer_name TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                proposed_at TEXT NOT NULL,
+                decision TEXT CHECK (decision IN ('confirmed', 'rejected', 'superseded')),
+                decided_at TEXT,
+                decided_by TEXT,
+                UNIQUE (account_id, customer_id)
+            )""",
+            """CREATE TABLE field_conflicts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                workflow TEXT NOT NULL,
+                qb_id TEXT NOT NULL,
+                sf_id TEXT NOT NULL,
+                record TEXT NOT NULL,
+                field TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                quickbooks TEXT NOT NULL,
+                salesforce TEXT NOT NULL,
+                found_at TEXT NOT NULL,
+                kept TEXT CHECK (kept IN ('quickbooks', 'salesforce', 'agreed')),
+                resolved_at TEXT,
+                resolved_by TEXT
+            )""",
+            "CREATE UNIQUE INDEX field_conflicts_open ON field_conflicts (workflow, qb_id, field)"
+            " WHERE resolved_at IS NULL",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -144,3 +144,24 @@ class LedgerArchive:
     salesforce_org_id: str
     conductor_end_user_id: str
     links: int
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The bookkeeper's signature on one exact invoice: the body sent is `draft`, unchanged.
+
+    A lapsed approval (the opportunity changed before QuickBooks confirmed the create) sends
+    nothing; it is kept to show what was approved."""
+
+    sf_opportunity_id: str
+    fingerprint: str
+    draft: dict[str, Any]  # the Conductor create body, invoice number included
+    ref_number: str
+    total: str  # decimal text
+    approved_at: str
+    lapsed_at: str | None = None
+    lapse_reason: str | None = None
+
+    @property
+    def lapsed(self) -> bool:
+        return self.lapsed_at is not None

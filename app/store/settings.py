@@ -95,20 +95,28 @@ MATCHING_SKIPPED = Setting("matching.skipped", list, [])
 #: Runs older than this many days are forgotten with their records (0 keeps every run).
 RUN_HISTORY_DAYS = Setting("history.keep_days", int, 365)
 
+# -- invoices from won opportunities -------------------------------------------------------------
+#: How the app numbers the invoices it creates (QuickBooks leaves an added invoice unnumbered):
+#: "next_number" after the highest numeric one in QuickBooks, "prefix" plus a counter, or
+#: "opportunity_field", the value of an opportunity field.
+INVOICE_NUMBER_RULE = Setting("invoices.number_rule", str, "next_number")
+INVOICE_NUMBER_PREFIX = Setting("invoices.number_prefix", str, "SF-")
+#: The next counter of the "prefix" rule.
+INVOICE_NUMBER_COUNTER = Setting("invoices.number_counter", int, 1)
+#: The opportunity field (API name) the "opportunity_field" rule reads.
+INVOICE_NUMBER_FIELD = Setting("invoices.number_field", str, "")
+#: The highest all-digit invoice number seen in QuickBooks: the next look starts there.
+INVOICE_NUMBER_HIGHEST_SEEN = Setting("invoices.highest_number_seen", int, 0)
+#: Only opportunities won on or after this day (YYYY-MM-DD) are offered for invoicing; empty
+#: until set up, then the day of setup.
+GO_LIVE_DATE = Setting("invoices.go_live_date", str, "")
+
 # -- the tray --------------------------------------------------------------------------------------
 SETUP_FINISHED = Setting("setup.finished", bool, False)
 START_AT_LOGIN = Setting("start_at_login", bool, False)
 #: Minutes between timed syncs while healthy; 0 syncs on demand only.
 SYNC_EVERY_MINUTES = Setting("sync.every_minutes", int, 0)
 HEALTH_LAST_CHECK = Setting("health.last_check", dict, {})
-
-# -- updates -----------------------------------------------------------------------------------
-#: The tray looks for a new version once a day (and whenever asked, whatever this says).
-UPDATE_CHECK_AUTOMATICALLY = Setting("updates.check_automatically", bool, True)
-#: The update repository's https address; empty uses the one the bundle ships with.
-UPDATE_SERVER_URL = Setting("updates.server_url", str, "")
-#: When the last automatic check ran (seconds since the epoch).
-UPDATE_LAST_CHECK = Setting("updates.last_check", float, 0.0)
 
 # -- updates -----------------------------------------------------------------------------------
 #: The tray looks for a new version once a day (and whenever asked, whatever this says).

@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from app.store.approvals import ApprovalQueries
 from app.store.database import DamagedSettingError, now_iso, unusable
 from app.store.ledger_queries import LedgerQueries
+from app.store.matches import MatchQueries
 from app.store.models import (
     Cursor,
     FieldChange,
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Store(LedgerQueries):
+class Store(LedgerQueries, ApprovalQueries, MatchQueries):
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path

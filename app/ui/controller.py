@@ -22,6 +22,7 @@ from app.engine.books.model import Reconciliation
 from app.engine.engine import SyncEngine
 from app.engine.events import CancelToken, Progress
 from app.engine.health import Health, Status, check_configured, status_for
+from app.engine.match_decisions import Decision
 from app.engine.result import RunResult, RunStatus
 from app.engine.review import ReviewCandidate, Reviewed, unskip
 from app.engine.standing import Standing, standing
@@ -304,6 +305,34 @@ class Controller(QObject):
     def refresh_review_count(self) -> None:
         """Counts the invoices waiting for approval, for the menu; quiet when it cannot."""
         self.load_review(lambda _candidates: None, lambda _error: None)
+        self.refresh_matches_count()
+
+    # -- matches to confirm and conflicts ----------------------------------------------------
+    def refresh_matches_count(self) -> None:
+        """Matches and conflicts waiting, for the menu (the local database only)."""
+        store = self.ctx.store
+        self._update(matches_count=len(store.open_matches()) + len(store.open_conflicts()))
+
+    def decide_match(
+        self,
+        decide: Callable[[SyncEngine], Decision],
+        on_done: Callable[[Decision], None],
+        on_error: Callable[[UserError], None],
+        owner: QObject | None = None,
+    ) -> None:
+        """Applies one decision of the Matches to confirm window, away from the GUI thread."""
+
+        def done(decision: Decision) -> None:
+            self.refresh_matches_count()
+            on_done(decision)
+
+        self.background.start(
+            self._engine_work(lambda engine, _report: decide(engine)),
+            name="match-decision",
+            on_result=done,
+            on_error=lambda exc: on_error(user_error_for(exc)),
+            owner=owner,
+        )
 
     def skip(
         self,

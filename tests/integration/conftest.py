@@ -19,6 +19,10 @@ from app.salesforce.client import SalesforceClient
 from app.salesforce.session import TokenSession
 from app.sandbox.launcher import Sandboxes, start_sandboxes
 from app.store import Store, open_store
+from app.store.settings import GO_LIVE_DATE
+
+#: A go-live date before every won opportunity of the sample org.
+SAMPLE_GO_LIVE = "2025-01-01"
 
 
 @dataclass
@@ -99,6 +103,8 @@ def build_world(
     session = TokenSession(token, refresher=refresh, verify=info["ca_bundle"], timeout_s=10)
     sf = SalesforceClient(info["salesforce_instance_url"], session)
     store = open_store(data_dir / "sync.sqlite3")
+    # Setup chose a go-live date before the sample org's won deals.
+    store.set(GO_LIVE_DATE, SAMPLE_GO_LIVE)
     engine = SyncEngine(
         store,
         qb,

@@ -37,7 +37,7 @@ def records_by_kind(
     unplaced: list[str] = []
     for record_id in wanted:
         kind = (known or {}).get(record_id)
-        if kind in kinds:
+        if kind is not None and kind in kinds:
             groups.setdefault(kind, []).append(record_id)
         else:
             unplaced.append(record_id)

@@ -220,7 +220,8 @@ class Reconciliation:
         body = asdict(self)
         body.pop("id")
         body.pop("run_id")
-        return _jsonable(body)
+        jsonable: dict[str, Any] = _jsonable(body)
+        return jsonable
 
     @classmethod
     def from_row(cls, row: ReconciliationRow) -> Reconciliation:

@@ -26,12 +26,14 @@ from PySide6.QtWidgets import (
 
 from app.domain.user_error import UserError
 from app.engine.result import RunResult
-from app.engine.review import SKIPPED, ReviewCandidate
+from app.engine.review import SKIPPED, ReviewCandidate, state_text
 from app.engine.wording import count_of
 from app.ui.controller import Controller, RunKind
 from app.ui.windows.tables import align_right, fill, read_only_table, selected_rows
 
-QUEUE_HEADERS = ("Opportunity", "Customer", "Date", "Subtotal", "State")
+QUEUE_HEADERS = ("Invoice no.", "Opportunity", "Customer", "Date", "Subtotal", "State")
+#: The queue's money column, aligned right.
+SUBTOTAL_COLUMN = 4
 LINE_HEADERS = ("Product", "Description", "Quantity", "Rate", "Amount")
 
 
@@ -51,9 +53,10 @@ def queue_rows(candidates: list[ReviewCandidate]) -> list[tuple[str, ...]]:
     rows = []
     for c in candidates:
         preview = c.draft.preview
-        state = c.decision or ("cannot be invoiced yet" if preview.problems else "waiting")
+        state = state_text(c)
         rows.append(
             (
+                f"#{c.ref_number}" if c.ref_number else "",
                 c.name,
                 preview.customer_name,
                 preview.transaction_date or "",
@@ -66,13 +69,20 @@ def queue_rows(candidates: list[ReviewCandidate]) -> list[tuple[str, ...]]:
 
 def invoice_html(candidate: ReviewCandidate) -> str:
     preview = candidate.draft.preview
+    number = f" #{html.escape(preview.ref_number)}" if preview.ref_number else ""
     parts = [
-        f"<h3>Invoice for {html.escape(preview.customer_name)}</h3>",
+        f"<h3>Invoice{number} for {html.escape(preview.customer_name)}</h3>",
         f"<p>From opportunity <b>{html.escape(candidate.name)}</b>, dated "
         f"{html.escape(preview.transaction_date or 'today')}. Subtotal "
         f"<b>{money(preview.subtotal)}</b>; QuickBooks adds sales tax from the customer's and "
         "items' tax settings.</p>",
     ]
+    changed = candidate.changed_since_approval
+    if changed is not None:
+        parts.append(
+            f"<p><b>{html.escape(changed[:1].upper() + changed[1:])}.</b> Check it and "
+            "approve it again to create it.</p>"
+        )
     if not preview.matches_opportunity_amount:
         parts.append(
             f"<p>The opportunity's amount is {money(preview.opportunity_amount)}, which differs "
@@ -180,7 +190,7 @@ class ReviewWindow(QDialog):
         skipped = self.show_skipped.isChecked()
         self.candidates = [c for c in self.everything if (c.decision == SKIPPED) is skipped]
         fill(self.queue, queue_rows(self.candidates))
-        align_right(self.queue, 3)
+        align_right(self.queue, SUBTOTAL_COLUMN)
         waiting = sum(1 for c in self.candidates if c.decision is None)
         if skipped:
             self.status.setText(
@@ -243,7 +253,7 @@ class ReviewWindow(QDialog):
         chosen = self.selected()
         idle = not self.loading and self.controller.running is None
         self.approve_button.setEnabled(
-            idle and bool(chosen) and all(c.draft.preview.can_approve for c in chosen)
+            idle and bool(chosen) and all(c.reviewed is not None for c in chosen)
         )
         skipped = self.show_skipped.isChecked()
         self.skip_button.setVisible(not skipped)
@@ -255,8 +265,12 @@ class ReviewWindow(QDialog):
 
     # -- decisions ------------------------------------------------------------------------------
     def approve_selected(self) -> None:
-        ids = [c.id for c in self.selected() if c.draft.preview.can_approve]
-        if ids and self.controller.start_run(RunKind.APPROVE, opportunity_ids=ids):
+        chosen = [c for c in self.selected() if c.reviewed is not None]
+        ids = [c.id for c in chosen]
+        reviewed = {c.id: c.reviewed for c in chosen if c.reviewed is not None}
+        if ids and self.controller.start_run(
+            RunKind.APPROVE, opportunity_ids=ids, reviewed=reviewed
+        ):
             self.status.setText(f"Creating {len(ids)} invoice(s) in QuickBooks…")
             self._enable()
 
