@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "status",
     "sync",
     "reconcile",
+    "match",
     "report",
     "sandbox",
     "connect",

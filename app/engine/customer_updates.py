@@ -110,6 +110,10 @@ def notice_quickbooks_edits(
         if link is None or not link.content or not link.sf_id:
             continue
         edits = edits_in_quickbooks(owned, read_flat(customer, paths), flatten(link.content))
+        if edits:
+            # An open conflict keeps the Salesforce value it was found with.
+            still_open = {c.field for c in ctx.store.open_conflicts(WORKFLOW, link.qb_id)}
+            edits = tuple(e for e in edits if e.group.label not in still_open)
         if not edits:
             continue
         name = str(customer.get("fullName") or customer.get("name") or link.qb_id)

@@ -46,6 +46,7 @@ from app.ui.windows.about import AboutWindow
 from app.ui.windows.books import BooksWindow
 from app.ui.windows.error_dialog import ErrorDialog
 from app.ui.windows.history import HistoryWindow
+from app.ui.windows.matches import MatchesWindow
 from app.ui.windows.preview import PreviewWindow
 from app.ui.windows.progress import ProgressWindow
 from app.ui.windows.review import ReviewWindow
@@ -283,6 +284,7 @@ class Shell(QObject):
             MenuAction.PREVIEW: self.open_preview,
             MenuAction.HISTORY: self.open_history,
             MenuAction.BOOKS: self.open_books,
+            MenuAction.MATCHES: self.open_matches,
             MenuAction.CHECK: self.check_connection,
             MenuAction.SETTINGS: self.open_settings,
             MenuAction.SETUP: self.open_wizard,
@@ -441,6 +443,14 @@ class Shell(QObject):
         assert isinstance(window, BooksWindow)
         if not window.loading:
             window.refresh()
+        return window
+
+    def open_matches(self) -> MatchesWindow:
+        window = self._window(
+            "matches", lambda: MatchesWindow(self.controller, show_error=self.show_error)
+        )
+        assert isinstance(window, MatchesWindow)
+        window.refresh()
         return window
 
     def open_settings(self) -> SettingsWindow:

@@ -35,6 +35,8 @@ class TrayFacts:
     #: Where the two sides stand after the last syncs (see `app.engine.standing`).
     standing: Standing | None = None
     review_count: int = 0
+    #: Matches and conflicts waiting for the bookkeeper.
+    matches_count: int = 0
 
 
 @dataclass(frozen=True)

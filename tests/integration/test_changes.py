@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from app.store.settings import MATCHING_SKIPPED
-
 from decimal import Decimal
 
 from app.engine.result import RunStatus
+from app.store.settings import MATCHING_SKIPPED
 from tests.integration.conftest import World
 
 
@@ -62,7 +61,7 @@ def test_salesforce_owned_edits_reach_quickbooks(world: World) -> None:
     assert result.count("updated", "customers") >= 1
 
 
-def test_change_on_both_sides_is_a_conflict_and_salesforce_wins(world: World) -> None:
+def test_change_on_both_sides_is_a_conflict_and_nothing_is_overwritten(world: World) -> None:
     assert world.engine.run().status is RunStatus.SUCCEEDED
     account = _in_scope_account(world)
     qb_id = account["QuickBooks_Customer_Id__c"]
@@ -71,9 +70,9 @@ def test_change_on_both_sides_is_a_conflict_and_salesforce_wins(world: World) ->
     result = world.engine.run(["customers"])
     assert result.status is RunStatus.PARTIAL
     assert result.count("conflict", "customers") == 1
-    assert world.qb.get(qb_id)["phone"] == "555-111-2222"
+    assert world.qb.get(qb_id)["phone"] == "555-999-0000"
     items = world.store.run_items(result.run_id, "conflict")
-    assert items[0].sf_id == account["Id"] and "changed in QuickBooks and in Salesforce" in (
+    assert items[0].sf_id == account["Id"] and "was changed in QuickBooks" in (
         items[0].message or ""
     )
 
