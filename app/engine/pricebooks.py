@@ -124,7 +124,7 @@ def price_items(ctx: RunContext) -> None:
         product = products.get(qb_id)
         if product is None or not product.sf_id:
             continue  # not in Salesforce (yet): its own problem was reported by the mirror
-        content = {
+        content: dict[str, Any] = {
             "product": product.sf_id,
             "books": list(books.ids),
             "prices": books.prices(sales_price(item)),
@@ -231,13 +231,13 @@ def _write(ctx: RunContext, books: Books, wanted: dict[str, _Wanted]) -> None:
         f"SELECT {', '.join(fields)} FROM {pb.entry} WHERE {pb.entry_product} "  # noqa: S608
         f"IN {IN_VALUES}"
     )
-    for row in ctx.salesforce.query_in(template, sorted(by_product)):
+    for found in ctx.salesforce.query_in(template, sorted(by_product)):
         key = (
-            str(row[pb.entry_book]),
-            str(row[pb.entry_product]),
-            str(row.get(CURRENCY_CODE) or ""),
+            str(found[pb.entry_book]),
+            str(found[pb.entry_product]),
+            str(found.get(CURRENCY_CODE) or ""),
         )
-        existing[key] = row
+        existing[key] = found
     # Standard entries first: an entry in another book is refused until the standard one exists.
     for book in books.ids:
         creates: list[tuple[_Wanted, dict[str, Any]]] = []

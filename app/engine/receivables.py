@@ -190,9 +190,9 @@ def top_customers(ctx: RunContext, job_ids: Iterable[str]) -> dict[str, dict[str
         top = job_id
         while top in parents:
             top = parents[top]
-        customer = read.get(top) or known.get(top)
-        if customer is not None and top != job_id:
-            known[job_id] = {"id": top, "fullName": customer.get("fullName")}
+        top_customer = read.get(top) or known.get(top)
+        if top_customer is not None and top != job_id:
+            known[job_id] = {"id": top, "fullName": top_customer.get("fullName")}
     return known
 
 
