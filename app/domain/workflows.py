@@ -120,6 +120,8 @@ class InvoiceFields(MirrorFields):
     subtotal: str
     sales_tax_total: str
     balance_remaining: str
+    # QuickBooks' own conversion to the home currency (empty without multicurrency).
+    balance_remaining_home: str
     is_paid: str
     updated_at: str
     # The job an invoice is for, when jobs are rolled up into their customer's account.
@@ -130,6 +132,10 @@ class InvoiceFields(MirrorFields):
 class PaymentFields(MirrorFields):
     ref_number: str
     amount: str
+    amount_home: str
+    # What is left of the payment after the invoices it was applied to.
+    unapplied_amount: str
+    exchange_rate: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +143,7 @@ class CreditMemoFields(MirrorFields):
     # The standard Name holds the QuickBooks ref number.
     ref_number: str
     credit_remaining: str
+    credit_remaining_home: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,6 +178,7 @@ INVOICE = InvoiceFields(
     subtotal="Subtotal__c",
     sales_tax_total="Sales_Tax_Total__c",
     balance_remaining="Balance_Remaining__c",
+    balance_remaining_home="Balance_Remaining_Home__c",
     is_paid="Is_Paid__c",
     status="Status__c",
     updated_at="QuickBooks_Updated_At__c",
@@ -181,6 +189,9 @@ PAYMENT = PaymentFields(
     quickbooks_id="QuickBooks_Payment_Id__c",
     account="Account__c",
     amount="Amount__c",
+    amount_home="Amount_Home__c",
+    unapplied_amount="Unapplied_Amount__c",
+    exchange_rate="Exchange_Rate__c",
     transaction_date="Transaction_Date__c",
     ref_number="Ref_Number__c",
     status="Status__c",
@@ -192,6 +203,7 @@ CREDIT_MEMO = CreditMemoFields(
     account="Account__c",
     transaction_date="Transaction_Date__c",
     credit_remaining="Credit_Remaining__c",
+    credit_remaining_home="Credit_Remaining_Home__c",
     status="Status__c",
 )
 OPPORTUNITY = OpportunityFields(

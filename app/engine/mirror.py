@@ -22,6 +22,7 @@ from app.domain.errors import parse_bulk_error
 from app.domain.hashing import content_hash
 from app.domain.outcomes import Outcome
 from app.domain.record_mapping import map_quickbooks_record, salesforce_json
+from app.engine.books.sync_reads import note_read
 from app.engine.context import RunContext, later, parse_stamp
 from app.engine.pipeline import Prefetcher
 from app.engine.recorder import ItemOutcome
@@ -119,6 +120,8 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) 
                         jobs = _BulkJobs(ctx, spec, bulk, state)
                         part_rows = bulk_part_rows(state.total)
                 state.read += len(page.records)
+                whole = since is None and chosen is None and ctx.only_qb_ids is None
+                note_read(ctx.cache, kind, page.records, whole=whole)
                 pending, outcomes = _prepare(ctx, spec, page.records, kind)
                 if any(read_again(o.code or "", o.details or "") for o in outcomes):
                     state.clean = False  # e.g. an account the customer could not be linked to yet

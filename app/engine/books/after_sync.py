@@ -1,8 +1,12 @@
-"""The check of the books the engine records after every sync that mirrored invoices or payments.
+"""The check of the books the engine records after every sync that mirrored invoices, credit
+memos or payments.
 
-When that sync found nothing new in QuickBooks since the last clean check, QuickBooks' figures
-cannot have moved, so only Salesforce is asked again (one aggregate query for the open
-invoices); any disagreement leads to a full check.
+QuickBooks is not read again for what the sync just read: QuickBooks' side of the last check is
+brought up to date with the records the sync read (and the deletions it marked), and only
+Salesforce is asked, in aggregate. That needs every change since the last check to have been
+read: the sync read every list the check compares, and the kept side was taken at the run just
+before it (or the sync read every list whole). Otherwise, after `kept_side.MAX_AGE`, or when the
+figures disagree, QuickBooks is read whole (a full check).
 """
 
 from __future__ import annotations
@@ -11,36 +15,39 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from app.domain.outcomes import Outcome
 from app.domain.workflows import WorkflowId
-from app.engine.books import salesforce_side
-from app.engine.books.compare import possible_duplicates, reconcile
+from app.engine.books.compare import compare, reconcile
+from app.engine.books.kept_side import KeptSide, keep, kept, last_run_id
 from app.engine.books.model import Comparison, Reconciliation, Totals, default_period
-from app.engine.books.presence import missing_in_salesforce
+from app.engine.books.quickbooks_side import KINDS, QuickBooksSide
 from app.engine.books.saved import save
+from app.engine.books.sync_reads import READS, SyncReads
 from app.engine.context import RunContext
+from app.engine.deletions import DELETED
 from app.engine.events import Progress
 from app.engine.result import RunResult, RunStatus
 from app.quickbooks import QuickBooksError
 from app.salesforce.errors import SalesforceError
-from app.store import ReconciliationRow, Store
 
 log = logging.getLogger(__name__)
 #: The workflows whose records the books check totals.
-CHECKED_WORKFLOWS = frozenset({WorkflowId.INVOICES, WorkflowId.PAYMENTS})
+CHECKED_WORKFLOWS = frozenset({WorkflowId.INVOICES, WorkflowId.CREDIT_MEMOS, WorkflowId.PAYMENTS})
+#: The ledger keys whose deletions the sync marks, for the kept side's transactions.
+_DELETABLE = (WorkflowId.INVOICES, WorkflowId.CREDIT_MEMOS, WorkflowId.PAYMENTS)
 
 #: The name progress reports give the check that follows a sync.
 PROGRESS = "reconciliation"
 
 
 def after_sync(ctx: RunContext, workflows: Sequence[str], result: RunResult) -> None:
-    """The reconciliation the engine records after a sync of invoices or payments."""
+    """The reconciliation the engine records after a sync of invoices, credit memos or payments."""
+    reads = ctx.cache.pop(READS, None)
     finished = result.status in {RunStatus.SUCCEEDED, RunStatus.PARTIAL}
     if ctx.dry_run or not finished or not CHECKED_WORKFLOWS & set(workflows):
         return
     ctx.progress(Progress(PROGRESS, "checking"))
     try:
-        reconciliation = _after_sync(ctx, workflows, result)
+        reconciliation = _after_sync(ctx, workflows, result, reads)
     except (QuickBooksError, SalesforceError) as exc:
         log.info("reconciliation after run %s could not finish: %s", result.run_id, exc)
         reconciliation = _failed(default_period(), str(exc.user_error.title))
@@ -48,49 +55,57 @@ def after_sync(ctx: RunContext, workflows: Sequence[str], result: RunResult) -> 
     ctx.progress(Progress(PROGRESS, "done", 1, 1, message=reconciliation.headline()))
 
 
-def _after_sync(ctx: RunContext, workflows: Sequence[str], result: RunResult) -> Reconciliation:
-    last = _reusable(ctx.store, workflows, result)
-    if last is not None:
-        previous = Reconciliation.from_row(last)
-        now = salesforce_side.open_total(ctx.salesforce)
-        if now == previous.open_invoices.quickbooks and not missing_in_salesforce(
-            ctx.quickbooks, ctx.salesforce, ctx.store
-        ):
-            return Reconciliation(
-                checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                period_from=previous.period_from,
-                period_to=previous.period_to,
-                open_invoices=Comparison(
-                    quickbooks=previous.open_invoices.quickbooks, salesforce=now
-                ),
-                payments=previous.payments,
-                customers_compared=previous.customers_compared,
-                possible_duplicates=possible_duplicates(ctx.store),
-                reused_from=last.id,
-            )
+def _after_sync(
+    ctx: RunContext, workflows: Sequence[str], result: RunResult, reads: SyncReads | None
+) -> Reconciliation:
+    period = default_period()
+    found = _up_to_date(ctx, workflows, result, reads, period[0])
+    if found is not None:
+        side, read_at = found
+        checked = compare(ctx.quickbooks, ctx.salesforce, ctx.store, side, period)
+        if checked.clean:
+            checked.reused_from = result.run_id
+            keep(ctx.store, KeptSide(side=side, after_run=result.run_id, read_at=read_at))
+            return checked
     return reconcile(ctx.quickbooks, ctx.salesforce, ctx.store)
 
 
-def _reusable(
-    store: Store, workflows: Sequence[str], result: RunResult
-) -> ReconciliationRow | None:
-    """The last reconciliation, if it was clean and nothing could have moved QuickBooks'
-    figures since: it followed the previous run, and this one saw no invoice or payment change."""
-    if not set(workflows) >= CHECKED_WORKFLOWS:
+def _up_to_date(
+    ctx: RunContext,
+    workflows: Sequence[str],
+    result: RunResult,
+    reads: SyncReads | None,
+    start: date,
+) -> tuple[QuickBooksSide, datetime] | None:
+    """QuickBooks' side as it is now, from the kept side and what the sync read; None when
+    that cannot be known without reading QuickBooks."""
+    covered = {WorkflowId.CUSTOMERS, *CHECKED_WORKFLOWS} <= set(workflows)
+    if reads is None or not covered or ctx.only_qb_ids is not None:
         return None
-    for workflow in CHECKED_WORKFLOWS:
-        counts = result.counts.get(workflow, {})
-        if any(n for outcome, n in counts.items() if outcome != Outcome.UNCHANGED.value):
-            return None
-    last = store.last_reconciliation()
-    if last is None or not last.clean or last.run_id is None:
+    if reads.whole >= set(KINDS):
+        return reads.side, datetime.now(UTC)
+    earlier = kept(ctx.store)
+    if (
+        earlier is None
+        or not earlier.fresh
+        or earlier.side.since > start.isoformat()
+        or earlier.after_run != last_run_id(ctx.store, before=result.run_id)
+    ):
         return None
-    previous = next(
-        (r for r in store.runs(limit=20) if r.id < result.run_id and not r.dry_run), None
-    )
-    if previous is None or previous.id != last.run_id:
-        return None
-    return last
+    side = reads.onto(earlier.side)
+    side.drop(_deleted(ctx, side))
+    return side, earlier.read_at
+
+
+def _deleted(ctx: RunContext, side: QuickBooksSide) -> list[str]:
+    """The kept transactions the sync marked deleted in QuickBooks."""
+    gone: list[str] = []
+    for workflow, kept_records in zip(
+        _DELETABLE, (side.invoices, side.credits, side.payments), strict=True
+    ):
+        links = ctx.store.links_by_qb(workflow, list(kept_records))
+        gone += [qb_id for qb_id, link in links.items() if link.content_hash == DELETED]
+    return gone
 
 
 def _failed(period: tuple[date, date], error: str) -> Reconciliation:

@@ -10,7 +10,7 @@ from typing import Any
 from app.domain.record_mapping import invoice_status
 from app.domain.workflows import INVOICE, PAYMENT, WorkflowId
 from app.engine.books import salesforce_side as sf
-from app.engine.books.amounts import quickbooks_amount, to_cents
+from app.engine.books.kept_side import KeptSide, keep, last_run_id
 from app.engine.books.lookup import find_records
 from app.engine.books.model import (
     Comparison,
@@ -23,7 +23,15 @@ from app.engine.books.model import (
     default_period,
 )
 from app.engine.books.presence import missing_in_salesforce
-from app.engine.books.quickbooks_side import QuickBooksSide, read_quickbooks, ref_of
+from app.engine.books.quickbooks_side import (
+    QuickBooksSide,
+    amount_of,
+    home,
+    read_quickbooks,
+    ref_of,
+)
+from app.engine.books.receivables import receivable_differences
+from app.engine.context import enabled_workflows
 from app.engine.deletions import DELETED
 from app.quickbooks import QuickBooks
 from app.salesforce.client import SalesforceClient
@@ -41,8 +49,29 @@ def reconcile(
 ) -> Reconciliation:
     """Compare both sides now, reading QuickBooks and Salesforce."""
     start, end = period or default_period()
+    read_at = datetime.now(UTC)
     qb = read_quickbooks(quickbooks, start, end)
-    return _compare(quickbooks, salesforce, store, qb, start, end)
+    result = compare(quickbooks, salesforce, store, qb, (start, end))
+    keep(store, KeptSide(side=qb, after_run=last_run_id(store), read_at=read_at))
+    return result
+
+
+def compare(
+    quickbooks: QuickBooks,
+    salesforce: SalesforceClient,
+    store: Store,
+    qb: QuickBooksSide,
+    period: tuple[date, date],
+) -> Reconciliation:
+    """Compare QuickBooks' side as given (read now, or kept and brought up to date by a sync)
+    with Salesforce read now."""
+    result = _compare(quickbooks, salesforce, store, qb, *period)
+    result.credits, result.unapplied, result.balances, found = receivable_differences(
+        quickbooks, salesforce, qb, set(enabled_workflows(store))
+    )
+    named = {(d.workflow, d.qb_id) for d in result.differences}
+    result.differences += [d for d in found if (d.workflow, d.qb_id) not in named]
+    return result
 
 
 def _compare(
@@ -56,25 +85,26 @@ def _compare(
     deleted = missing_in_salesforce(quickbooks, salesforce, store)
     sf_by_customer = sf.open_by_customer(salesforce)
     sf_payments = sf.payment_totals(salesforce, start, end)
-    keys = set(qb.open_by_customer) | set(sf_by_customer)
+    qb_by_customer, names = qb.open_by_customer, qb.names
+    keys = set(qb_by_customer) | set(sf_by_customer)
     differing: list[CustomerFigures] = []
     for key in sorted(keys, key=lambda k: (k is None, str(k))):
         comparison = Comparison(
-            quickbooks=qb.open_by_customer.get(key, Totals()) if key is not None else Totals(),
+            quickbooks=qb_by_customer.get(key, Totals()) if key is not None else Totals(),
             salesforce=sf_by_customer.get(key, Totals()),
         )
         if not comparison.agrees:
-            name = qb.names.get(key or "", "") or (key or "(no QuickBooks customer)")
+            name = names.get(key or "", "") or (key or "(no QuickBooks customer)")
             differing.append(CustomerFigures(qb_id=key, name=name, open_invoices=comparison))
     result = Reconciliation(
         checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
         period_from=start,
         period_to=end,
         open_invoices=Comparison(
-            quickbooks=sum(qb.open_by_customer.values(), Totals()),
+            quickbooks=sum(qb_by_customer.values(), Totals()),
             salesforce=sum(sf_by_customer.values(), Totals()),
         ),
-        payments=Comparison(quickbooks=qb.payments, salesforce=sf_payments),
+        payments=Comparison(quickbooks=qb.payment_totals(start, end), salesforce=sf_payments),
         customers=differing,
         customers_compared=len(keys),
     )
@@ -85,7 +115,7 @@ def _compare(
             CustomerFigures(
                 qb_id=c.qb_id, name=account_names[c.qb_id], open_invoices=c.open_invoices
             )
-            if c.qb_id not in qb.names and c.qb_id in account_names
+            if c.qb_id not in names and c.qb_id in account_names
             else c
             for c in differing
         ]
@@ -152,7 +182,7 @@ def _invoice_difference(
 ) -> Difference | None:
     """How an open QuickBooks invoice's mirror differs, if it does."""
     customer = invoice.get("customer") or {}
-    amount = quickbooks_amount(invoice, True)
+    amount = amount_of(invoice)
     if mirror is None:
         kind, detail = Kind.MISSING_IN_SALESFORCE, "Salesforce has no record of it."
     elif not sf.is_open(mirror):
@@ -199,7 +229,7 @@ def _invoices_only_in_salesforce(
                     qb_id=qb_id,
                     ref=ref_of(invoice),
                     customer=str((invoice.get("customer") or {}).get("fullName")),
-                    quickbooks_amount=quickbooks_amount(invoice, True),
+                    quickbooks_amount=amount_of(invoice),
                     salesforce_amount=_balance(mirror),
                     sf_id=mirror.get("Id"),
                     detail=f"Salesforce files it under {customer}.",
@@ -219,7 +249,7 @@ def _invoices_only_in_salesforce(
                 qb_id=qb_id,
                 ref=str(mirror.get("Name") or qb_id),
                 customer=customer,
-                quickbooks_amount=quickbooks_amount(record, True) if record else None,
+                quickbooks_amount=_invoice_home(record) if record else None,
                 salesforce_amount=_balance(mirror),
                 sf_id=mirror.get("Id"),
                 detail=f"open in Salesforce; {detail}",
@@ -237,12 +267,13 @@ def _payment_differences(
     end: date,
 ) -> list[Difference]:
     mirrors = sf.payment_mirrors_in_period(salesforce, start, end)
-    missing = [i for i in qb.payment_records if i not in mirrors]
+    in_period = qb.payments_in(start, end)
+    missing = [i for i in in_period if i not in mirrors]
     elsewhere = sf.payment_mirrors(salesforce, missing)
     differences: list[Difference] = []
-    for qb_id, payment in sorted(qb.payment_records.items(), key=lambda kv: ref_of(kv[1])):
+    for qb_id, payment in sorted(in_period.items(), key=lambda kv: ref_of(kv[1])):
         name = str((payment.get("customer") or {}).get("fullName") or "")
-        amount = quickbooks_amount(payment, False)
+        amount = amount_of(payment)
         mirror = mirrors.get(qb_id)
         if mirror is None:
             other = elsewhere.get(qb_id)
@@ -279,7 +310,7 @@ def _payment_differences(
                     detail="the amount differs.",
                 )
             )
-    extra = {i: m for i, m in mirrors.items() if i not in qb.payment_records}
+    extra = {i: m for i, m in mirrors.items() if i not in in_period}
     states = find_records(quickbooks, ("receive_payment",), list(extra))
     for qb_id, mirror in sorted(extra.items(), key=lambda kv: str(kv[1].get(PAYMENT.ref_number))):
         record = states.get(qb_id)
@@ -295,7 +326,7 @@ def _payment_differences(
                 qb_id=qb_id,
                 ref=str(mirror.get(PAYMENT.ref_number) or mirror.get("Name") or qb_id),
                 customer=sf.account_name(mirror) or "(no account)",
-                quickbooks_amount=quickbooks_amount(record, False) if record else None,
+                quickbooks_amount=_payment_home(record) if record else None,
                 salesforce_amount=_paid(mirror),
                 sf_id=mirror.get("Id"),
                 detail=detail,
@@ -306,8 +337,16 @@ def _payment_differences(
 
 
 def _balance(mirror: dict[str, Any]) -> Decimal:
-    return to_cents(mirror.get(INVOICE.balance_remaining))
+    return sf.invoice_home(mirror)
 
 
 def _paid(mirror: dict[str, Any]) -> Decimal:
-    return to_cents(mirror.get(PAYMENT.amount))
+    return sf.payment_home(mirror)
+
+
+def _invoice_home(record: dict[str, Any]) -> Decimal:
+    return home(record, "balanceRemaining", "balanceRemainingInHomeCurrency")
+
+
+def _payment_home(record: dict[str, Any]) -> Decimal:
+    return home(record, "totalAmount", "totalAmountInHomeCurrency")

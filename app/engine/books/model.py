@@ -1,8 +1,10 @@
 """What a check of the books found, in the bookkeeper's words, and as stored JSON.
 
-Compared: open invoices (how many, and their total balance remaining) overall and per customer,
-and the payments (how many, and their total) dated in a period. A Salesforce mirror marked
-"Voided" or "Deleted in QuickBooks" is not an open invoice.
+Compared, in the home currency: open invoices (how many, and their total balance remaining)
+overall and per customer, the payments (how many, and their total) dated in a period, open
+credits (credit memos' credit left) and unapplied payments; and each customer's balance
+(QuickBooks' total balance, in the customer's currency). A Salesforce mirror marked "Voided",
+"Deleted in QuickBooks" or "Pending" is not an open invoice.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from app.domain.workflows import WorkflowId
+from app.domain.workflows import PAYMENT, WorkflowId
 from app.engine.books.amounts import ZERO, money
 from app.store import ReconciliationRow
 
@@ -50,8 +52,8 @@ class Totals:
 
 @dataclass(frozen=True, kw_only=True)
 class Comparison:
-    quickbooks: Totals
-    salesforce: Totals
+    quickbooks: Totals = field(default_factory=Totals)
+    salesforce: Totals = field(default_factory=Totals)
 
     @property
     def agrees(self) -> bool:
@@ -80,6 +82,8 @@ class Difference:
     detail: str
     #: QuickBooks still has the record: a re-sync rewrites the mirror (else marks it deleted).
     in_quickbooks: bool = True
+    #: The Salesforce field whose amount differs, where it is not the workflow's usual one.
+    amount_field: str | None = None
 
     def describe(self) -> str:
         noun = NOUNS.get(self.workflow, self.workflow)
@@ -118,6 +122,10 @@ class Reconciliation:
     period_to: date
     open_invoices: Comparison
     payments: Comparison
+    #: Credit memos' credit left; payments not (all) applied; customers' balances not zero.
+    credits: Comparison = field(default_factory=Comparison)
+    unapplied: Comparison = field(default_factory=Comparison)
+    balances: Comparison = field(default_factory=Comparison)
     #: Customers whose open-invoice figures differ (all agree when this is empty).
     customers: list[CustomerFigures] = field(default_factory=list)
     customers_compared: int = 0
@@ -139,6 +147,9 @@ class Reconciliation:
             and not self.possible_duplicates
             and self.open_invoices.agrees
             and self.payments.agrees
+            and self.credits.agrees
+            and self.unapplied.agrees
+            and self.balances.agrees
         )
 
     def fix_ids(self) -> dict[str, set[str]]:
@@ -167,6 +178,7 @@ class Reconciliation:
                 d
                 for d in self.differences
                 if d.workflow not in {WorkflowId.INVOICES, WorkflowId.PAYMENTS}
+                or d.amount_field == UNAPPLIED
             ]
             if others:
                 return text + ": they agree, but " + _summary(others, []) + "."
@@ -180,10 +192,25 @@ class Reconciliation:
             f"{span}: QuickBooks has {_count(qb.count, 'payment')} totalling {money(qb.total)}; "
             f"Salesforce shows {sf.count} totalling {money(sf.total)}"
         )
-        listed = [d for d in self.differences if d.workflow == WorkflowId.PAYMENTS]
+        listed = [
+            d
+            for d in self.differences
+            if d.workflow == WorkflowId.PAYMENTS and d.amount_field != UNAPPLIED
+        ]
         if not listed and self.payments.agrees:
             return text + ": they agree to the cent."
         return text + ": " + _summary(listed, []) + "."
+
+    def receivable_sentences(self) -> list[str]:
+        """Open credits, unapplied payments and customers' balances, each agreeing or not."""
+        return [
+            _sentence(title, noun, comparison, self.differences, workflow)
+            for title, noun, comparison, workflow in (
+                ("Open credits", "credit memo", self.credits, WorkflowId.CREDIT_MEMOS),
+                ("Unapplied payments", "payment", self.unapplied, UNAPPLIED),
+                ("Customer balances", "customer", self.balances, WorkflowId.CUSTOMERS),
+            )
+        ]
 
     def report_lines(self) -> list[str]:
         """The plain report: what was compared, what differs, record by record."""
@@ -191,10 +218,11 @@ class Reconciliation:
         if self.error is not None:
             return lines
         lines.append(self.payment_sentence())
+        lines.extend(self.receivable_sentences())
         if self.reused_from is not None:
             lines.append(
-                "Nothing changed in QuickBooks since the last check, so only Salesforce was "
-                "read again."
+                "QuickBooks' side is the last check's, brought up to date with what the sync "
+                "read, so only Salesforce was read again."
             )
         if self.customers:
             lines.append("Customers whose open invoices differ:")
@@ -232,6 +260,9 @@ class Reconciliation:
             period_to=date.fromisoformat(body["period_to"]),
             open_invoices=_comparison(body["open_invoices"]),
             payments=_comparison(body["payments"]),
+            credits=_comparison(body.get("credits")),
+            unapplied=_comparison(body.get("unapplied")),
+            balances=_comparison(body.get("balances")),
             customers=[
                 CustomerFigures(
                     qb_id=c["qb_id"],
@@ -256,6 +287,32 @@ class Reconciliation:
 def default_period(today: date | None = None) -> tuple[date, date]:
     end = today or datetime.now().astimezone().date()
     return end - timedelta(days=DEFAULT_DAYS - 1), end
+
+
+#: A payment's difference in its unapplied amount is marked by the field.
+UNAPPLIED = PAYMENT.unapplied_amount
+
+
+def _sentence(
+    title: str,
+    noun: str,
+    comparison: Comparison,
+    differences: Sequence[Difference],
+    workflow: str,
+) -> str:
+    qb, sf = comparison.quickbooks, comparison.salesforce
+    text = (
+        f"{title}: QuickBooks has {_count(qb.count, noun)} totalling {money(qb.total)}; "
+        f"Salesforce shows {sf.count} totalling {money(sf.total)}"
+    )
+    if comparison.agrees:
+        return text + ": they agree to the cent."
+    listed = [
+        d
+        for d in differences
+        if (d.amount_field == UNAPPLIED if workflow == UNAPPLIED else d.workflow == workflow)
+    ]
+    return text + (": " + _summary(listed, []) + "." if listed else ": they differ.")
 
 
 def _count(n: int, noun: str) -> str:
@@ -292,7 +349,9 @@ def _totals(body: Mapping[str, Any]) -> Totals:
     return Totals(count=int(body["count"]), total=Decimal(str(body["total"])))
 
 
-def _comparison(body: Mapping[str, Any]) -> Comparison:
+def _comparison(body: Mapping[str, Any] | None) -> Comparison:
+    if body is None:  # a check stored before these figures were compared
+        return Comparison()
     return Comparison(
         quickbooks=_totals(body["quickbooks"]), salesforce=_totals(body["salesforce"])
     )
@@ -313,4 +372,5 @@ def _difference(body: Mapping[str, Any]) -> Difference:
         sf_id=body.get("sf_id"),
         detail=body["detail"],
         in_quickbooks=bool(body.get("in_quickbooks", True)),
+        amount_field=body.get("amount_field"),
     )

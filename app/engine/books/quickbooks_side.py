@@ -1,58 +1,165 @@
-"""QuickBooks' side of the books: open invoices (without their lines) and the payments of a
-period, read with QuickBooks' own filters."""
+"""QuickBooks' side of the books: open invoices (pending ones left out), open credits, unapplied
+payments, the payments of a period and the customers' balances, each record kept slim with its
+amount in the home currency.
+
+A full read asks QuickBooks with its own filters; after a sync, the side kept from the last check
+is brought up to date with what the sync read (`apply`), so QuickBooks is not read again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.engine.books.amounts import ZERO, quickbooks_amount
+from app.engine.books.amounts import ZERO
 from app.engine.books.model import Totals
 from app.quickbooks import QuickBooks
+
+_CENT = Decimal("0.01")
+#: The lists the check reads, and the ones a sync's reads keep it up to date from.
+INVOICE, CREDIT_MEMO, PAYMENT, CUSTOMER = "invoice", "credit_memo", "receive_payment", "customer"
+KINDS = (INVOICE, CREDIT_MEMO, PAYMENT, CUSTOMER)
 
 
 @dataclass
 class QuickBooksSide:
-    open_by_customer: dict[str, Totals]
-    names: dict[str, str]
-    payments: Totals
-    invoices: dict[str, dict[str, Any]]  # open invoices by id
-    payment_records: dict[str, dict[str, Any]]
+    """Slim records by id: `invoices` open, `credits` with credit left, `payments` dated on or
+    after `since` or not all applied, `balances` customers whose total balance is not zero."""
+
+    since: str
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    credits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    payments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    balances: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    # -- keeping it up to date ------------------------------------------------------------
+    def apply(self, kind: str, records: Iterable[Mapping[str, Any]]) -> None:
+        """Records as QuickBooks sent them now: each replaces what was kept of it."""
+        for record in records:
+            qb_id = str(record.get("id"))
+            kept, slim = self._slim(kind, record)
+            if slim is None:
+                kept.pop(qb_id, None)
+            else:
+                kept[qb_id] = slim
+
+    def kept(self, kind: str) -> dict[str, dict[str, Any]]:
+        """What is kept of one list, by id."""
+        return {
+            INVOICE: self.invoices,
+            CREDIT_MEMO: self.credits,
+            PAYMENT: self.payments,
+            CUSTOMER: self.balances,
+        }[kind]
+
+    def drop(self, qb_ids: Iterable[str]) -> None:
+        """Records QuickBooks deleted."""
+        for qb_id in qb_ids:
+            for kept in (self.invoices, self.credits, self.payments):
+                kept.pop(qb_id, None)
+
+    def _slim(
+        self, kind: str, record: Mapping[str, Any]
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+        if kind == INVOICE:
+            amount = home(record, "balanceRemaining", "balanceRemainingInHomeCurrency")
+            is_open = not record.get("isPaid") and not record.get("isPending") and amount != 0
+            return self.invoices, _slim(record, amount) if is_open else None
+        if kind == CREDIT_MEMO:
+            amount = home(record, "creditRemaining", "creditRemainingInHomeCurrency")
+            is_open = not record.get("isPending") and amount != 0
+            return self.credits, _slim(record, amount) if is_open else None
+        if kind == PAYMENT:
+            slim = _slim(record, home(record, "totalAmount", "totalAmountInHomeCurrency"))
+            slim["unapplied"] = str(unapplied_home(record))
+            slim["date"] = str(record.get("transactionDate") or "")
+            wanted = slim["date"] >= self.since or slim["unapplied"] != str(ZERO)
+            return self.payments, slim if wanted else None
+        balance = cents(record.get("totalBalance"))
+        slim = {"id": record.get("id"), "fullName": record.get("fullName"), "amount": str(balance)}
+        return self.balances, slim if balance != 0 else None
+
+    # -- figures ----------------------------------------------------------------------------
+    @property
+    def open_by_customer(self) -> dict[str, Totals]:
+        found: dict[str, Totals] = {}
+        for invoice in self.invoices.values():
+            key = str(customer_of(invoice).get("id"))
+            found[key] = found.get(key, Totals()) + Totals(count=1, total=amount_of(invoice))
+        return found
+
+    @property
+    def names(self) -> dict[str, str]:
+        found = {
+            str(c.get("id")): str(c.get("fullName") or c.get("id")) for c in self.balances.values()
+        }
+        for record in (*self.invoices.values(), *self.credits.values(), *self.payments.values()):
+            customer = customer_of(record)
+            found[str(customer.get("id"))] = str(customer.get("fullName") or customer.get("id"))
+        return found
+
+    @property
+    def credit_totals(self) -> Totals:
+        return _totals(amount_of(c) for c in self.credits.values())
+
+    @property
+    def unapplied(self) -> dict[str, dict[str, Any]]:
+        return {i: p for i, p in self.payments.items() if Decimal(p["unapplied"]) != 0}
+
+    @property
+    def unapplied_totals(self) -> Totals:
+        return _totals(Decimal(p["unapplied"]) for p in self.unapplied.values())
+
+    @property
+    def balance_totals(self) -> Totals:
+        return _totals(Decimal(c["amount"]) for c in self.balances.values())
+
+    def payments_in(self, start: date, end: date) -> dict[str, dict[str, Any]]:
+        first, last = start.isoformat(), end.isoformat()
+        return {i: p for i, p in self.payments.items() if first <= p["date"] <= last}
+
+    def payment_totals(self, start: date, end: date) -> Totals:
+        return _totals(amount_of(p) for p in self.payments_in(start, end).values())
+
+    # -- kept between checks ----------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "since": self.since,
+            "invoices": self.invoices,
+            "credits": self.credits,
+            "payments": self.payments,
+            "balances": self.balances,
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> QuickBooksSide:
+        return cls(
+            since=str(body["since"]),
+            invoices=dict(body["invoices"]),
+            credits=dict(body["credits"]),
+            payments=dict(body["payments"]),
+            balances=dict(body["balances"]),
+        )
 
 
 def read_quickbooks(quickbooks: QuickBooks, start: date, end: date) -> QuickBooksSide:
-    customers: dict[str, dict[str, Any]] = {}
-    invoices = {
-        str(i["id"]): _slim(i, "balanceRemaining", customers)
-        for page in quickbooks.pages("invoice", payment_status="not_paid", include_line_items=False)
-        for i in page.records
-    }
-    by_customer: dict[str, Totals] = {}
-    names: dict[str, str] = {}
-    for invoice in invoices.values():
-        customer = invoice.get("customer") or {}
-        key = str(customer.get("id"))
-        names[key] = str(customer.get("fullName") or key)
-        by_customer[key] = by_customer.get(key, Totals()) + Totals(
-            count=1, total=quickbooks_amount(invoice, True)
-        )
-    payments = {
-        str(p["id"]): _slim(p, "totalAmount", customers)
-        for page in quickbooks.pages(
-            "receive_payment",
-            transaction_date_from=start.isoformat(),
-            transaction_date_to=end.isoformat(),
-            include_line_items=False,
-        )
-        for p in page.records
-    }
-    paid = Totals(
-        count=len(payments),
-        total=sum((quickbooks_amount(p, False) for p in payments.values()), ZERO),
-    )
-    return QuickBooksSide(by_customer, names, paid, invoices, payments)
+    """Everything the check compares, read from QuickBooks now (no line items)."""
+    side = QuickBooksSide(since=start.isoformat())
+    slim = {"include_line_items": False}
+    for page in quickbooks.pages(INVOICE, payment_status="not_paid", **slim):
+        side.apply(INVOICE, page.records)
+    for page in quickbooks.pages(CREDIT_MEMO, **slim):
+        side.apply(CREDIT_MEMO, page.records)
+    for page in quickbooks.pages(PAYMENT, **slim):
+        side.apply(PAYMENT, page.records)
+    # One total-balance filter at a time (Conductor): owing, then in credit.
+    for sign in ({"total_balance_greater_than": "0"}, {"total_balance_less_than": "0"}):
+        for page in quickbooks.pages(CUSTOMER, status="all", **sign):
+            side.apply(CUSTOMER, page.records)
+    return side
 
 
 def ref_of(record: Mapping[str, Any]) -> str:
@@ -60,19 +167,56 @@ def ref_of(record: Mapping[str, Any]) -> str:
     return str(record.get("refNumber") or record.get("id"))
 
 
-def _slim(
-    record: Mapping[str, Any], amount: str, customers: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
-    """What the comparison reads of a record, the customer shared between its records: 100,000
-    open invoices must not mean 100,000 full invoices in memory."""
-    customer = record.get("customer") or {}
-    key = str(customer.get("id"))
-    shared = customers.setdefault(
-        key, {"id": customer.get("id"), "fullName": customer.get("fullName")}
-    )
+def customer_of(record: Mapping[str, Any]) -> dict[str, Any]:
+    return record.get("customer") or {}
+
+
+def amount_of(slim: Mapping[str, Any]) -> Decimal:
+    return Decimal(slim["amount"])
+
+
+def cents(value: object) -> Decimal:
+    """A QuickBooks amount to the cent; one that is not a number counts as nothing (the sync
+    reports it on its record)."""
+    try:
+        return Decimal(str(value if value is not None else "0")).quantize(_CENT)
+    except (InvalidOperation, ValueError):
+        return ZERO
+
+
+def home(record: Mapping[str, Any], amount: str, home_amount: str) -> Decimal:
+    """The amount in the home currency: QuickBooks' own conversion where it gives one."""
+    converted = record.get(home_amount)
+    return cents(converted if converted is not None else record.get(amount))
+
+
+def unapplied_home(record: Mapping[str, Any]) -> Decimal:
+    """A payment's unapplied amount in the home currency, at the payment's exchange rate."""
+    return converted(cents(record.get("unusedPayment")), record.get("exchangeRate"))
+
+
+def converted(amount: Decimal, exchange_rate: object) -> Decimal:
+    """`amount` at `exchange_rate` (home units per unit), to the cent; none given: as it is."""
+    if exchange_rate is None:
+        return amount
+    try:
+        return (amount * Decimal(str(exchange_rate))).quantize(_CENT)
+    except (InvalidOperation, ValueError):
+        return amount
+
+
+def _slim(record: Mapping[str, Any], amount: Decimal) -> dict[str, Any]:
+    """What the comparison reads of a record: 100,000 open invoices must not mean 100,000 full
+    invoices in memory."""
+    customer = customer_of(record)
     return {
         "id": record.get("id"),
         "refNumber": record.get("refNumber"),
-        "customer": shared,
-        amount: record.get(amount),
+        "customer": {"id": customer.get("id"), "fullName": customer.get("fullName")},
+        "amount": str(amount),
     }
+
+
+def _totals(amounts: Iterable[Decimal]) -> Totals:
+    found = list(amounts)
+    return Totals(count=len(found), total=sum(found, ZERO))

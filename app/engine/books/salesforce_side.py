@@ -8,30 +8,49 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from app.domain.workflows import (
     ACCOUNT,
+    CREDIT_MEMO,
     INVOICE,
     PAYMENT,
     STATUS_DELETED,
+    STATUS_PENDING,
     STATUS_VOIDED,
     WorkflowId,
 )
-from app.engine.books.amounts import to_cents
+from app.engine.books.amounts import ZERO, to_cents
 from app.engine.books.model import Totals
+from app.engine.books.quickbooks_side import converted
 from app.salesforce.client import SalesforceClient
+from app.salesforce.soql import IN_VALUES
 
 NOT_OPEN = (STATUS_VOIDED, STATUS_DELETED)
 _STATUSES = ", ".join(f"'{s}'" for s in NOT_OPEN)
-OPEN_INVOICE = f"{INVOICE.is_paid} = false AND {INVOICE.status} NOT IN ({_STATUSES})"
+#: Pending (non-posting) invoices and credit memos are not receivables.
+_NOT_RECEIVABLE = ", ".join(f"'{s}'" for s in (*NOT_OPEN, STATUS_PENDING))
+OPEN_INVOICE = f"{INVOICE.is_paid} = false AND {INVOICE.status} NOT IN ({_NOT_RECEIVABLE})"
+OPEN_CREDIT = (
+    f"{CREDIT_MEMO.credit_remaining} != 0 AND ({CREDIT_MEMO.status} = null OR "
+    f"{CREDIT_MEMO.status} NOT IN ({_NOT_RECEIVABLE}))"
+)
 LIVE_PAYMENT = f"({PAYMENT.status} = null OR {PAYMENT.status} NOT IN ({_STATUSES}))"
+UNAPPLIED = f"{PAYMENT.unapplied_amount} != 0 AND {LIVE_PAYMENT}"
+#: A payment in the home currency: no exchange rate (no multicurrency), or 1.
+_AT_HOME = f"({PAYMENT.exchange_rate} = null OR {PAYMENT.exchange_rate} = 1)"
+WITH_BALANCE = (
+    f"{ACCOUNT.quickbooks_id} != null AND {ACCOUNT.balance} != null AND {ACCOUNT.balance} != 0"
+)
 #: The SOQL path to a mirror's account's QuickBooks customer id (the same on both objects).
 CUSTOMER_KEY = INVOICE.account_customer_id
 #: The Salesforce field a repair's "before" amount is recorded under, by workflow.
 AMOUNT_FIELDS: dict[str, str] = {
     WorkflowId.INVOICES: INVOICE.balance_remaining,
     WorkflowId.PAYMENTS: PAYMENT.amount,
+    WorkflowId.CUSTOMERS: ACCOUNT.balance,
+    WorkflowId.CREDIT_MEMOS: CREDIT_MEMO.credit_remaining,
 }
 #: Salesforce answers an aggregate query in one batch of at most 2,000 rows.
 AGGREGATE_ROWS = 2000
@@ -39,40 +58,98 @@ _CHUNK = 200
 
 
 def open_by_customer(salesforce: SalesforceClient) -> dict[str | None, Totals]:
-    """COUNT and SUM of open invoice mirrors, GROUP BY the account's QuickBooks id."""
+    """COUNT and SUM (home currency) of open invoice mirrors, GROUP BY the account's QuickBooks
+    id: one query for the mirrors with a home-currency amount, one for those without."""
+    found: dict[str | None, Totals] = {}
+    for where, amount in _home_split(
+        OPEN_INVOICE, INVOICE.balance_remaining, INVOICE.balance_remaining_home
+    ):
+        for key, totals in _by_customer(salesforce, where, amount).items():
+            found[key] = found.get(key, Totals()) + totals
+    return found
+
+
+def _by_customer(salesforce: SalesforceClient, where: str, amount: str) -> dict[str | None, Totals]:
     found: dict[str | None, Totals] = {}
     after: str | None = None
     while True:
-        where = OPEN_INVOICE + (f" AND {CUSTOMER_KEY} > '{_soql(after)}'" if after else "")
+        condition = where + (f" AND {CUSTOMER_KEY} > '{_soql(after)}'" if after else "")
         rows = salesforce.query_all(
-            f"SELECT {CUSTOMER_KEY}, COUNT(Id) n, "  # noqa: S608
-            f"SUM({INVOICE.balance_remaining}) total "
-            f"FROM {INVOICE.name} WHERE {where} GROUP BY {CUSTOMER_KEY} "
+            f"SELECT {CUSTOMER_KEY}, COUNT(Id) n, SUM({amount}) total "  # noqa: S608
+            f"FROM {INVOICE.name} WHERE {condition} GROUP BY {CUSTOMER_KEY} "
             f"ORDER BY {CUSTOMER_KEY} NULLS FIRST LIMIT {AGGREGATE_ROWS}"
         )
         for row in rows:
-            key = row.get(ACCOUNT.quickbooks_id)
-            found[key] = _totals(row)
+            found[row.get(ACCOUNT.quickbooks_id)] = _totals(row)
         keys = [r.get(ACCOUNT.quickbooks_id) for r in rows if r.get(ACCOUNT.quickbooks_id)]
         if len(rows) < AGGREGATE_ROWS or not keys:
             return found
         after = str(keys[-1])
 
 
-def open_total(salesforce: SalesforceClient) -> Totals:
-    rows = salesforce.query_all(
-        f"SELECT COUNT(Id) n, SUM({INVOICE.balance_remaining}) total "  # noqa: S608
-        f"FROM {INVOICE.name} WHERE {OPEN_INVOICE}"
-    )
-    return _totals(rows[0] if rows else {})
-
-
 def payment_totals(salesforce: SalesforceClient, start: date, end: date) -> Totals:
+    where = f"{_in_period(start, end)} AND {LIVE_PAYMENT}"
+    return _home_totals(salesforce, PAYMENT.name, where, PAYMENT.amount, PAYMENT.amount_home)
+
+
+def credit_totals(salesforce: SalesforceClient) -> Totals:
+    """COUNT and SUM (home currency) of the credit left on credit memo mirrors."""
+    return _home_totals(
+        salesforce,
+        CREDIT_MEMO.name,
+        OPEN_CREDIT,
+        CREDIT_MEMO.credit_remaining,
+        CREDIT_MEMO.credit_remaining_home,
+    )
+
+
+def unapplied_totals(salesforce: SalesforceClient) -> Totals:
+    """COUNT and SUM of unapplied payment amounts in the home currency: one aggregate for the
+    payments in the home currency; a foreign one has no home-currency unapplied amount, so those
+    few are read and converted at their own exchange rate, as QuickBooks' side is."""
     rows = salesforce.query_all(
-        f"SELECT COUNT(Id) n, SUM({PAYMENT.amount}) total FROM {PAYMENT.name} "  # noqa: S608
-        f"WHERE {_in_period(start, end)} AND {LIVE_PAYMENT}"
+        f"SELECT COUNT(Id) n, SUM({PAYMENT.unapplied_amount}) total "  # noqa: S608
+        f"FROM {PAYMENT.name} WHERE {UNAPPLIED} AND {_AT_HOME}"
+    )
+    at_home = _totals(rows[0] if rows else {})
+    foreign = [
+        unapplied_of(row)
+        for row in salesforce.query_all(
+            f"SELECT Id, {PAYMENT.unapplied_amount}, {PAYMENT.exchange_rate} "  # noqa: S608
+            f"FROM {PAYMENT.name} WHERE {UNAPPLIED} AND NOT {_AT_HOME}"
+        )
+    ]
+    return at_home + Totals(count=len(foreign), total=sum(foreign, ZERO))
+
+
+def balance_totals(salesforce: SalesforceClient) -> Totals:
+    """COUNT and SUM of the QuickBooks balances accounts show, where not zero."""
+    rows = salesforce.query_all(
+        f"SELECT COUNT(Id) n, SUM({ACCOUNT.balance}) total "  # noqa: S608
+        f"FROM {ACCOUNT.name} WHERE {WITH_BALANCE}"
     )
     return _totals(rows[0] if rows else {})
+
+
+def _home_split(where: str, amount: str, home_amount: str) -> list[tuple[str, str]]:
+    """(condition, field to sum): the home-currency amount where the mirror has one."""
+    return [
+        (f"{where} AND {home_amount} != null", home_amount),
+        (f"{where} AND {home_amount} = null", amount),
+    ]
+
+
+def _home_totals(
+    salesforce: SalesforceClient, sobject: str, where: str, amount: str, home_amount: str
+) -> Totals:
+    found = Totals()
+    for condition, summed in _home_split(where, amount, home_amount):
+        rows = salesforce.query_all(
+            f"SELECT COUNT(Id) n, SUM({summed}) total FROM {sobject} "  # noqa: S608
+            f"WHERE {condition}"
+        )
+        found += _totals(rows[0] if rows else {})
+    return found
 
 
 def open_invoice_mirrors(
@@ -80,8 +157,9 @@ def open_invoice_mirrors(
 ) -> dict[str, dict[str, Any]]:
     """The open invoice mirrors of these customers (None: of no account), by QuickBooks id."""
     fields = (
-        f"Id, Name, {INVOICE.quickbooks_id}, {INVOICE.balance_remaining}, {INVOICE.is_paid}, "
-        f"{INVOICE.status}, {INVOICE.account_name}, {CUSTOMER_KEY}"
+        f"Id, Name, {INVOICE.quickbooks_id}, {INVOICE.balance_remaining}, "
+        f"{INVOICE.balance_remaining_home}, {INVOICE.is_paid}, {INVOICE.status}, "
+        f"{INVOICE.account_name}, {CUSTOMER_KEY}"
     )
     found: dict[str, dict[str, Any]] = {}
     named = sorted(k for k in keys if k)
@@ -104,7 +182,7 @@ def invoice_mirrors(
     salesforce: SalesforceClient, qb_ids: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """Invoice mirrors of these QuickBooks ids, open or not."""
-    amount = f"{INVOICE.balance_remaining}, {INVOICE.is_paid}"
+    amount = f"{INVOICE.balance_remaining}, {INVOICE.balance_remaining_home}, {INVOICE.is_paid}"
     return _by_qb_id(salesforce, INVOICE.name, INVOICE.quickbooks_id, amount, qb_ids)
 
 
@@ -112,7 +190,83 @@ def payment_mirrors(
     salesforce: SalesforceClient, qb_ids: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """Payment mirrors of these QuickBooks ids, of any date or status."""
-    return _by_qb_id(salesforce, PAYMENT.name, PAYMENT.quickbooks_id, PAYMENT.amount, qb_ids)
+    return _by_qb_id(salesforce, PAYMENT.name, PAYMENT.quickbooks_id, _PAYMENT_AMOUNTS, qb_ids)
+
+
+def credit_mirrors(
+    salesforce: SalesforceClient, qb_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Credit memo mirrors of these QuickBooks ids, of any status."""
+    return _by_qb_id(salesforce, CREDIT_MEMO.name, CREDIT_MEMO.quickbooks_id, _CREDITS, qb_ids)
+
+
+def open_credit_mirrors(salesforce: SalesforceClient) -> dict[str, dict[str, Any]]:
+    """The credit memo mirrors with credit left, by QuickBooks id."""
+    return _where(salesforce, CREDIT_MEMO.name, CREDIT_MEMO.quickbooks_id, _CREDITS, OPEN_CREDIT)
+
+
+def unapplied_mirrors(salesforce: SalesforceClient) -> dict[str, dict[str, Any]]:
+    """The live payment mirrors with an unapplied amount, by QuickBooks id."""
+    fields = f"{_PAYMENT_AMOUNTS}, {PAYMENT.ref_number}"
+    return _where(salesforce, PAYMENT.name, PAYMENT.quickbooks_id, fields, UNAPPLIED)
+
+
+def accounts_with_balance(salesforce: SalesforceClient) -> dict[str, dict[str, Any]]:
+    """The accounts showing a QuickBooks balance other than zero, by QuickBooks customer id."""
+    return {
+        str(row.get(ACCOUNT.quickbooks_id)): row
+        for row in salesforce.query_all(
+            f"SELECT Id, Name, {ACCOUNT.quickbooks_id}, {ACCOUNT.balance} "  # noqa: S608
+            f"FROM {ACCOUNT.name} WHERE {WITH_BALANCE}"
+        )
+    }
+
+
+def accounts(salesforce: SalesforceClient, qb_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The accounts of these QuickBooks customer ids."""
+    return {
+        str(row.get(ACCOUNT.quickbooks_id)): row
+        for row in salesforce.query_in(
+            f"SELECT Id, Name, {ACCOUNT.quickbooks_id}, {ACCOUNT.balance} "  # noqa: S608
+            f"FROM {ACCOUNT.name} WHERE {ACCOUNT.quickbooks_id} IN {IN_VALUES}",
+            list(qb_ids),
+        )
+    }
+
+
+def invoice_home(mirror: Mapping[str, Any]) -> Decimal:
+    """An invoice mirror's balance remaining in the home currency."""
+    return _home(mirror, INVOICE.balance_remaining, INVOICE.balance_remaining_home)
+
+
+def payment_home(mirror: Mapping[str, Any]) -> Decimal:
+    return _home(mirror, PAYMENT.amount, PAYMENT.amount_home)
+
+
+def credit_home(mirror: Mapping[str, Any]) -> Decimal:
+    return _home(mirror, CREDIT_MEMO.credit_remaining, CREDIT_MEMO.credit_remaining_home)
+
+
+def unapplied_of(mirror: Mapping[str, Any]) -> Decimal:
+    """A payment mirror's unapplied amount in the home currency, at its exchange rate."""
+    return converted(
+        to_cents(mirror.get(PAYMENT.unapplied_amount)), mirror.get(PAYMENT.exchange_rate)
+    )
+
+
+def balance_of(account: Mapping[str, Any] | None) -> Decimal:
+    return to_cents((account or {}).get(ACCOUNT.balance))
+
+
+def _home(mirror: Mapping[str, Any], amount: str, home_amount: str) -> Decimal:
+    converted_amount = mirror.get(home_amount)
+    return to_cents(converted_amount if converted_amount is not None else mirror.get(amount))
+
+
+_PAYMENT_AMOUNTS = (
+    f"{PAYMENT.amount}, {PAYMENT.amount_home}, {PAYMENT.unapplied_amount}, {PAYMENT.exchange_rate}"
+)
+_CREDITS = f"{CREDIT_MEMO.credit_remaining}, {CREDIT_MEMO.credit_remaining_home}"
 
 
 def payment_mirrors_in_period(
@@ -120,8 +274,9 @@ def payment_mirrors_in_period(
 ) -> dict[str, dict[str, Any]]:
     """The live payment mirrors dated in the period, by QuickBooks id."""
     fields = (
-        f"Id, Name, {PAYMENT.quickbooks_id}, {PAYMENT.amount}, {PAYMENT.transaction_date}, "
-        f"{PAYMENT.ref_number}, {PAYMENT.status}, {PAYMENT.account_name}, {CUSTOMER_KEY}"
+        f"Id, Name, {PAYMENT.quickbooks_id}, {PAYMENT.amount}, {PAYMENT.amount_home}, "
+        f"{PAYMENT.transaction_date}, {PAYMENT.ref_number}, {PAYMENT.status}, "
+        f"{PAYMENT.account_name}, {CUSTOMER_KEY}"
     )
     return {
         str(row.get(PAYMENT.quickbooks_id)): row
@@ -143,7 +298,8 @@ def account_name(mirror: Mapping[str, Any]) -> str | None:
 
 
 def is_open(mirror: Mapping[str, Any]) -> bool:
-    return not mirror.get(INVOICE.is_paid) and mirror.get(INVOICE.status) not in NOT_OPEN
+    status = mirror.get(INVOICE.status)
+    return not mirror.get(INVOICE.is_paid) and status not in (*NOT_OPEN, STATUS_PENDING)
 
 
 def _by_qb_id(
@@ -159,6 +315,19 @@ def _by_qb_id(
         ):
             found[str(row.get(id_field))] = row
     return found
+
+
+def _where(
+    salesforce: SalesforceClient, sobject: str, id_field: str, amount: str, where: str
+) -> dict[str, dict[str, Any]]:
+    return {
+        str(row.get(id_field)): row
+        for row in salesforce.query_all(
+            f"SELECT Id, Name, {id_field}, {amount}, {INVOICE.status}, "  # noqa: S608
+            f"{INVOICE.transaction_date}, {INVOICE.account_name}, {CUSTOMER_KEY} "
+            f"FROM {sobject} WHERE {where}"
+        )
+    }
 
 
 def _totals(row: Mapping[str, Any]) -> Totals:
