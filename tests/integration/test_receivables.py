@@ -168,6 +168,31 @@ def test_a_credit_memo_mirrors_its_remaining_credit_and_what_it_was_applied_to(
     assert "Credit memo CM-7" in mirrored["Paid_By__c"]
 
 
+def test_a_voided_or_deleted_credit_memo_is_marked_on_its_mirror(world: World) -> None:
+    _first_sync(world)
+    customer = _linked_customer(world)
+    invoice = world.qb.add_invoice(customer, _line(world, "300.00"), refNumber="VD-INV")
+    voided = world.qb.add_credit_memo(customer, _line(world, "50.00"), refNumber="CM-V")
+    deleted = world.qb.add_credit_memo(customer, _line(world, "70.00"), refNumber="CM-D")
+    world.qb.apply_credit(deleted["id"], invoice["id"], "70.00")
+    assert _failed(world, world.engine.run(trigger="test")) == []
+    world.qb.void_credit_memo(voided["id"])
+    world.qb.delete_credit_memo(deleted["id"])
+
+    result = world.engine.run(trigger="test")
+
+    assert _failed(world, result) == []
+    rows = _by(world, CREDIT_MEMO.name, CREDIT_MEMO.quickbooks_id)
+    assert rows[voided["id"]][CREDIT_MEMO.status] == "Voided"
+    assert Decimal(str(rows[voided["id"]][CREDIT_MEMO.credit_remaining])) == 0
+    assert rows[deleted["id"]][CREDIT_MEMO.status] == "Deleted in QuickBooks"
+    # The invoice owes the deleted credit again, and the account's balance says so.
+    mirrored = _by(world, INVOICE.name, INVOICE.quickbooks_id)[invoice["id"]]
+    assert Decimal(str(mirrored[INVOICE.balance_remaining])) == Decimal("300.00")
+    total = Decimal(world.qb.get(customer)["totalBalance"])
+    assert Decimal(str(_accounts(world)[customer][ACCOUNT.balance])) == total
+
+
 def test_a_payment_mirrors_its_applied_to_lines_and_unapplied_amount(world: World) -> None:
     _first_sync(world)
     customer = _linked_customer(world)

@@ -6,11 +6,14 @@ invoice links the two (`linkedTransactions` on both, the amount negative as paym
 lowers the invoice's `balanceRemaining` and the memo's `creditRemaining`, and changes both
 records (Conductor's API reference, "The Credit Memo object": `creditRemaining`,
 `linkedTransactions`; "Create an invoice": `applyCredits`). Credit memos dated on or before the
-closing date cannot be added (3171).
+closing date cannot be added (3171). "Void a credit memo" sets its amount to zero and keeps it;
+"Delete a credit memo" removes it, and it is then listed by the deleted-transactions endpoint
+(`transactionTypes=credit_memo`); either way the invoices it was applied to owe that credit again.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -93,6 +96,52 @@ def apply_credit(
     company.save("credit_memo", memo)
     company.refresh_balance(memo["customer"]["id"])
     return memo
+
+
+def void_credit_memo(company: Company, credit_memo_id: str) -> dict[str, Any]:
+    memo = company.require(credit_memo_id, ("credit_memo",))
+    company.check_open_period(_CREDIT_MEMO, memo["transactionDate"])
+    at = company.clock.tick()
+    _free_invoices(company, memo, at)
+    for line in memo["lines"]:
+        if line.get("amount") is not None:
+            line["amount"] = "0.00"
+        if line.get("quantity") is not None:
+            line["quantity"] = 0
+    text = memo.get("memo")
+    if not (text or "").startswith("VOID:"):
+        memo["memo"] = f"VOID: {text}" if text else "VOID:"
+    for field in ("subtotal", "salesTaxTotal", "totalAmount", "creditRemaining"):
+        memo[field] = "0.00"
+    company.stamp(memo, at)
+    company.save("credit_memo", memo)
+    company.refresh_balance(memo["customer"]["id"])
+    return memo
+
+
+def delete_credit_memo(company: Company, credit_memo_id: str) -> dict[str, Any]:
+    memo = company.require(credit_memo_id, ("credit_memo",))
+    company.check_open_period(_CREDIT_MEMO, memo["transactionDate"])
+    at = company.clock.tick()
+    _free_invoices(company, memo, at)
+    company.remove("credit_memo", memo, at)
+    company.refresh_balance(memo["customer"]["id"])
+    return memo
+
+
+def _free_invoices(company: Company, memo: dict[str, Any], at: datetime) -> None:
+    """The invoices the credit was applied to owe it again."""
+    for link in memo["linkedTransactions"]:
+        invoice = company.find(link["id"], ("invoice",))
+        if invoice is None:
+            continue
+        invoice["linkedTransactions"] = [
+            other for other in invoice["linkedTransactions"] if other["id"] != memo["id"]
+        ]
+        settle(invoice)
+        company.stamp(invoice, at)
+        company.save("invoice", invoice)
+    memo["linkedTransactions"] = []
 
 
 def _link(other: dict[str, Any], transaction_type: str, amount: Decimal) -> dict[str, Any]:

@@ -54,6 +54,8 @@ SERVED: tuple[tuple[str, str], ...] = (
     ("GET", "/quickbooks-desktop/credit-memos"),
     ("POST", "/quickbooks-desktop/credit-memos"),
     ("GET", "/quickbooks-desktop/credit-memos/{id}"),
+    ("DELETE", "/quickbooks-desktop/credit-memos/{id}"),
+    ("POST", "/quickbooks-desktop/credit-memos/{id}/void"),
     ("GET", "/quickbooks-desktop/sales-tax-codes"),
     ("GET", "/quickbooks-desktop/sales-tax-codes/{id}"),
     ("GET", "/quickbooks-desktop/deleted-transactions"),

@@ -170,6 +170,23 @@ def create_credit_memo(call: Call) -> dict[str, Any]:
     return call.company.render("credit_memo", body)
 
 
+def void_credit_memo(call: Call) -> dict[str, Any]:
+    body = credit_memos.void_credit_memo(call.company, call.record_id)
+    return {
+        "id": body["id"],
+        "objectType": "qbd_credit_memo",
+        "createdAt": body["createdAt"],
+        "updatedAt": body["updatedAt"],
+        "refNumber": body.get("refNumber"),
+        "voided": True,
+    }
+
+
+def delete_credit_memo(call: Call) -> dict[str, Any]:
+    body = credit_memos.delete_credit_memo(call.company, call.record_id)
+    return _deleted("qbd_credit_memo", body)
+
+
 def _deleted(object_type: str, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": body["id"],
@@ -270,6 +287,8 @@ HANDLERS: dict[str, Handler] = {
     "GET /quickbooks-desktop/credit-memos": list_records,
     "POST /quickbooks-desktop/credit-memos": create_credit_memo,
     "GET /quickbooks-desktop/credit-memos/{id}": retrieve("credit_memo"),
+    "DELETE /quickbooks-desktop/credit-memos/{id}": delete_credit_memo,
+    "POST /quickbooks-desktop/credit-memos/{id}/void": void_credit_memo,
     "GET /quickbooks-desktop/sales-tax-codes": list_records,
     "GET /quickbooks-desktop/sales-tax-codes/{id}": retrieve("sales_tax_code"),
     "GET /quickbooks-desktop/deleted-transactions": deleted_transactions,

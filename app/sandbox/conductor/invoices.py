@@ -2,11 +2,11 @@
 
 `subtotal` is the sum of the lines; payments applied to an invoice are its
 `linkedTransactions` (negative amounts), as are credit memos applied to it; their sum is
-`appliedAmount`, and
-`balanceRemaining = subtotal + salesTaxTotal - appliedAmount`; `isPaid` once that is zero.
-Voiding or deleting an invoice frees the payments applied to it as unused credit. Invoices
-dated on or before the company's closing date cannot be added or changed (3171), and a new
-invoice may not take a customer over its credit limit (3180).
+`appliedAmount`, and `balanceRemaining = subtotal + salesTaxTotal - appliedAmount`; `isPaid`
+once that is zero. Voiding or deleting an invoice frees the payments applied to it as unused
+credit and gives the credit memos applied to it their credit back. Invoices dated on or before
+the company's closing date cannot be added or changed (3171), and a new invoice may not take a
+customer over its credit limit (3180).
 """
 
 from __future__ import annotations
@@ -166,6 +166,7 @@ def void_invoice(company: Company, invoice_id: str) -> dict[str, Any]:
     company.check_open_period(_INVOICE, body["transactionDate"])
     at = company.clock.tick()
     _free_payments(company, body, at)
+    _free_credits(company, body, at)
     for line in body["lines"]:
         if line.get("amount") is not None:
             line["amount"] = "0.00"
@@ -186,6 +187,7 @@ def delete_invoice(company: Company, invoice_id: str) -> dict[str, Any]:
     company.check_open_period(_INVOICE, body["transactionDate"])
     at = company.clock.tick()
     _free_payments(company, body, at)
+    _free_credits(company, body, at)
     company.remove("invoice", body, at)
     company.refresh_balance(body["customer"]["id"])
     return body
@@ -289,6 +291,25 @@ def _free_payments(company: Company, invoice: dict[str, Any], at: datetime) -> N
         link
         for link in invoice["linkedTransactions"]
         if link["transactionType"] != "receive_payment"
+    ]
+
+
+def _free_credits(company: Company, invoice: dict[str, Any], at: datetime) -> None:
+    """Voiding or deleting an invoice gives the credit memos applied to it their credit back."""
+    for link in invoice["linkedTransactions"]:
+        if link["transactionType"] != "credit_memo":
+            continue
+        memo = company.find(link["id"], ("credit_memo",))
+        if memo is None:
+            continue
+        memo["linkedTransactions"] = [
+            other for other in memo["linkedTransactions"] if other["id"] != invoice["id"]
+        ]
+        memo["creditRemaining"] = money(Decimal(memo["creditRemaining"]) - Decimal(link["amount"]))
+        company.stamp(memo, at)
+        company.save("credit_memo", memo)
+    invoice["linkedTransactions"] = [
+        link for link in invoice["linkedTransactions"] if link["transactionType"] != "credit_memo"
     ]
 
 

@@ -237,6 +237,15 @@ class QuickBooks:
             kind="credit_memo",
         )
 
+    def void_credit_memo(self, credit_memo_id: str) -> dict[str, Any]:
+        return self._write(
+            lambda: credit_memos.void_credit_memo(self._company, credit_memo_id),
+            kind="credit_memo",
+        )
+
+    def delete_credit_memo(self, credit_memo_id: str) -> None:
+        self._write(lambda: credit_memos.delete_credit_memo(self._company, credit_memo_id))
+
     def delete_payment(self, payment_id: str) -> None:
         self._write(lambda: payments.delete_payment(self._company, payment_id))
 

@@ -82,6 +82,45 @@ def test_credit_memo_lowers_the_balance_and_links_to_the_invoice_it_is_applied_t
     assert without.data[0].linked_transactions == []
 
 
+def test_voiding_or_deleting_a_credit_memo_gives_the_invoice_its_balance_back(
+    sb: ConductorSandbox, client: conductor.Conductor
+) -> None:
+    """ "Void a credit memo" (amount set to zero, the record kept), "Delete a credit memo", and
+    "List all deleted transactions" with `transactionTypes=credit_memo`."""
+    eu = sb.end_user_id
+    customer = sb.qb.add_customer("Keystone Welding")
+    invoice = sb.qb.add_invoice(customer["id"], _line(sb, "200.00"))
+    voided = sb.qb.add_credit_memo(customer["id"], _line(sb, "30.00"), refNumber="CM-V")
+    deleted = sb.qb.add_credit_memo(customer["id"], _line(sb, "50.00"), refNumber="CM-D")
+    sb.qb.apply_credit(voided["id"], invoice["id"], "30.00")
+    sb.qb.apply_credit(deleted["id"], invoice["id"], "50.00")
+    assert sb.qb.get(invoice["id"])["balanceRemaining"] == "120.00"
+    void = client.qbd.credit_memos.void(voided["id"], conductor_end_user_id=eu)
+    assert void.voided is True and void.ref_number == "CM-V"
+    read = client.qbd.credit_memos.retrieve(voided["id"], conductor_end_user_id=eu)
+    assert read.total_amount == read.credit_remaining == "0.00"
+    assert (read.memo or "").startswith("VOID")
+    gone = client.qbd.credit_memos.delete(deleted["id"], conductor_end_user_id=eu)
+    assert gone.deleted is True
+    assert sb.qb.get(invoice["id"])["balanceRemaining"] == "200.00"
+    assert sb.qb.get(customer["id"])["totalBalance"] == "200.00"
+    listed = client.qbd.deleted_transactions.list(
+        conductor_end_user_id=eu, transaction_types=["credit_memo"]
+    )
+    assert [(t.id, t.transaction_type) for t in listed.data] == [(deleted["id"], "credit_memo")]
+
+
+def test_voiding_an_invoice_gives_the_credit_applied_to_it_back(sb: ConductorSandbox) -> None:
+    customer = sb.qb.add_customer("Redwood Roofing")
+    invoice = sb.qb.add_invoice(customer["id"], _line(sb, "80.00"))
+    memo = sb.qb.add_credit_memo(customer["id"], _line(sb, "20.00"))
+    sb.qb.apply_credit(memo["id"], invoice["id"], "20.00")
+    sb.qb.void_invoice(invoice["id"])
+    back = sb.qb.get(memo["id"])
+    assert back["creditRemaining"] == "20.00" and back["linkedTransactions"] == []
+    assert sb.qb.get(customer["id"])["totalBalance"] == "-20.00"
+
+
 def test_payment_shows_its_applied_to_lines_and_unused_payment(
     sb: ConductorSandbox, client: conductor.Conductor
 ) -> None:
