@@ -43,6 +43,7 @@ from app.engine.context import (
 )
 from app.engine.events import CancelToken, ProgressCallback, StepTracker, ignore_progress
 from app.engine.failures import failure_for
+from app.engine.match_decisions import Decision, Keep, MatchDecisions
 from app.engine.mirror import MirrorSpec, run_mirror
 from app.engine.mirror_chosen import DELETED_IN_QUICKBOOKS, mirror_chosen
 from app.engine.recorder import ItemOutcome, RunRecorder
@@ -51,12 +52,13 @@ from app.platform.runlock import RunLock
 from app.quickbooks import QuickBooks
 from app.salesforce.client import SalesforceClient
 from app.store import DatabaseError, RunItem, Store
+from app.store.matches import StoredConflict, StoredMatch
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ALL_WORKFLOWS", "SyncEngine"]
 #: The workflows whose QuickBooks deletions are marked in one call, after both are mirrored.
-TRANSACTIONAL = frozenset({WorkflowId.INVOICES, WorkflowId.PAYMENTS})
+TRANSACTIONAL = frozenset(deletions.TYPES.values())
 #: The workflows whose records move customers' balances, refreshed after the last of them.
 RECEIVABLE = frozenset({WorkflowId.INVOICES, WorkflowId.CREDIT_MEMOS, WorkflowId.PAYMENTS})
 INTERRUPTED = (
@@ -92,7 +94,7 @@ class SyncEngine:
     ) -> RunResult:
         """`only`: just these QuickBooks ids per workflow, rewritten in Salesforce even when the
         ledger thinks they are unchanged (a reconciliation's fix)."""
-        chosen = list(workflows) if workflows else self.enabled_workflows()
+        chosen: list[str] = list(workflows or self.enabled_workflows())
         unknown = sorted(set(chosen) - set(ALL_WORKFLOWS))
         if unknown:
             raise ValueError(f"unknown workflow(s): {', '.join(unknown)}")
@@ -191,6 +193,33 @@ class SyncEngine:
         runs, so a sync never meets half-written links)."""
         with RunLock(self.lock_path, trigger):
             return account_matching.link(self.store, self.salesforce, accepted, skipped)
+
+    def matches_to_confirm(self) -> list[StoredMatch]:
+        return self.store.open_matches()
+
+    def conflicts(self) -> list[StoredConflict]:
+        return self.store.open_conflicts()
+
+    def confirm_match(
+        self, match_id: int, keep_name: Keep | None = None, *, trigger: str = "match"
+    ) -> Decision:
+        """Links a proposed pair (NameChoiceNeededError when its names differ and no name to
+        keep is given); RunLockBusyError while a sync runs."""
+        with RunLock(self.lock_path, trigger):
+            return self._decisions().confirm(match_id, keep_name)
+
+    def reject_match(self, match_id: int, *, trigger: str = "match") -> Decision:
+        with RunLock(self.lock_path, trigger):
+            return self._decisions().reject(match_id)
+
+    def resolve_conflict(self, conflict_id: int, keep: Keep, *, trigger: str = "match") -> Decision:
+        with RunLock(self.lock_path, trigger):
+            return self._decisions().resolve(conflict_id, keep)
+
+    def _decisions(self) -> MatchDecisions:
+        return MatchDecisions(
+            self.store, self.salesforce, self.quickbooks, self.mapping, _os_user()
+        )
 
     # -- internals ----------------------------------------------------------------------------
     def _bare_context(self) -> RunContext:
