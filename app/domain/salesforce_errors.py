@@ -48,7 +48,7 @@ _UNAVAILABLE = _Entry(
 _SIGN_IN_EXPIRED = _Entry(
     "Salesforce sign-in expired",
     "Salesforce no longer accepts this app's sign-in.",
-    "Click Reconnect Salesforce and sign in again.",
+    "Click Sign in to Salesforce again… and sign in.",
     _A.RECONNECT_SALESFORCE,
     _K.CONFIGURATION,
     False,
@@ -309,19 +309,32 @@ def from_salesforce(
     )
 
 
-def duplicate_matches(error: Mapping[str, object]) -> str | None:
-    """The records a DUPLICATES_DETECTED error's `duplicateResult` names, as "Name (Id)"."""
+def _duplicate_records(error: Mapping[str, object]) -> list[Mapping[str, object]]:
+    """The records a DUPLICATES_DETECTED error's `duplicateResult` matched, each with its Id."""
     result = error.get("duplicateResult")
     if not isinstance(result, Mapping):
-        return None
-    named = []
+        return []
+    records = []
     for match in result.get("matchResults") or []:
         for found in (match.get("matchRecords") or []) if isinstance(match, Mapping) else []:
             record = found.get("record") if isinstance(found, Mapping) else None
             if isinstance(record, Mapping) and record.get("Id"):
-                name = record.get("Name")
-                named.append(f"{name} ({record['Id']})" if name else str(record["Id"]))
+                records.append(record)
+    return records
+
+
+def duplicate_matches(error: Mapping[str, object]) -> str | None:
+    """The records a DUPLICATES_DETECTED error's `duplicateResult` names, as "Name (Id)"."""
+    named = [
+        f"{record['Name']} ({record['Id']})" if record.get("Name") else str(record["Id"])
+        for record in _duplicate_records(error)
+    ]
     return "; ".join(named) + "." if named else None
+
+
+def duplicate_match_ids(error: Mapping[str, object]) -> set[str]:
+    """The Ids of the records a DUPLICATES_DETECTED error matched."""
+    return {str(record["Id"]) for record in _duplicate_records(error)}
 
 
 def from_salesforce_error(error: object, http_status: int | None = None) -> UserError:
@@ -376,7 +389,7 @@ _OAUTH_RECONNECT = _Entry(
     "Salesforce sign-in needed",
     "Salesforce no longer accepts this app's sign-in. It may have expired, been revoked, or "
     "the user's access may have changed.",
-    "Click Reconnect Salesforce and sign in again.",
+    "Click Sign in to Salesforce again… and sign in.",
     _A.RECONNECT_SALESFORCE,
     _K.CONFIGURATION,
     False,
@@ -422,7 +435,7 @@ _OAUTH["invalid_token"] = _OAUTH["unsupported_token_type"]
 _OAUTH_EXPIRED = _Entry(
     "Salesforce sign-in expired",
     "The saved Salesforce sign-in has expired or was revoked.",
-    "Click Reconnect Salesforce and sign in again.",
+    "Click Sign in to Salesforce again… and sign in.",
     _A.RECONNECT_SALESFORCE,
     _K.CONFIGURATION,
     False,

@@ -24,6 +24,7 @@ from app.domain.record_mapping import (
     map_salesforce_record,
     quickbooks_create_body,
 )
+from app.domain.salesforce_errors import duplicate_match_ids
 from app.domain.salesforce_ids import external_id_for
 from app.domain.workflows import ACCOUNT, WORKFLOWS, WorkflowId
 from app.engine import customer_matches, customer_updates, new_accounts, preflight
@@ -209,11 +210,49 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
             to_create,
             allow_duplicates=ctx.settings.allow_duplicate_accounts,
         )
+        results = _save_reviewed_duplicates(ctx, to_create, results, skipped)
         failures.extend(_link_results(ctx, to_create, results, links, by_id))
     for link in links:
         index.mark(link.qb_id, link.sf_id or "")
     ctx.recorder.commit([], links)
     return failures
+
+
+def _save_reviewed_duplicates(
+    ctx: RunContext,
+    rows: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    rejected: set[tuple[str, str]],
+) -> list[dict[str, Any]]:
+    """A new account a duplicate rule refused only for matching accounts the bookkeeper already
+    said are another company is saved anyway (allowSave): the duplicate was seen and decided."""
+    if ctx.settings.allow_duplicate_accounts:
+        return results
+    decided = [
+        i
+        for i, (row, result) in enumerate(zip(rows, results, strict=True))
+        if _refused_only_for(result, {a for a, c in rejected if c == row[ACCOUNT_ID_FIELD]})
+    ]
+    if not decided:
+        return results
+    again = ctx.salesforce.upsert(
+        ACCOUNT.name, ACCOUNT_ID_FIELD, [rows[i] for i in decided], allow_duplicates=True
+    )
+    merged = list(results)
+    for i, result in zip(decided, again, strict=True):
+        merged[i] = result
+    return merged
+
+
+def _refused_only_for(result: dict[str, Any], rejected_accounts: set[str]) -> bool:
+    errors = result.get("errors") or []
+    if result.get("success") or len(errors) != 1:
+        return False
+    error = errors[0]
+    if (error.get("statusCode") or error.get("errorCode")) != "DUPLICATES_DETECTED":
+        return False
+    matched = duplicate_match_ids(error)
+    return bool(matched) and matched <= rejected_accounts
 
 
 def _bad_id(label: str, qb_id: str) -> ItemOutcome:
