@@ -2,7 +2,8 @@
 
 QuickBooks sandbox: 300 ms per request, one at a time. Salesforce sandbox: 80 ms per call.
 B1 backfill vs the naive loop and the QuickBooks floor; B2 calls of a sync with nothing to do;
-B3 peak memory of large backfills (separate processes, no latency).
+B3 peak memory of large backfills (separate processes, no latency); B6 the books check after a
+sync against the sync alone (QuickBooks requests and seconds).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from app.engine.reconcile import reconcile
+from app.engine.books.compare import reconcile
 from bench.baseline import naive_loop
+from bench.books_after_sync import b6_books_after_sync
 from bench.engine_run import engine_for
 from bench.sandbox_process import SandboxProcess
 
@@ -240,6 +242,17 @@ def table(results: dict[str, Any]) -> str:
         sizes = sorted(k for k in b3 if k.startswith("rss_mb_"))
         figures = ", ".join(f"{b3[k]} MB at {k.removeprefix('rss_mb_')}" for k in sizes)
         lines.append(f"| B3 peak memory of a backfill | {figures} | 250 MB at 100k | |")
+    if "b6" in results:
+        b6 = results["b6"]
+        both, alone = b6["sync_and_check"], b6["sync_alone"]
+        lines.append(
+            f"| B6 books check after a sync ({b6['invoices']:,} invoices) "
+            f"| sync + check: {both['qb_requests']} QuickBooks requests, {both['seconds']} s "
+            f"| sync alone: {alone['qb_requests']} QuickBooks requests, {alone['seconds']} s "
+            f"(a check reading QuickBooks whole: {b6['full_check_qb_requests']} requests, "
+            f"{b6['full_check_seconds']} s) "
+            f"| {b6['qb_requests_ratio']}x the requests, {b6['seconds_ratio']}x the time |"
+        )
     if "b4" in results:
         b4 = results["b4"]
         lines.append(
@@ -265,9 +278,10 @@ def main() -> None:
         default=2000,
         help="records the naive loop really sends per size (the rest is extrapolated; 0 = all)",
     )
-    parser.add_argument("--only", help="comma separated subset of b1,b2,b3,b4,b5")
+    parser.add_argument("--only", help="comma separated subset of b1,b2,b3,b4,b5,b6")
+    parser.add_argument("--b6-invoices", type=int, default=2000, help="B6 size")
     args = parser.parse_args()
-    only = set((args.only or "b1,b2,b3,b4,b5").split(","))
+    only = set((args.only or "b1,b2,b3,b4,b5,b6").split(","))
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     results: dict[str, Any] = {"machine": machine()}
     if RESULTS.exists():
@@ -280,6 +294,9 @@ def main() -> None:
         save(results)
     if "b2" in only:
         results["b2"] = b2_incremental()
+        save(results)
+    if "b6" in only:
+        results["b6"] = b6_books_after_sync(args.b6_invoices, QB_LATENCY_MS, SF_LATENCY_MS)
         save(results)
     if "b3" in only:
         results["b3"] = b3_memory([10_000] if args.quick else [10_000, 100_000])
