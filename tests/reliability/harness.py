@@ -563,6 +563,7 @@ def engine_for(
     from app.salesforce.client import SalesforceClient
     from app.salesforce.session import TokenSession
     from app.store import open_store
+    from app.store.settings import GO_LIVE_DATE
 
     info = sandboxes.info()
     qb = QuickBooks(
@@ -597,8 +598,11 @@ def engine_for(
         tokens["access_token"], refresher=refresh, verify=info["ca_bundle"], timeout_s=timeout_s
     )
     sf = SalesforceClient(info["salesforce_instance_url"], session)
+    store = open_store(data_dir / "sync.sqlite3")
+    # Setup chose a go-live date before the sample org's won deals.
+    store.set(GO_LIVE_DATE, "2025-01-01")
     return SyncEngine(
-        open_store(data_dir / "sync.sqlite3"),
+        store,
         qb,
         sf,
         default_mapping(),

@@ -19,6 +19,7 @@ from app.platform.credentials import Secret
 from app.quickbooks.setup import save_connection
 from app.sandbox.launcher import Sandboxes, SandboxSize, start_sandboxes
 from app.store.settings import (
+    GO_LIVE_DATE,
     SALESFORCE_CLIENT_ID,
     SALESFORCE_INSTANCE_URL,
     SALESFORCE_LOGIN_URL,
@@ -92,6 +93,8 @@ def connect(ctx: AppContext, sandboxes: Sandboxes, port: int) -> None:
     ctx.store.set(SALESFORCE_INSTANCE_URL, tokens["instance_url"])
     ctx.store.set(SALESFORCE_USERNAME, sandboxes.salesforce.username)
     ctx.store.set(SALESFORCE_ORG_ID, sandboxes.salesforce.org_id)
+    # Setup chose a go-live date before the sample org's won deals.
+    ctx.store.set(GO_LIVE_DATE, "2025-01-01")
     ctx.store.set(SALESFORCE_SIGN_IN_PORT, port)
     ctx.store.set(SETUP_FINISHED, True)
 

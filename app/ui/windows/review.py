@@ -79,9 +79,11 @@ def invoice_html(candidate: ReviewCandidate) -> str:
     ]
     changed = candidate.changed_since_approval
     if changed is not None:
-        parts.append(
+        # Right under the title, so it is read before the figures.
+        parts.insert(
+            1,
             f"<p><b>{html.escape(changed[:1].upper() + changed[1:])}.</b> Check it and "
-            "approve it again to create it.</p>"
+            "approve it again to create it.</p>",
         )
     if not preview.matches_opportunity_amount:
         parts.append(
@@ -109,7 +111,7 @@ class ReviewWindow(QDialog):
         self.everything: list[ReviewCandidate] = []
         self.loading = False
         self.setWindowTitle("Review invoices to create")
-        self.resize(1180, 600)
+        self.resize(1420, 600)
 
         self.intro = QLabel(
             "Won opportunities wait here until you approve them. Approving creates the invoice "
@@ -134,7 +136,7 @@ class ReviewWindow(QDialog):
         splitter = QSplitter()
         splitter.addWidget(self.queue)
         splitter.addWidget(detail)
-        splitter.setSizes([640, 540])
+        splitter.setSizes([930, 470])
 
         self.status = QLabel("")
         self.approve_button = QPushButton("Approve and create invoices")
