@@ -2,10 +2,12 @@
 be asked to accept) stops with a plain message and no call is made.
 
 Invoices from approved opportunities: the company's closing date, the customer's credit limit,
-the customer's currency, items missing or inactive, sales tax codes. New customers: a name that
-QuickBooks already uses for another customer, a vendor, an employee or an other name (3100).
-What QuickBooks says (preferences, name lists, tax codes) is read once per run, and only when a
-write needs it; the checks themselves are pure functions of what was read.
+the customer's currency (in a Salesforce org with multiple currencies, the opportunity's must be
+the customer's: QuickBooks invoices a customer in its own currency only), items missing or
+inactive, sales tax codes. New customers: a name that QuickBooks already uses for another
+customer, a vendor, an employee or an other name (3100). What QuickBooks says (preferences, name
+lists, tax codes) is read once per run, and only when a write needs it; the checks themselves
+are pure functions of what was read.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from app.domain.currencies import iso_code
 from app.domain.invoice_draft import InvoiceDraft, InvoicePreview
 from app.domain.invoice_reply import decimal_or_none
 from app.domain.outcomes import Problem
+from app.domain.workflows import CURRENCY_CODE, OPPORTUNITY
 from app.engine.books import find_records, money
 from app.engine.context import RunContext
 from app.engine.sales_tax import invoice_tax
 from app.quickbooks import QuickBooksError
+from app.salesforce.soql import IN_VALUES
 
 CLOSING_DATE = "CLOSING_DATE"
 CREDIT_LIMIT = "CREDIT_LIMIT"
@@ -130,11 +135,19 @@ def invoice_problems(
     items = find_records(ctx.quickbooks, ITEM_KINDS, (i for _, d in ready for i in _item_ids(d)))
     tax_codes = _all_tax_codes(ctx)
     tax_items = _tax_items(ctx) if facts.sales_tax_on else {}
+    currencies = opportunity_currencies(ctx, ready) if facts.home_currency else {}
     credit_used: dict[str, Decimal] = {}
     found: dict[str, tuple[Problem, ...]] = {}
     for key, draft in ready:
         problems = check_invoice(
-            draft, facts, customers, items, tax_codes, credit_used, tax_items=tax_items
+            draft,
+            facts,
+            customers,
+            items,
+            tax_codes,
+            credit_used,
+            tax_items=tax_items,
+            opportunity_currency=currencies.get(draft.preview.opportunity_id),
         )
         if problems:
             found[key] = problems
@@ -150,10 +163,12 @@ def check_invoice(
     credit_used: dict[str, Decimal],
     *,
     tax_items: Mapping[str, Mapping[str, Any]] | None = None,
+    opportunity_currency: str | None = None,
 ) -> tuple[Problem, ...]:
     """Every rule for one drafted invoice; `credit_used` carries what earlier invoices of the
     same batch added to each customer's balance, and is updated when this one passes.
-    `tax_items`: the sales tax items by id, None when they could not be read."""
+    `tax_items`: the sales tax items by id, None when they could not be read.
+    `opportunity_currency`: its ISO code in an org with multiple currencies, else None."""
     body = draft.body or {}
     preview = draft.preview
     problems: list[Problem] = []
@@ -182,6 +197,9 @@ def check_invoice(
         )
     else:
         problems.extend(_customer_rules(customer, preview.customer_name, facts))
+        problems.extend(
+            _currency_rule(customer, preview.customer_name, facts, opportunity_currency)
+        )
     for number, line in enumerate(body.get("lines") or [], start=1):
         product = _product(preview, number)
         item = items.get(str(line.get("itemId") or ""))
@@ -236,20 +254,61 @@ def _customer_rules(customer: Mapping[str, Any], name: str, facts: Books) -> lis
                 CUSTOMER_INACTIVE,
             )
         )
-    currency = customer.get("currency") or None
+    return problems
+
+
+def _currency_rule(
+    customer: Mapping[str, Any], name: str, facts: Books, opportunity_currency: str | None
+) -> list[Problem]:
+    """QuickBooks invoices a customer in the customer's own currency: an opportunity in another
+    one cannot become its invoice. Without the opportunity's currency (an org with one currency)
+    its amounts are taken as the home currency."""
     home = facts.home_currency
-    if currency and home and currency.get("id") != home.get("id"):
-        problems.append(
+    if not home:
+        return []  # QuickBooks keeps one currency: there is nothing to differ
+    currency = customer.get("currency") or home
+    who = customer.get("fullName") or name
+    if opportunity_currency:
+        code = iso_code(currency.get("fullName"))
+        if code is None or code == opportunity_currency:
+            return []
+        return [
             Problem(
-                f"{customer.get('fullName') or name} is billed in {currency.get('fullName')} in "
-                f"QuickBooks, but invoices from Salesforce are in {home.get('fullName')}, the home "
-                "currency. Create this invoice in QuickBooks by hand, or bill the customer in "
-                f"{home.get('fullName')}.",
-                "AccountId",
+                f"This opportunity is in {opportunity_currency}, but {who} is billed in "
+                f"{currency.get('fullName')} ({code}) in QuickBooks, and QuickBooks invoices a "
+                f"customer only in its own currency. Change the opportunity's currency to {code} "
+                "in Salesforce, or create this invoice in QuickBooks by hand.",
+                CURRENCY_CODE,
                 CURRENCY,
             )
+        ]
+    if currency.get("id") == home.get("id"):
+        return []
+    return [
+        Problem(
+            f"{who} is billed in {currency.get('fullName')} in QuickBooks, but invoices from "
+            f"Salesforce are in {home.get('fullName')}, the home currency. Create this invoice in "
+            f"QuickBooks by hand, or bill the customer in {home.get('fullName')}.",
+            "AccountId",
+            CURRENCY,
         )
-    return problems
+    ]
+
+
+def opportunity_currencies(
+    ctx: RunContext, drafts: Sequence[tuple[str, InvoiceDraft]]
+) -> dict[str, str]:
+    """Each opportunity's CurrencyIsoCode, in a Salesforce org with multiple currencies (one
+    query for the batch); empty in an org with one currency, where the field does not exist."""
+    ids = sorted({d.preview.opportunity_id for _, d in drafts if d.preview.opportunity_id})
+    if not ids:
+        return {}
+    described = ctx.salesforce.describe(OPPORTUNITY.name) or {}
+    if CURRENCY_CODE not in {str(f.get("name")) for f in described.get("fields", [])}:
+        return {}
+    template = f"SELECT Id, {CURRENCY_CODE} FROM {OPPORTUNITY.name} WHERE Id IN {IN_VALUES}"  # noqa: S608
+    rows = ctx.salesforce.query_in(template, ids)
+    return {str(r["Id"]): str(r[CURRENCY_CODE]) for r in rows if r.get(CURRENCY_CODE)}
 
 
 def _credit_rule(

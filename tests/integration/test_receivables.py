@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.domain.workflows import ACCOUNT, CREDIT_MEMO, INVOICE, PAYMENT, WorkflowId
+from app.engine import preflight
 from app.engine.receivables import ROLLED_UP
 from app.engine.result import RunResult
 from app.store.settings import JOBS_ROLL_UP
@@ -257,3 +258,29 @@ def test_a_foreign_currency_invoice_mirrors_currency_rate_and_home_amounts(
     credit = _by(world, CREDIT_MEMO.name, CREDIT_MEMO.quickbooks_id)[memo["id"]]
     assert Decimal(str(credit["Credit_Remaining_Home__c"])) == Decimal("11.00")
     assert credit["CurrencyIsoCode"] == "EUR"
+
+
+def test_an_opportunity_in_another_currency_than_its_customer_cannot_be_approved(
+    world: World,
+) -> None:
+    _first_sync(world)
+    world.sf.schema.set_multi_currency(True)
+    world.qb.use_multicurrency("US Dollar")
+    candidate = next(c for c in world.engine.review_queue() if c.draft.preview.can_approve)
+    opportunity, customer = candidate.id, candidate.draft.preview.quickbooks_customer_id
+    assert customer is not None
+    sf = world.engine.salesforce
+
+    def currency_checks() -> list[Any]:
+        queue = {c.id: c for c in world.engine.review_queue()}
+        return [p for p in queue[opportunity].checks if p.code == preflight.CURRENCY]
+
+    sf.update("Opportunity", [{"Id": opportunity, "CurrencyIsoCode": "EUR"}])
+    (problem,) = currency_checks()
+    assert "EUR" in problem.message and "US Dollar (USD)" in problem.message
+    # Billed in euros in QuickBooks, the same opportunity is fine.
+    world.qb.set_customer_currency(customer, "Euro")
+    assert currency_checks() == []
+    sf.update("Opportunity", [{"Id": opportunity, "CurrencyIsoCode": "CAD"}])
+    (problem,) = currency_checks()
+    assert "CAD" in problem.message and "Euro (EUR)" in problem.message
