@@ -50,4 +50,5 @@ def _fix_in_terminal(fix: Fix) -> str:
         Fix.SYNC: "run `sync` again once the problem above is dealt with",
         Fix.SHOW_FAILED: "`history` lists the failed records; `sync` tries them again",
         Fix.CHECK_BOOKS: "`reconcile` shows where the books differ and can fix it",
+        Fix.DECIDE: "`match list` and `match conflicts` show what waits for your decision",
     }[fix]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.domain.workflows import WorkflowId
 from app.engine.context import enabled_workflows
 from app.engine.result import RunStatus
 from app.engine.wording import count_of, local_time, step_title, stopped_step
@@ -37,6 +38,7 @@ class State(StrEnum):
     RECORDS_FAILED = "records_failed"
     BOOKS_DIFFER = "books_differ"
     BOOKS_UNCHECKED = "books_unchecked"
+    DECISIONS_WAITING = "decisions_waiting"
 
 
 class Fix(StrEnum):
@@ -45,12 +47,14 @@ class Fix(StrEnum):
     SYNC = "sync"  # "Try again" / "Sync now"
     SHOW_FAILED = "show_failed"  # the failed records, in History, with "Retry failed records"
     CHECK_BOOKS = "check_books"  # the differences, in Check the books, with its fix
+    DECIDE = "decide"  # matches to confirm and QuickBooks edits, with both values
 
 
 FIX_LABELS = {
     Fix.SYNC: "Try again",
     Fix.SHOW_FAILED: "Show the failed records",
     Fix.CHECK_BOOKS: "Show the differences in the books",
+    Fix.DECIDE: "Show what waits for your decision",
 }
 
 
@@ -89,7 +93,10 @@ _FIXES = {
     State.RECORDS_FAILED: Fix.SHOW_FAILED,
     State.BOOKS_DIFFER: Fix.CHECK_BOOKS,
     State.BOOKS_UNCHECKED: Fix.CHECK_BOOKS,
+    State.DECISIONS_WAITING: Fix.DECIDE,
 }
+#: The workflows whose records a check of the books totals.
+_BOOKS_WORKFLOWS = frozenset({WorkflowId.INVOICES, WorkflowId.CREDIT_MEMOS, WorkflowId.PAYMENTS})
 
 
 # -- the rule ---------------------------------------------------------------------------------
@@ -115,7 +122,23 @@ def standing(store: Store, enabled: Sequence[str] | None = None) -> Standing:
             full.finished_at or "",
             failed=failed,
         )
+    waiting = len(store.open_matches()) + len(store.open_conflicts())
+    if waiting:
+        return Standing(
+            State.DECISIONS_WAITING,
+            f"{count_of(waiting, 'change')} {'waits' if waiting == 1 else 'wait'} for your "
+            "decision: Show them",
+            full.id,
+            full.finished_at or "",
+        )
     books = _books_since(store, full)
+    if books is None and _BOOKS_WORKFLOWS & set(chosen):
+        return Standing(
+            State.BOOKS_UNCHECKED,
+            "The books have not been checked since the last sync: Check the books",
+            full.id,
+            full.finished_at or "",
+        )
     if books is not None and not books.clean:
         error = books.body.get("error")
         if error:

@@ -73,6 +73,7 @@ _FIX_ACTIONS = {
     Fix.SYNC: MenuAction.TRY_AGAIN,
     Fix.SHOW_FAILED: MenuAction.SHOW_FAILED,
     Fix.CHECK_BOOKS: MenuAction.BOOKS,
+    Fix.DECIDE: MenuAction.MATCHES,
 }
 
 

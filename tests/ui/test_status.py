@@ -40,6 +40,7 @@ SIGN_IN_EXPIRED = UserError(
 )
 PARTIAL = Standing(State.RECORDS_FAILED, "1 record failed: Show them", 3, failed=1)
 GOOD = Standing(State.IN_STEP, "Up to date (last sync 17:05)", 2, "2025-06-30T17:05:09+00:00")
+WAITING = Standing(State.DECISIONS_WAITING, "1 change waits for your decision: Show them", 5)
 STOPPED = Standing(
     State.STOPPED,
     "Last sync stopped at Invoices: QuickBooks is blocked",
@@ -124,6 +125,7 @@ def test_the_fix_comes_first_in_the_menu() -> None:
     for standing, label, action in (
         (STOPPED, "Try again", MenuAction.TRY_AGAIN),
         (PARTIAL, "Show the failed records", MenuAction.SHOW_FAILED),
+        (WAITING, "Show what waits for your decision", MenuAction.MATCHES),
     ):
         facts = TrayFacts(set_up=True, standing=standing)
         entries = menu_entries(facts, present(facts))
@@ -143,6 +145,7 @@ def test_menu_entries_follow_the_facts() -> None:
         present(facts).line,
         "Sync now",
         "Review invoices to create (4)",
+        "Matches to confirm (0)",
         "Preview changes",
         "Sync history",
         "Check the books",

@@ -146,3 +146,41 @@ def test_counts_in_words() -> None:
         "Sync stopped at Invoices: 0 records written."
     )
     assert run_headline("failed", 13, 7).startswith("Sync failed")
+
+
+def test_a_sync_whose_books_were_never_checked_is_not_up_to_date(store: Store) -> None:
+    run(store, "succeeded")
+    now = standing(store, EVERY)
+    assert now.state is State.BOOKS_UNCHECKED and not now.in_step
+    assert now.fix is Fix.CHECK_BOOKS
+    # Without invoices, credit memos or payments there are no books to check.
+    assert standing(store, ["customers", "items"]).in_step
+
+
+def test_matches_and_conflicts_waiting_for_the_bookkeeper_are_not_up_to_date(
+    store: Store,
+) -> None:
+    good = run(store, "succeeded")
+    books(store, good, clean=True)
+    assert standing(store, EVERY).in_step
+    store.propose_matches([("001A", "80-1", "phone", "Harbor Logistics", "Harbor Freight", "")])
+    store.record_conflict(
+        workflow="customers",
+        qb_id="80-2",
+        sf_id="001B",
+        record="Acme",
+        field="Phone",
+        kind="edited in QuickBooks",
+        quickbooks={"value": "555-0100"},
+        salesforce={"value": "555-0199"},
+    )
+    now = standing(store, EVERY)
+    assert now.state is State.DECISIONS_WAITING and not now.in_step
+    assert now.line == "2 changes wait for your decision: Show them"
+    assert now.fix is Fix.DECIDE
+    assert not present(TrayFacts(set_up=True, standing=now)).line.startswith("Up to date")
+    (match,) = store.open_matches()
+    store.decide_match(match.id, "rejected", "alice")
+    (conflict,) = store.open_conflicts()
+    store.resolve_conflict(conflict.id, "quickbooks", "alice")
+    assert standing(store, EVERY).in_step
