@@ -146,6 +146,50 @@ def _object(
     )
 
 
+def custom_object(
+    name: str, prefix: str, label: str, plural: str, fields: list[FieldDef]
+) -> ObjectDef:
+    """A custom object as Setup or the Metadata API makes it: system fields, owner, currency."""
+    return _object(name, prefix, label, plural, fields)
+
+
+def _permission_objects() -> list[ObjectDef]:
+    """Object Reference, "PermissionSet" and "PermissionSetAssignment": a profile's permissions
+    live in a permission set it owns (IsOwnedByProfile), assigned to each of its users."""
+    flags = (
+        "PermissionsModifyAllData",
+        "PermissionsModifyMetadata",
+        "PermissionsCustomizeApplication",
+    )
+    permission_set = _object(
+        "PermissionSet",
+        "0PS",
+        "Permission Set",
+        "Permission Sets",
+        [
+            text("Name", 80, nillable=False, name_field=True),
+            text("Label", 80, nillable=False),
+            checkbox("IsOwnedByProfile"),
+            *(checkbox(flag) for flag in flags),
+        ],
+        owner=False,
+    )
+    assignment = _object(
+        "PermissionSetAssignment",
+        "0Pa",
+        "Permission Set Assignment",
+        "Permission Set Assignments",
+        [
+            lookup("AssigneeId", "User", "Assignee", nillable=False),
+            lookup(
+                "PermissionSetId", "PermissionSet", "PermissionSet", "Assignments", nillable=False
+            ),
+        ],
+        owner=False,
+    )
+    return [permission_set, assignment]
+
+
 def _address(kind: str) -> list[FieldDef]:
     return [
         long_text(f"{kind}Street", 255),
@@ -444,6 +488,7 @@ def _objects() -> list[ObjectDef]:
         invoice,
         credit_memo,
         payment,
+        *_permission_objects(),
     ]
 
 

@@ -282,6 +282,19 @@ class Schema:
             obj.fields[current.name.lower()] = updated
         return updated
 
+    def put_object(self, obj: ObjectDef) -> None:
+        """Add a new object, or show a hidden one again (a Metadata API deploy)."""
+        with self._lock:
+            known = self._objects.setdefault(obj.name.lower(), obj)
+            self._by_prefix.setdefault(known.key_prefix, known)
+            self._hidden = self._hidden - {obj.name.lower()}
+
+    def put_field(self, obj: ObjectDef, found: FieldDef) -> None:
+        """Add or redefine a field and show it (a Metadata API deploy)."""
+        with self._lock:
+            obj.fields[found.name.lower()] = found
+            self._hidden = self._hidden - {f"{obj.name}.{found.name}".lower()}
+
     def set_multi_currency(self, enabled: bool) -> None:
         """Setup > Company Information > Activate Multiple Currencies: every object gains the
         CurrencyIsoCode picklist (Salesforce Help, "Considerations for Enabling Multiple

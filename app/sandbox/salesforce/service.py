@@ -9,10 +9,12 @@ from urllib.parse import quote
 from werkzeug.wrappers import Request, Response
 
 from app.sandbox._http import Fault, RequestHead, SandboxApp, json_response
-from app.sandbox.salesforce import faults, uri_limits
+from app.sandbox.salesforce import faults, permissions, uri_limits
 from app.sandbox.salesforce.calls import DATA_PREFIX, Call, Reply, split_url
 from app.sandbox.salesforce.errors import ApiError, not_found, session_invalid
 from app.sandbox.salesforce.limits import DEFAULT_DAILY_LIMIT, ApiUsage
+from app.sandbox.salesforce.metadata_api import PREFIX as METADATA_PREFIX
+from app.sandbox.salesforce.metadata_api import MetadataApi
 from app.sandbox.salesforce.oauth import DEFAULT_REDIRECT, OAuth
 from app.sandbox.salesforce.org import Org
 from app.sandbox.salesforce.rest import RestApi
@@ -65,6 +67,13 @@ class SalesforceApp(SandboxApp):
         self.usage = ApiUsage(org, self.config)
         self.rest = RestApi(org, self.usage)
         self.config["account_duplicate_rule"] = self.rest.writer.duplicate_rule.to_json()
+        permissions.ensure(org)
+        self.config["user_profile"] = permissions.profile(org)
+        self.metadata = MetadataApi(org, self.oauth.access_valid, self._schema_changed)
+        self.metadata.restore()
+
+    def _schema_changed(self) -> None:
+        self.config["missing"] = self.org.schema.missing
 
     # -- config --------------------------------------------------------------------------------
     def apply_config(self, changes: dict[str, Any]) -> None:
@@ -78,6 +87,7 @@ class SalesforceApp(SandboxApp):
             "missing",
             "validation_rules",
             "account_duplicate_rule",
+            "user_profile",
             *_FLAGS,
             *_SECONDS,
         }
@@ -113,6 +123,8 @@ class SalesforceApp(SandboxApp):
         if "account_duplicate_rule" in changes:
             rule = self.rest.writer.duplicate_rule
             changes["account_duplicate_rule"] = rule.configure(changes["account_duplicate_rule"])
+        if "user_profile" in changes:
+            permissions.set_profile(self.org, str(changes["user_profile"]))
         if "validation_rules" in changes:
             rules = [ValidationRule.from_json(r) for r in changes["validation_rules"] or []]
             self.org.schema.set_rules(rules)
@@ -141,6 +153,8 @@ class SalesforceApp(SandboxApp):
             )
         if path.startswith(DATA_PREFIX):
             return self._data_api(request)
+        if path.startswith(METADATA_PREFIX):
+            return self.metadata.dispatch(request)
         return json_response(not_found().body(), 404)
 
     def _data_api(self, request: Request) -> Response:

@@ -56,6 +56,10 @@ class Store:
         self._create_tables()
 
     # -- structure -----------------------------------------------------------------------------
+    def sync_tables(self) -> None:
+        """Tables and columns for objects and fields the schema gained since the store opened."""
+        self._create_tables()
+
     def _create_tables(self) -> None:
         with self.lock:
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
