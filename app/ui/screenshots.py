@@ -86,6 +86,7 @@ class Shooter:
 
         from app.commands.demo import demo_environment
         from app.platform.memory_keyring import MemoryKeyring
+        from app.sandbox.fault_switch import SandboxFaultSwitch
         from app.store.settings import SALESFORCE_SIGN_IN_PORT
         from app.ui.application import qt_application
         from app.ui.controller import Controller
@@ -108,11 +109,17 @@ class Shooter:
                 QDesktopServices.setUrlHandler(scheme, self.browser, "open")
             controller = Controller(demo.ctx)
             self.shell = Shell(
-                demo.ctx, controller=controller, defaults=defaults, quiet_s=0, poll=False
+                demo.ctx,
+                controller=controller,
+                defaults=defaults,
+                quiet_s=0,
+                poll=False,
+                faults=SandboxFaultSwitch(demo.sandboxes),
             )
             self.shell.start()
             self.wizard()
             self.windows()
+            self.states()
             self.shell.quit()
             self.wait(lambda: not controller.background.busy, 60)
         for path in self.taken:
@@ -181,6 +188,9 @@ class Shooter:
                 self._skip_one(page)
             self.wait(page.isComplete, 60)
             self.shoot(wizard, name)
+            if name == "wizard-6-match":
+                # Linked after all: a customer left unlinked would fail every later sync.
+                self._skip_one(page, skip=False)
             if name == "wizard-3-salesforce":
                 # The next page is shot once with parts missing, as a new org looks.
                 self.demo.sandboxes.salesforce.set_config(missing=list(HIDDEN_FOR_SHOT))
@@ -205,12 +215,13 @@ class Shooter:
         self.browser.follow = True
         self.browser.sign_in(page.sign_in.url)  # type: ignore[attr-defined]
 
-    def _skip_one(self, page: object) -> None:
+    def _skip_one(self, page: object, *, skip: bool = True) -> None:
         from PySide6.QtCore import Qt
 
         table = page.table  # type: ignore[attr-defined]
         if table.rowCount() > 1:
-            table.item(1, 0).setCheckState(Qt.CheckState.Unchecked)
+            state = Qt.CheckState.Unchecked if skip else Qt.CheckState.Checked
+            table.item(1, 0).setCheckState(state)
 
     # -- the windows ----------------------------------------------------------------------------
     def windows(self) -> None:
@@ -249,7 +260,7 @@ class Shooter:
         self.wait(lambda: controller.running is None, 300)
         self.shoot(progress, "progress-finished")
         sandboxes.salesforce.set_config(validation_rules=[])
-        last = controller.facts.last_run
+        last = controller.facts.standing
         progress.close()
 
         history = shell.open_history(last.run_id if last else None)
@@ -318,9 +329,10 @@ class Shooter:
         self.shoot(window, "restart-to-update")
         window.close()
 
-    def tray_menu(self) -> None:
+    def tray_menu(self, name: str = "tray-menu", submenu: str = "") -> None:
+        """The tray menu as it opens under the icon; `submenu`: that submenu opened beside it."""
         from PySide6.QtCore import QPoint, QRect
-        from PySide6.QtGui import QGuiApplication
+        from PySide6.QtWidgets import QMenu
 
         tray = self.shell.tray
         if tray is None:
@@ -332,14 +344,104 @@ class Shooter:
         top_left = QPoint(max(icon.right() - size.width(), 0), icon.bottom() + 2)
         menu.popup(top_left)
         self.settle(0.8)
-        area = QRect(menu.geometry()).united(icon).adjusted(-12, -6, 12, 12)
+        area = QRect(menu.geometry()).united(icon)
+        opened = None
+        if submenu:
+            action = next(a for a in menu.actions() if a.text() == submenu)
+            opened = action.menu()
+            assert isinstance(opened, QMenu)
+            menu.setActiveAction(action)
+            place = menu.actionGeometry(action).topLeft() + menu.geometry().topLeft()
+            opened.popup(QPoint(max(place.x() - opened.sizeHint().width(), 0), place.y()))
+            self.settle(0.8)
+            area = area.united(opened.geometry())
+        self._grab(area.adjusted(-12, -6, 12, 12), name)
+        if opened is not None:
+            opened.hide()
+        menu.hide()
+
+    def _grab(self, area: object, name: str) -> None:
+        from PySide6.QtCore import QRect
+        from PySide6.QtGui import QGuiApplication
+
+        assert isinstance(area, QRect)
         screen = QGuiApplication.primaryScreen()
         area = area.intersected(screen.geometry())
         image = screen.grabWindow(0, area.x(), area.y(), area.width(), area.height())
-        path = self.out / "tray-menu.png"
+        path = self.out / f"{name}.png"
         image.save(str(path))
         self.taken.append(path)
-        menu.hide()
+
+    # -- what the tray says -------------------------------------------------------------------
+    def states(self) -> None:
+        """Each state and alert the tray shows, brought about with demo mode's Simulate menu."""
+        from app.engine.standing import State
+        from app.ui.controller import RunKind
+        from app.ui.fault_switch import DEMO_MARKER
+        from app.ui.menu import SIMULATE_MENU, MenuAction
+
+        shell, controller = self.shell, self.shell.controller
+        self.check()
+        self.tray_menu("tray-partial")
+        last = controller.facts.standing
+        if last is not None and last.state is State.RECORDS_FAILED and last.run_id is not None:
+            controller.start_run(RunKind.RETRY, retry_of=last.run_id, trigger="retry")
+            self.wait(lambda: controller.running is None, 300)
+        self._close_windows()
+
+        self.simulate("qb_dialog")
+        shell.trigger(MenuAction.SYNC_NOW)
+        self.wait(lambda: controller.running is None, 300)
+        progress = shell.windows["progress"]
+        progress.move(60, 60)
+        self.shoot(progress, "progress-stopped")
+        self.tray_menu("tray-blocked")
+        self.tray_menu("tray-simulate", submenu=SIMULATE_MENU)
+
+        self.simulate("")
+        self.check()
+        self.tray_menu("tray-stopped")
+
+        shell.trigger(MenuAction.TRY_AGAIN)
+        self.wait(lambda: controller.running is not None or shell.errors, 60)
+        self.wait(lambda: controller.running is None and not controller.checking, 300)
+        self._close_windows()
+        self.tray_menu("tray-recovered")
+
+        self.simulate("sign_in_expired")
+        self.check()
+        self.tray_menu("tray-sign-in")
+
+        about = shell.open_about()
+        about.move(300, 200)
+        assert about.windowTitle().endswith(DEMO_MARKER)
+        self.shoot(about, "demo-marker")
+        about.close()
+        self.simulate("")
+
+    def simulate(self, key: str) -> None:
+        done: list[str] = []
+        self.shell.simulated.connect(done.append)
+        if key:
+            self.shell.simulate(key)
+        else:
+            self.shell.clear_simulated()
+        self.wait(lambda: bool(done), 30)
+        self.shell.simulated.disconnect(done.append)
+
+    def check(self) -> None:
+        controller = self.shell.controller
+        self.wait(lambda: controller.running is None and not controller.checking, 120)
+        controller.check_connection()
+        self.wait(lambda: not controller.checking, 120)
+        self._close_windows()
+
+    def _close_windows(self) -> None:
+        for dialog in list(self.shell.errors):
+            dialog.close()
+        for window in list(self.shell.windows.values()):
+            window.close()
+        self.settle(0.3)
 
 
 class _Browser(QObject):

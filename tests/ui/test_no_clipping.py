@@ -79,6 +79,7 @@ def test_preview_history_review_and_schema_text_is_not_clipped(
 
     with qtbot.waitSignal(shell.controller.run_finished, timeout=WAIT) as synced:
         shell.trigger(MenuAction.SYNC_NOW)
+    assert clipped(shell.windows["progress"]) == []
     history = shell.open_history(synced.args[1].run_id)
     qtbot.waitUntil(lambda: bool(history.items) and not history.loading, timeout=WAIT)
     history.show_previews.setChecked(True)

@@ -199,6 +199,9 @@ class ProgressWindow(QDialog):
         self.result, self.error = None, None
         for row in self.rows.values():
             for widget in (row.name, row.bar, row.note):
+                # Out of the grid at once: the new run's rows take the same cells.
+                self.grid.removeWidget(widget)
+                widget.hide()
                 widget.deleteLater()
         self.rows.clear()
         self.heading.setText(f"<b>{RunKind(kind).title}…</b>")
@@ -220,6 +223,7 @@ class ProgressWindow(QDialog):
         if row is None:
             row = self.rows[event.workflow] = _Row(self.grid, len(self.rows), event.workflow)
         row.show(event)
+        self._fit_height()
 
     def _finished(self, kind: str, result: RunResult) -> None:
         if kind == RunKind.PREVIEW:
@@ -229,6 +233,19 @@ class ProgressWindow(QDialog):
         self.heading.setText(f"<b>{result.headline()}</b>")
         self.show_outcome()
         self._set_finished_buttons(True, result)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """A shown dialog does not grow by itself when a wrapped note takes another line."""
+        layout = self.layout()
+        layout.activate()
+        needed = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalMinimumSize().height()
+        )
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _failed(self, kind: str, error: UserError) -> None:
         if kind == RunKind.PREVIEW:
