@@ -42,6 +42,12 @@ def test_check_the_books_lists_a_missing_mirror_and_fix_restores_it(
     assert "1 missing in Salesforce" in window.headline.text()
     assert window.table.rowCount() == 1
     assert window.table.item(0, 1).text() == open_mirror["Name"]
+    figures = window.figures.text().splitlines()
+    assert [line.split(":")[0] for line in figures[1:]] == [
+        "Open credits",
+        "Unapplied payments",
+        "Customer balances",
+    ]
     assert window.fix_button.isEnabled()
     assert shell.controller.worker_threads and gui not in shell.controller.worker_threads
 

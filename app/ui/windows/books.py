@@ -55,8 +55,9 @@ class BooksWindow(QDialog):
 
         self.headline = QLabel("Comparing QuickBooks and Salesforce…")
         self.headline.setWordWrap(True)
-        self.payments = QLabel("")
-        self.payments.setWordWrap(True)
+        #: Payments, open credits, unapplied payments and balances: one sentence each.
+        self.figures = QLabel("")
+        self.figures.setWordWrap(True)
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.table = read_only_table(HEADERS)
@@ -75,7 +76,7 @@ class BooksWindow(QDialog):
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
-        layout.addWidget(self.payments)
+        layout.addWidget(self.figures)
         layout.addWidget(self.busy)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
@@ -102,7 +103,13 @@ class BooksWindow(QDialog):
     def _shown(self, reconciliation: Reconciliation) -> None:
         self.result = reconciliation
         self.headline.setText(reconciliation.headline())
-        self.payments.setText("" if reconciliation.error else reconciliation.payment_sentence())
+        self.figures.setText(
+            ""
+            if reconciliation.error
+            else "\n".join(
+                [reconciliation.payment_sentence(), *reconciliation.receivable_sentences()]
+            )
+        )
         fill(self.table, difference_rows(reconciliation))
         self._set_loading(False)
 
