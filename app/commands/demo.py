@@ -26,6 +26,7 @@ from app.commands.exit_codes import ExitCode
 from app.context import AppContext
 from app.engine.result import RunResult
 from app.platform.memory_keyring import MemoryKeyring
+from app.store.settings import GO_LIVE_DATE
 
 if TYPE_CHECKING:
     from app.sandbox.launcher import Sandboxes
@@ -68,6 +69,10 @@ class Demo:
     sign_in_port: int
 
 
+#: A go-live date before every won opportunity of the sample org.
+DEMO_GO_LIVE = "2025-01-01"
+
+
 @contextlib.contextmanager
 def demo_environment(seed: int, keep: Path | None) -> Iterator[Demo]:
     """Sandboxes, a data folder of its own and an in-memory keyring, all gone afterwards."""
@@ -88,6 +93,9 @@ def demo_environment(seed: int, keep: Path | None) -> Iterator[Demo]:
         )
         # The sandbox signs its HTTPS with a test CA; the app trusts it through this variable.
         os.environ["QBSF_CA_BUNDLE"] = sandboxes.info()["ca_bundle"]
+        # The sample company went live before its won deals, so they wait for review.
+        if not ctx.store.is_set(GO_LIVE_DATE):
+            ctx.store.set(GO_LIVE_DATE, DEMO_GO_LIVE)
         yield Demo(ctx, sandboxes, sign_in_port)
     finally:
         ctx.close()
