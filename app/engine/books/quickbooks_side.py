@@ -156,7 +156,11 @@ def read_quickbooks(quickbooks: QuickBooks, start: date, end: date) -> QuickBook
     for page in quickbooks.pages(PAYMENT, **slim):
         side.apply(PAYMENT, page.records)
     # One total-balance filter at a time (Conductor): owing, then in credit.
-    for sign in ({"total_balance_greater_than": "0"}, {"total_balance_less_than": "0"}):
+    signs: tuple[dict[str, Any], ...] = (
+        {"total_balance_greater_than": "0"},
+        {"total_balance_less_than": "0"},
+    )
+    for sign in signs:
         for page in quickbooks.pages(CUSTOMER, status="all", **sign):
             side.apply(CUSTOMER, page.records)
     return side

@@ -139,15 +139,15 @@ def _record_differences(
     extra = {i: m for i, m in sf_open.items() if i not in qb_open}
     states = find_records(quickbooks, kinds, list(extra))
     for qb_id, mirror in sorted(extra.items(), key=lambda kv: str(kv[1].get("Name"))):
-        record = states.get(qb_id)
-        now = quickbooks_now(record) if record is not None else None
+        now_in_quickbooks = states.get(qb_id)
+        now = quickbooks_now(now_in_quickbooks) if now_in_quickbooks is not None else None
         found.append(
             Difference(
                 workflow=workflow,
                 kind=Kind.ONLY_IN_SALESFORCE if not now else Kind.AMOUNT_DIFFERS,
                 qb_id=qb_id,
                 ref=str(
-                    (record and ref_of(record))
+                    (now_in_quickbooks and ref_of(now_in_quickbooks))
                     or mirror.get(PAYMENT.ref_number)
                     or mirror.get("Name")
                     or qb_id
@@ -157,9 +157,9 @@ def _record_differences(
                 salesforce_amount=sf_amount(mirror),
                 sf_id=mirror.get("Id"),
                 detail="QuickBooks no longer has it (deleted)."
-                if record is None
+                if now_in_quickbooks is None
                 else f"{what} differs; QuickBooks shows {now or ZERO}.",
-                in_quickbooks=record is not None,
+                in_quickbooks=now_in_quickbooks is not None,
                 amount_field=amount_field,
             )
         )
