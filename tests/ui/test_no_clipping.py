@@ -1,4 +1,4 @@
-"""No clipped text in the Preview, History and Review windows or the schema step's command: labels
+"""No clipped text in the Preview, History and Review windows or the schema step: labels
 wrap or fit, and a table cell cut short carries its full text as a tooltip. Checked at the scale
 this session runs at, and again at 150% (QT_SCALE_FACTOR=1.5) in a fresh process."""
 
@@ -95,10 +95,17 @@ def test_preview_history_review_and_schema_text_is_not_clipped(
         wizard = shell.open_wizard("schema")
         assert isinstance(wizard, SetupWizard) and wizard.currentId() == PageId.SCHEMA
         qtbot.waitUntil(lambda: wizard.schema.report is not None, timeout=WAIT)
+        assert PAYMENT.name in wizard.schema.missing_label.text()
+        assert wizard.schema.deploy_button.isVisible()
+        assert clipped(wizard) == []
+        # Without permission: who can, the instructions and carrying on, all unclipped.
+        sandboxes.salesforce.set_config(user_profile="Standard User")
+        wizard.schema.start_check()
+        qtbot.waitUntil(lambda: wizard.schema.report is not None, timeout=WAIT)
+        assert wizard.schema.copy_button.isVisible()
+        assert clipped(wizard) == []
     finally:
-        sandboxes.salesforce.set_config(missing=[])
-    assert "sf project deploy start" in wizard.schema.missing_label.text()
-    assert clipped(wizard) == []
+        sandboxes.salesforce.set_config(missing=[], user_profile="System Administrator")
     wizard.reject()
 
 
