@@ -1,4 +1,5 @@
-"""Settings: workflows, the field map file, start at login, notifications, API share, timed sync."""
+"""Settings: workflows, the field map file, start at login, notifications, API share, timed sync,
+Salesforce choices (price book, record type, inactive customers), updates."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from app.platform import autostart
 from app.ui.notifier import NoticeKind
 from app.ui.opener import open_url
 from app.ui.preferences import SYNC_EVERY_CHOICES, Preferences
+from app.ui.windows.salesforce_settings import SalesforceSettings
 from app.ui.windows.update_settings import UpdateSettings
 
 
@@ -137,6 +139,7 @@ class SettingsWindow(QDialog):
             self.notice_boxes[kind] = box
             notices_layout.addWidget(box)
 
+        self.salesforce = SalesforceSettings(ctx.store)
         self.updates = UpdateSettings(ctx.store, check_for_updates)
 
         self.problem = QLabel("")
@@ -149,7 +152,8 @@ class SettingsWindow(QDialog):
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        for widget in (workflows_box, maps_box, general, notices, self.updates, self.problem):
+        sections = (workflows_box, maps_box, general, self.salesforce, notices, self.updates)
+        for widget in (*sections, self.problem):
             layout.addWidget(widget)
         layout.addWidget(buttons)
 
@@ -199,6 +203,7 @@ class SettingsWindow(QDialog):
             self.problem.setText(problem)
             return
         chosen.save(self.ctx.store)
+        self.salesforce.save()
         self.updates.save()
         self.preferences = chosen
         self._saved()
