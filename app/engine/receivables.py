@@ -18,7 +18,7 @@ from app.domain.fieldmap import FieldRule, FieldType, MappingConfig, Side, Workf
 from app.domain.outcomes import Outcome
 from app.domain.workflows import ACCOUNT, CURRENCY_CODE, INVOICE, WorkflowId
 from app.engine import customers
-from app.engine.context import RunContext
+from app.engine.context import RunContext, parse_stamp
 from app.engine.mirror import MirrorSpec, run_mirror
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
@@ -55,13 +55,27 @@ def tracked(spec: MirrorSpec) -> MirrorSpec:
         if rolls_up_jobs(ctx):
             roll_up(ctx, records)
         touched: set[str] = ctx.cache.setdefault(TOUCHED, set())
+        cursor = ctx.store.get_cursor(spec.link_key, "qb")
         touched.update(
-            str(r["customer"]["id"]) for r in records if (r.get("customer") or {}).get("id")
+            str(r["customer"]["id"])
+            for r in records
+            if (r.get("customer") or {}).get("id") and _new_since(r.get("updatedAt"), cursor)
         )
         use_currency_codes(ctx, records)
         return inner(ctx, records) if inner is not None else []
 
     return dataclasses.replace(spec, before_write=before_write)
+
+
+def _new_since(stamp: object, cursor: str | None) -> bool:
+    """Changed after the cursor: a record the overlap reads again moved no balance since the
+    run that read it first (and refreshed its customer)."""
+    if cursor is None:
+        return True
+    try:
+        return parse_stamp(str(stamp)) > parse_stamp(cursor)
+    except (ValueError, TypeError):
+        return True
 
 
 def use_currency_codes(ctx: RunContext, records: Iterable[dict[str, Any]]) -> None:

@@ -79,13 +79,15 @@ def test_second_sync_reads_one_page_per_workflow_and_writes_nothing(world: World
     writes = [c for c in sf_calls if c["method"] in {"POST", "PATCH", "PUT", "DELETE"}]
     assert writes == []
     by_path = Counter(c["path"].rsplit("/", 1)[-1] for c in qb_calls)
-    # One page per list: customers, service and non-inventory items, invoices, payments, deletions.
+    # One page per list: customers, service and non-inventory items, invoices, credit memos,
+    # payments, deletions.
     assert by_path == Counter(
         {
             "customers": 1,
             "service-items": 1,
             "non-inventory-items": 1,
             "invoices": 1,
+            "credit-memos": 1,
             "receive-payments": 1,
             "deleted-transactions": 1,
         }

@@ -1,5 +1,8 @@
 """The seeded sample company: chart of accounts, customers, items, invoices and payments.
 
+The first customer has one job (a sub-customer), billed by the last invoice of the history, and
+the newest open invoice has a credit memo applied to it, so a sync shows both.
+
 Customer and item names come from `app.sandbox.sample` so they match the Salesforce sandbox.
 Invoices and payments are made by the same create rules the API uses, one at a time and in
 date order (a payment arrives 3 to 45 days after its invoice), so a benchmark-sized company
@@ -16,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.sandbox import sample
-from app.sandbox.conductor import invoices, lists, payments
+from app.sandbox.conductor import credit_memos, invoices, lists, payments
 from app.sandbox.conductor.company import Company
 from app.sandbox.conductor.values import money
 
@@ -49,6 +52,9 @@ CHART_OF_ACCOUNTS: tuple[tuple[str, str, str | None, str, bool], ...] = (
 VENDORS = ("Office Depot", "City Power & Light", "Metro Water Utility")
 EMPLOYEES = ("Jordan Lee",)
 _SERVICE_INCOME = ("Service Income", "Consulting Income")
+#: The sample job, under the first customer.
+JOB_NAME = "Kitchen Remodel"
+CREDIT_MEMO_REF = "CM-1"
 _GOODS_INCOME = ("Product Sales", "Materials Income")
 
 
@@ -69,11 +75,13 @@ def seed(company: Company, seed_value: int, size: Size, anchor: datetime) -> Non
             for name in names:
                 lists.add_other(company, kind, name)
         customers = _customers(company, seed_value, size.customers)
+        job = _job(company, customers)
         items = _items(company, seed_value, size.items, accounts)
         for name, taxable, description in lists.DEFAULT_SALES_TAX_CODES:
             lists.add_sales_tax_code(company, name, taxable=taxable, description=description)
         with company.bulk():
-            _history(company, seed_value, size, customers, items, first_day, anchor)
+            last = _history(company, seed_value, size, customers, items, first_day, anchor, job)
+            _credit_memo(company, seed_value, last, items)
 
 
 def _accounts(company: Company) -> dict[str, str]:
@@ -164,9 +172,11 @@ def _history(
     items: list[str],
     first_day: date,
     anchor: datetime,
-) -> None:
+    job: str | None = None,
+) -> date | None:
+    """The history of invoices and payments; the last invoice bills `job`. Returns its last day."""
     if not customers or not items or size.invoices <= 0:
-        return
+        return None
     paid_count = min(size.payments, size.invoices)
     due: list[_Due] = []
     made_payments = 0
@@ -179,7 +189,7 @@ def _history(
         invoice = invoices.create_invoice(
             company,
             {
-                "customerId": rng.choice(customers),
+                "customerId": _billed(rng.choice(customers), job, number == size.invoices - 1),
                 "transactionDate": day.isoformat(),
                 "dueDate": (day + timedelta(days=30)).isoformat(),
                 "refNumber": str(1001 + number),
@@ -200,6 +210,49 @@ def _history(
             )
     while due:
         made_payments = _pay(company, seed_value, heapq.heappop(due), made_payments)
+    return day
+
+
+def _billed(customer: str, job: str | None, is_jobs: bool) -> str:
+    return job if job is not None and is_jobs else customer
+
+
+def _job(company: Company, customers: list[str]) -> str | None:
+    """A job of the first customer: fullName "Customer:Kitchen Remodel"."""
+    if not customers:
+        return None
+    body = lists.create(company, "customer", {"name": JOB_NAME, "parentId": customers[0]})
+    return str(body["id"])
+
+
+def _credit_memo(
+    company: Company, seed_value: int, last_day: date | None, items: list[str]
+) -> None:
+    """A credit memo applied in part to the newest open invoice of a customer (not the job)."""
+    if last_day is None:
+        return
+    open_invoices = [
+        body
+        for _, _, body in company.store.select("kind = ?", ["invoice"])
+        if not body["isPaid"] and ":" not in str(body["customer"].get("fullName"))
+    ]
+    if not open_invoices:
+        return
+    invoice = max(open_invoices, key=lambda b: (b["transactionDate"], b["id"]))
+    rng = random.Random(f"{seed_value}:credit_memo")
+    _at(company, last_day, rng)
+    amount = min(Decimal("50.00"), Decimal(invoice["balanceRemaining"]))
+    memo = credit_memos.create_credit_memo(
+        company,
+        {
+            "customerId": invoice["customer"]["id"],
+            "transactionDate": last_day.isoformat(),
+            "refNumber": CREDIT_MEMO_REF,
+            "memo": "Goodwill credit",
+            "lines": [{"itemId": items[0], "amount": money(amount * 2)}],
+        },
+    )
+    credit_memos.apply_credit(company, memo["id"], invoice["id"], amount)
 
 
 def _line(rng: random.Random, items: list[str]) -> dict[str, Any]:

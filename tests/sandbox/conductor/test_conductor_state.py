@@ -19,13 +19,16 @@ MakeSandbox = Callable[..., ConductorSandbox]
 
 def test_the_default_company(shared: ConductorSandbox) -> None:
     qb = shared.qb
-    assert qb.count("customer") == 40
+    assert qb.count("customer") == 41  # 40 customers and one job
+    assert qb.count("credit_memo") == 1
     assert qb.count("service_item") + qb.count("non_inventory_item") == 20
     assert qb.count("invoice") == 300
     assert qb.count("receive_payment") == 150
     assert qb.count("account") >= 15
-    names = [c["name"] for c in qb.all("customer")]
+    names = [c["name"] for c in qb.all("customer") if not c.get("parent")]
     assert names == [sample.customer(7, i).name for i in range(40)]
+    (job,) = [c for c in qb.all("customer") if c.get("parent")]
+    assert job["fullName"] == f"{sample.customer(7, 0).name}:Kitchen Remodel"
     items = {i["name"] for i in qb.all("service_item") + qb.all("non_inventory_item")}
     assert items == {sample.item(7, i).name for i in range(20)}
     for invoice in qb.all("invoice"):
