@@ -7,8 +7,10 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from simple_salesforce import Salesforce
@@ -122,6 +124,12 @@ class SalesforceClient:
     def limits(self) -> dict[str, Any]:
         self.read_calls += 1
         return self._http("GET", "limits/").json()
+
+    def deleted(self, sobject: str, start: datetime, end: datetime) -> dict[str, Any]:
+        """sObject Get Deleted: `deletedRecords`, `earliestDateAvailable`, `latestDateCovered`."""
+        self.read_calls += 1
+        window = urlencode({"start": _iso(start), "end": _iso(end)})
+        return self._http("GET", f"sobjects/{sobject}/deleted/?{window}").json()
 
     # -- writes -------------------------------------------------------------------------------
     def upsert(
@@ -290,3 +298,7 @@ def _strip(record: dict[str, Any]) -> dict[str, Any]:
             continue
         out[key] = _strip(value) if isinstance(value, dict) and "attributes" in value else value
     return out
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

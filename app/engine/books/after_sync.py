@@ -59,13 +59,21 @@ def _after_sync(
     ctx: RunContext, workflows: Sequence[str], result: RunResult, reads: SyncReads | None
 ) -> Reconciliation:
     period = default_period()
-    found = _up_to_date(ctx, workflows, result, reads, period[0])
+    earlier = kept(ctx.store)
+    found = _up_to_date(ctx, workflows, result, reads, earlier, period[0])
     if found is not None:
         side, read_at = found
-        checked = compare(ctx.quickbooks, ctx.salesforce, ctx.store, side, period)
+        checked = compare(
+            ctx.quickbooks,
+            ctx.salesforce,
+            ctx.store,
+            side,
+            period,
+            deletions_since=earlier.deletions_through if earlier is not None else None,
+        )
         if checked.clean:
             checked.reused_from = result.run_id
-            keep(ctx.store, KeptSide(side=side, after_run=result.run_id, read_at=read_at))
+            keep(ctx.store, KeptSide(side, result.run_id, read_at, checked.deletions_through))
             return checked
     return reconcile(ctx.quickbooks, ctx.salesforce, ctx.store)
 
@@ -75,6 +83,7 @@ def _up_to_date(
     workflows: Sequence[str],
     result: RunResult,
     reads: SyncReads | None,
+    earlier: KeptSide | None,
     start: date,
 ) -> tuple[QuickBooksSide, datetime] | None:
     """QuickBooks' side as it is now, from the kept side and what the sync read; None when
@@ -84,7 +93,6 @@ def _up_to_date(
         return None
     if reads.whole >= set(KINDS):
         return reads.side, datetime.now(UTC)
-    earlier = kept(ctx.store)
     if (
         earlier is None
         or not earlier.fresh

@@ -52,7 +52,8 @@ def reconcile(
     read_at = datetime.now(UTC)
     qb = read_quickbooks(quickbooks, start, end)
     result = compare(quickbooks, salesforce, store, qb, (start, end))
-    keep(store, KeptSide(side=qb, after_run=last_run_id(store), read_at=read_at))
+    kept = KeptSide(qb, last_run_id(store), read_at, result.deletions_through)
+    keep(store, kept)
     return result
 
 
@@ -62,10 +63,13 @@ def compare(
     store: Store,
     qb: QuickBooksSide,
     period: tuple[date, date],
+    *,
+    deletions_since: datetime | None = None,
 ) -> Reconciliation:
     """Compare QuickBooks' side as given (read now, or kept and brought up to date by a sync)
-    with Salesforce read now."""
-    result = _compare(quickbooks, salesforce, store, qb, *period)
+    with Salesforce read now; with `deletions_since`, only records Salesforce deleted after it
+    are looked for among the linked ones."""
+    result = _compare(quickbooks, salesforce, store, qb, *period, deletions_since)
     result.credits, result.unapplied, result.balances, found = receivable_differences(
         quickbooks, salesforce, qb, set(enabled_workflows(store))
     )
@@ -81,8 +85,9 @@ def _compare(
     qb: QuickBooksSide,
     start: date,
     end: date,
+    deletions_since: datetime | None,
 ) -> Reconciliation:
-    deleted = missing_in_salesforce(quickbooks, salesforce, store)
+    presence = missing_in_salesforce(quickbooks, salesforce, store, since=deletions_since)
     sf_by_customer = sf.open_by_customer(salesforce)
     sf_payments = sf.payment_totals(salesforce, start, end)
     qb_by_customer, names = qb.open_by_customer, qb.names
@@ -122,7 +127,8 @@ def _compare(
     if not result.payments.agrees:
         result.differences += _payment_differences(quickbooks, salesforce, qb, start, end)
     named = {(d.workflow, d.qb_id) for d in result.differences}
-    result.differences += [d for d in deleted if (d.workflow, d.qb_id) not in named]
+    result.differences += [d for d in presence.missing if (d.workflow, d.qb_id) not in named]
+    result.deletions_through = presence.through
     result.possible_duplicates = possible_duplicates(store)
     return result
 

@@ -28,6 +28,8 @@ class KeptSide:
     after_run: int | None
     #: When QuickBooks was last read whole.
     read_at: datetime
+    #: Salesforce deletions of linked records known up to here; None: look at every record.
+    deletions_through: datetime | None = None
 
     @property
     def fresh(self) -> bool:
@@ -42,6 +44,7 @@ def keep(store: Store, kept: KeptSide) -> None:
     body = {
         "after_run": kept.after_run,
         "read_at": kept.read_at.isoformat(),
+        "deletions_through": _iso(kept.deletions_through),
         "side": kept.side.to_json(),
     }
     path = path_of(store)
@@ -60,6 +63,7 @@ def kept(store: Store) -> KeptSide | None:
             side=QuickBooksSide.from_json(body["side"]),
             after_run=body["after_run"],
             read_at=datetime.fromisoformat(body["read_at"]),
+            deletions_through=_moment(body.get("deletions_through")),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -71,3 +75,11 @@ def last_run_id(store: Store, before: int | None = None) -> int | None:
         (r.id for r in store.runs(limit=20) if not r.dry_run and (before is None or r.id < before)),
         None,
     )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)

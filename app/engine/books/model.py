@@ -134,6 +134,8 @@ class Reconciliation:
     possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
     #: The reconciliation whose QuickBooks figures were still valid and were reused.
     reused_from: int | None = None
+    #: Salesforce deletions of linked records are known up to here (none was missing then).
+    deletions_through: datetime | None = None
     error: str | None = None
     id: int | None = None
     run_id: int | None = None

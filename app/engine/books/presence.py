@@ -1,15 +1,21 @@
 """Is every record the ledger says is in Salesforce still there? A mirror or product deleted in
 Salesforce would otherwise never come back: its QuickBooks content "did not change".
 
-One query of ids per object (`Id IN (...)`, cut under the URI limit by
-`SalesforceClient.query_in`), no query per record. QuickBooks is asked only about the records
-found missing, to name them (ref number, customer, amount) and to know whether Fix can
-recreate them.
+Read whole, it is one query of ids per object (`Id IN (...)`, cut under the URI limit by
+`SalesforceClient.query_in`), no query per record: a few hundred queries at 100,000 invoices.
+After a check that found none missing, the next asks Salesforce only for the records deleted
+since (sObject Get Deleted, one request per object; results go back no more than 15 days,
+https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm),
+and reads whole again when the delete log no longer reaches back that far. QuickBooks is asked
+only about the records found missing, to name them (ref number, customer, amount) and to know
+whether Fix can recreate them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -45,19 +51,72 @@ CHECKED: dict[str, tuple[SalesforceObject, tuple[str, ...], Amount | None]] = {
 }
 
 
+#: Objects only the app writes, whose every record is a mirror: read whole when that is cheaper.
+OWN_OBJECTS = frozenset({INVOICE.name, PAYMENT.name})
+#: About the ids one `Id IN` query's URI holds; past them, reading the object whole is cheaper.
+SCAN_FROM = 400
+#: Salesforce's clock may differ from ours; windows start this much earlier.
+CLOCK_MARGIN = timedelta(minutes=5)
+#: Get Deleted answers for no more than 15 days back; a day less allows for clock drift.
+LOG_REACH = timedelta(days=14)
+#: More deletions than this are checked by reading every id, in fewer requests.
+MANY_DELETED = 2000
+
+
+@dataclass
+class Presence:
+    """The linked records Salesforce no longer has, and, when there are none, the time up to
+    which its deletions are known (the next check asks only for later ones)."""
+
+    missing: list[Difference] = field(default_factory=list)
+    through: datetime | None = None
+
+
 def missing_in_salesforce(
-    quickbooks: QuickBooks, salesforce: SalesforceClient, store: Store
-) -> list[Difference]:
-    """Each linked record Salesforce no longer has, named, in ledger order."""
+    quickbooks: QuickBooks,
+    salesforce: SalesforceClient,
+    store: Store,
+    *,
+    since: datetime | None = None,
+) -> Presence:
+    """Each linked record Salesforce no longer has, named, in ledger order; with `since` (the
+    last check's `through`), only the records Salesforce deleted after it are looked at."""
+    now = datetime.now(UTC)
+    suspects = _deleted_since(salesforce, store, since, now) if since is not None else None
+    through = now - CLOCK_MARGIN
     found: list[Difference] = []
     for workflow, (sobject, kinds, amount) in CHECKED.items():
-        links = [k for k in store.links(workflow) if k.sf_id and k.content_hash != DELETED]
+        if suspects is None:
+            links = [k for k in store.links(workflow) if k.sf_id and k.content_hash != DELETED]
+        else:
+            links = suspects.get(workflow, [])
         gone = _absent(salesforce, sobject, links)
         if not gone:
             continue
         records = find_records(quickbooks, kinds, [k.qb_id for k in gone])
         found.extend(_difference(workflow, link, records.get(link.qb_id), amount) for link in gone)
-    return found
+    return Presence(found, None if found else through)
+
+
+def _deleted_since(
+    salesforce: SalesforceClient, store: Store, since: datetime, now: datetime
+) -> dict[str, list[Link]] | None:
+    """The live links whose Salesforce record was deleted after `since`, by workflow; None when
+    Salesforce's delete log cannot tell (too old, purged, or too many)."""
+    if now - since > LOG_REACH:
+        return None
+    suspects: dict[str, list[Link]] = {}
+    for workflow, (sobject, _kinds, _amount) in CHECKED.items():
+        answer = salesforce.deleted(sobject.name, since, now)
+        earliest = answer.get("earliestDateAvailable")
+        if earliest and datetime.fromisoformat(str(earliest).replace("+0000", "+00:00")) > since:
+            return None
+        ids = [str(r.get("id")) for r in answer.get("deletedRecords") or []]
+        if len(ids) > MANY_DELETED:
+            return None
+        links = (store.link_by_sf(workflow, sf_id) for sf_id in dict.fromkeys(ids))
+        suspects[workflow] = [k for k in links if k is not None and k.content_hash != DELETED]
+    return suspects
 
 
 def _absent(
@@ -65,13 +124,15 @@ def _absent(
 ) -> list[Link]:
     if not links:
         return []
-    present = {
-        str(row.get("Id"))
-        for row in salesforce.query_in(
+    if sobject.name in OWN_OBJECTS and len(links) > SCAN_FROM:
+        # Every record of the app's own object, 2,000 a batch: fewer requests than ids in URIs.
+        rows = salesforce.query_all(f"SELECT Id FROM {sobject.name}")  # noqa: S608
+    else:
+        rows = salesforce.query_in(
             f"SELECT Id FROM {sobject.name} WHERE Id IN {IN_VALUES}",  # noqa: S608
             [str(k.sf_id) for k in links],
         )
-    }
+    present = {str(row.get("Id")) for row in rows}
     return [k for k in links if k.sf_id not in present]
 
 

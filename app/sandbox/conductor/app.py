@@ -18,7 +18,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from app.sandbox._http import Fault, SandboxApp, json_response
-from app.sandbox.conductor import errors, setup_page
+from app.sandbox.conductor import cost, errors, setup_page
 from app.sandbox.conductor.company import Company
 from app.sandbox.conductor.connections import Directory
 from app.sandbox.conductor.errors import ConductorError
@@ -54,6 +54,7 @@ class ConductorApp(SandboxApp):
         self.secret_key = secret_key
         self.publishable_key = publishable_key
         self.config["strict"] = strict
+        self.config.update(cost.defaults())
         self.schema_violations: list[dict[str, Any]] = []
         self.internal_errors: list[dict[str, Any]] = []
         self._problems_lock = threading.Lock()
@@ -65,7 +66,7 @@ class ConductorApp(SandboxApp):
     def apply_config(self, changes: dict[str, Any]) -> None:
         if "strict" in changes and not isinstance(changes["strict"], bool):
             raise ValueError("strict must be true or false")
-        super().apply_config(changes)
+        super().apply_config(cost.resolve(changes))
 
     # -- responses --------------------------------------------------------------------------
     def dispatch(self, request: Request) -> Response:
@@ -77,6 +78,8 @@ class ConductorApp(SandboxApp):
         try:
             op, body = self._serve(request)
             status = 200
+            if op.template.startswith(_QUICKBOOKS):
+                cost.serialise(self.config, body)
         except ConductorError as error:
             status, body, headers = error.status, error.body(request_id), error.headers
         except Exception as exc:  # a sandbox bug must still answer like Conductor

@@ -1,0 +1,73 @@
+"""The wait after Sync now: an incremental sync reads QuickBooks in a few pages, a sync with
+nothing new writes nothing, and the books check after a sync asks QuickBooks nothing more and
+Salesforce only for what it deleted since the last check."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from app.engine.books.model import Kind
+from app.engine.books.saved import latest
+from app.quickbooks.client import PAGE_SIZE
+from tests.books.conftest import mirror
+from tests.integration.conftest import World
+
+INVOICE = "QuickBooks_Invoice__c"
+INVOICE_ID = "QuickBooks_Invoice_Id__c"
+#: Requests beyond the changed records' pages: one per list read, deletions, preferences.
+FIXED_READS = 8
+
+
+def _run(world: World, *, check: bool) -> tuple[int, list[dict[str, str]], int]:
+    """(QuickBooks requests, Salesforce requests, records written) of one sync."""
+    world.engine.reconcile_after_sync = check
+    qb_before, sf_before = len(world.qb_requests()), len(world.sf_requests())
+    result = world.engine.run(trigger="test")
+    written = result.count("created") + result.count("updated")
+    return len(world.qb_requests()) - qb_before, world.sf_requests()[sf_before:], written
+
+
+def _soql(calls: list[dict[str, str]]) -> list[str]:
+    return [parse_qs(c.get("query", "")).get("q", [""])[0] for c in calls]
+
+
+def test_a_sync_with_nothing_new_writes_nothing_and_its_check_reads_quickbooks_no_more(
+    synced: World,
+) -> None:
+    with_check, sf_calls, written = _run(synced, check=True)
+    alone, _, written_alone = _run(synced, check=False)
+    assert (written, written_alone) == (0, 0)
+    assert with_check == alone, "the check reuses what the sync read"
+    reconciliation = latest(synced.store)
+    assert reconciliation is not None and reconciliation.clean
+    assert reconciliation.reused_from is not None
+    # Deletions in Salesforce since the last check: one Get Deleted per object, no id lists.
+    deleted_asks = [c for c in sf_calls if c["path"].rstrip("/").endswith("/deleted")]
+    assert len(deleted_asks) == 3, [c["path"] for c in sf_calls]
+    reads_of_every_id = [q for q in _soql(sf_calls) if q.startswith("SELECT Id FROM")]
+    assert not reads_of_every_id
+
+
+def test_an_incremental_sync_reads_quickbooks_in_pages_of_the_changes(synced: World) -> None:
+    world = synced
+    changed = [i["id"] for i in world.qb.all("invoice")][:160]
+    for number, invoice_id in enumerate(changed):
+        world.qb.edit_invoice(invoice_id, memo=f"Changed {number}")
+    with_check, _, _ = _run(world, check=True)
+    assert with_check <= len(changed) // PAGE_SIZE + FIXED_READS, with_check
+    assert latest(world.store).reused_from is not None  # type: ignore[union-attr]
+
+
+def test_a_mirror_deleted_after_a_clean_check_is_named_by_the_next_check(synced: World) -> None:
+    world = synced
+    paid = next(i for i in world.qb.all("invoice") if i["isPaid"])
+    gone = mirror(world, INVOICE, INVOICE_ID, paid["id"])
+    response = world.session.delete(
+        f"{world.engine.salesforce.base}sobjects/{INVOICE}/{gone['Id']}"
+    )
+    assert response.status_code == 204, response.text
+    _run(world, check=True)
+    found = latest(world.store)
+    assert found is not None and not found.clean
+    named = {d.qb_id for d in found.differences if d.kind is Kind.MISSING_IN_SALESFORCE}
+    assert paid["id"] in named, found.report_lines()
