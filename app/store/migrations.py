@@ -235,6 +235,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             " WHERE resolved_at IS NULL",
         ),
     ),
+    Migration(
+        8,
+        "approvals held when QuickBooks saved another invoice; the invoices a review list showed",
+        (
+            "ALTER TABLE approvals ADD COLUMN held_reason TEXT",
+            """CREATE TABLE listed_invoices (
+                sf_opportunity_id TEXT PRIMARY KEY,
+                ref_number TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                listed_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -161,7 +161,13 @@ class Approval:
     approved_at: str
     lapsed_at: str | None = None
     lapse_reason: str | None = None
+    #: QuickBooks saved an invoice that differs from this one: why, until the bookkeeper looks.
+    held_reason: str | None = None
 
     @property
     def lapsed(self) -> bool:
         return self.lapsed_at is not None
+
+    @property
+    def held(self) -> bool:
+        return self.held_reason is not None
