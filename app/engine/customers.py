@@ -30,14 +30,14 @@ from app.domain.workflows import ACCOUNT, WORKFLOWS, WorkflowId
 from app.engine import customer_matches, customer_updates, new_accounts, preflight
 from app.engine.context import RunContext, later, parse_stamp
 from app.engine.mirror import MirrorSpec
-from app.engine.outbox import OutboxWriter
+from app.engine.outbox import CreateOutcome, FindExisting, OutboxWriter
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.engine.salesforce_results import failure_text, first_error
 from app.quickbooks import QuickBooksError
 from app.salesforce.client import SalesforceClient
 from app.salesforce.soql import IN_VALUES
-from app.store import Link, Store
+from app.store import Link, OutboxState, Store
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +126,13 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
     linked = ctx.store.links_by_qb(WORKFLOW, [str(c["id"]) for c in customers])
     ctx.recorder.commit(customer_updates.notice_quickbooks_edits(ctx, customers, linked))
     unlinked = [c for c in customers if str(c["id"]) not in linked]
+    links: list[Link] = [] if ctx.dry_run else _own_creates(ctx, unlinked)
+    unlinked = [c for c in unlinked if str(c["id"]) not in {link.qb_id for link in links}]
     if not unlinked:
+        ctx.recorder.commit([], links)
         return []
     index: _AccountIndex = ctx.cache.get("accounts") or _AccountIndex(ctx)
     ctx.cache["accounts"] = index
-    links: list[Link] = []
     failures: list[ItemOutcome] = []
     found = [c for c in unlinked if str(c["id"]) in index.by_qb_id]
     for customer in found:
@@ -216,6 +218,26 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
         index.mark(link.qb_id, link.sf_id or "")
     ctx.recorder.commit([], links)
     return failures
+
+
+def _own_creates(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Link]:
+    """Customers this app created whose answer never came: linked to their account with what
+    was sent as the values the app wrote, never weighed as matches."""
+    links = []
+    for customer in customers:
+        entry = ctx.store.outbox_get(str(customer.get("externalId") or ""))
+        if entry is None or entry.workflow != WORKFLOW or not is_quickbooks_id(customer["id"]):
+            continue
+        if entry.state not in {OutboxState.SENT, OutboxState.DONE}:
+            continue
+        qb_id = str(customer["id"])
+        ctx.store.outbox_set_state(entry.external_id, OutboxState.DONE, qb_id=qb_id)
+        links.append(Link(WORKFLOW, qb_id, entry.sf_id, None, content=_as_written(entry.payload)))
+    return links
+
+
+def _as_written(sent: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (sent or {}).items() if k != "externalId"}
 
 
 def _save_reviewed_duplicates(
@@ -400,6 +422,9 @@ def _push_one(
     try:
         if qb_id:
             return _update_customer(ctx, account, str(qb_id), body, digest, link)
+        own = None if ctx.dry_run else writer.recover("customer", *_own_create(ctx, sf_id))
+        if own is not None:  # the app's own create, its answer lost: not a match to weigh
+            return _recovered(ctx, account, own, body, digest)
         matches = _unlinked_customers(ctx)
         sure, to_confirm = matches.for_account(sf_id)
         if to_confirm:
@@ -518,23 +543,17 @@ def _create_customer(
 ) -> tuple[ItemOutcome, Link | None, bool]:
     sf_id = str(account["Id"])
     name = str(account.get("Name") or sf_id)
-    external_id = external_id_for(sf_id)
+    external_id, find_existing = _own_create(ctx, sf_id)
     create_body = quickbooks_create_body(body, external_id)
-
-    def find_existing(sent: dict[str, Any]) -> dict[str, Any] | None:
-        found = ctx.quickbooks.find_by_name("customer", str(sent.get("name", "")))
-        return found if found and found.get("externalId") == external_id else None
-
     result = writer.create(WORKFLOW, sf_id, "customer", create_body, find_existing)
     if not result.ok:
         assert result.error is not None
         return _qb_failure(name, sf_id, None, result.error), None, False
     assert result.qb_id is not None
+    if result.recovered:
+        return _recovered(ctx, account, result, body, digest)
     if not is_quickbooks_id(result.qb_id):
-        outcome = _bad_id(name, result.qb_id)
-        return replace(outcome, sf_id=sf_id), None, False
-    if result.recovered:  # an earlier attempt made it, perhaps from older values
-        return _update_customer(ctx, account, result.qb_id, body, digest, None)
+        return replace(_bad_id(name, result.qb_id), sf_id=sf_id), None, False
     revision = (result.record or {}).get("revisionNumber")
     link = Link(WORKFLOW, result.qb_id, sf_id, digest, qb_revision=revision, content=body)
     return (
@@ -548,6 +567,35 @@ def _create_customer(
         link,
         True,
     )
+
+
+def _own_create(ctx: RunContext, sf_id: str) -> tuple[str, FindExisting]:
+    """The external id the app gives this account's customer, and how to find it by what an
+    earlier create sent."""
+    external_id = external_id_for(sf_id)
+
+    def find_existing(sent: dict[str, Any]) -> dict[str, Any] | None:
+        found = ctx.quickbooks.find_by_name("customer", str(sent.get("name", "")))
+        return found if found and found.get("externalId") == external_id else None
+
+    return external_id, find_existing
+
+
+def _recovered(
+    ctx: RunContext,
+    account: dict[str, Any],
+    result: CreateOutcome,
+    body: dict[str, Any],
+    digest: str,
+) -> tuple[ItemOutcome, Link | None, bool]:
+    """A customer an earlier attempt created, perhaps from older values: the app wrote what
+    that attempt sent, so only fields QuickBooks holds otherwise since are conflicts."""
+    assert result.qb_id is not None
+    if not is_quickbooks_id(result.qb_id):
+        name = str(account.get("Name") or account["Id"])
+        return replace(_bad_id(name, result.qb_id), sf_id=str(account["Id"])), None, False
+    made = Link(WORKFLOW, result.qb_id, str(account["Id"]), None, content=_as_written(result.sent))
+    return _update_customer(ctx, account, result.qb_id, body, digest, made)
 
 
 def _update_customer(

@@ -30,6 +30,8 @@ class CreateOutcome:
     error: QuickBooksError | None = None
     #: The recorded body is not the signed one: nothing was sent.
     unsigned: bool = False
+    #: For a recovered record, the body the earlier attempt sent: what the app wrote.
+    sent: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -91,7 +93,7 @@ class OutboxWriter:
         if entry is None:
             return None
         if entry.state is OutboxState.DONE and entry.qb_id:
-            return CreateOutcome(entry.qb_id, recovered=True)
+            return CreateOutcome(entry.qb_id, recovered=True, sent=entry.payload)
         if entry.state is not OutboxState.SENT:
             return None
         existing = find_existing(entry.payload)
@@ -99,4 +101,4 @@ class OutboxWriter:
             return None
         log.info("QuickBooks %s %s was created earlier; linking it", kind, external_id)
         self.store.outbox_set_state(external_id, OutboxState.DONE, qb_id=existing["id"])
-        return CreateOutcome(str(existing["id"]), existing, recovered=True)
+        return CreateOutcome(str(existing["id"]), existing, recovered=True, sent=entry.payload)
