@@ -202,10 +202,22 @@ class Shooter:
         self.wait(lambda: self.shell.controller.running is None, 120)
 
     def schema_missing(self, wizard: object, page: object) -> None:
-        self.wait(lambda: not page.checking, 60)  # type: ignore[attr-defined]
-        self.shoot(wizard, "wizard-4-schema-missing")
-        self.demo.sandboxes.salesforce.set_config(missing=[])
-        page.start_check()  # type: ignore[attr-defined]
+        """Parts missing: as a user who may not add them, then one who may, deploying them."""
+        from app.sandbox.salesforce.permissions import ADMINISTRATOR, STANDARD_USER
+
+        salesforce = self.demo.sandboxes.salesforce
+        for profile, name in (
+            (STANDARD_USER, "wizard-4-schema-no-permission"),
+            (ADMINISTRATOR, "wizard-4-schema-missing"),
+        ):
+            self.wait(lambda: not page.checking, 60)  # type: ignore[attr-defined]
+            salesforce.set_config(user_profile=profile)
+            page.start_check()  # type: ignore[attr-defined]
+            self.wait(lambda: page.findings is not None and not page.checking, 60)  # type: ignore[attr-defined]
+            self.shoot(wizard, name)
+        page.start_deploy()  # type: ignore[attr-defined]
+        self.wait(lambda: page.deploy_status is not None, 60)  # type: ignore[attr-defined]
+        self.shoot(wizard, "wizard-4-schema-deploying")
 
     def sign_in(self, wizard: object, page: object) -> None:
         self.browser.follow = False

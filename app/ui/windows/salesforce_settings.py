@@ -14,7 +14,7 @@ class SalesforceSettings(QGroupBox):
         super().__init__("Salesforce", parent)
         self.store = store
         self.price_book = QLineEdit(store.get(PRICE_BOOK))
-        self.price_book.setPlaceholderText("Only the standard price book")
+        self.price_book.setPlaceholderText("Standard only")
         self.price_book.setToolTip(
             "The name of a price book that also lists every QuickBooks item at its QuickBooks "
             "price. Items always get a standard price, which Salesforce needs to sell them."

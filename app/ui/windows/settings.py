@@ -151,10 +151,20 @@ class SettingsWindow(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
 
+        # Two columns: in one the window would be taller than a laptop's screen.
+        columns = QHBoxLayout()
+        for sections in (
+            (workflows_box, maps_box, general),
+            (self.salesforce, notices, self.updates),
+        ):
+            column = QVBoxLayout()
+            for section in sections:
+                column.addWidget(section)
+            column.addStretch(1)
+            columns.addLayout(column)
         layout = QVBoxLayout(self)
-        sections = (workflows_box, maps_box, general, self.salesforce, notices, self.updates)
-        for widget in (*sections, self.problem):
-            layout.addWidget(widget)
+        layout.addLayout(columns)
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
 
     # -- field maps -----------------------------------------------------------------------------

@@ -112,10 +112,10 @@ class SchemaPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.busy)
         layout.addWidget(self.ok_label)
+        layout.addWidget(self.result_label)
         layout.addWidget(self.missing_label)
         layout.addWidget(self.who_label)
         layout.addLayout(buttons)
-        layout.addWidget(self.result_label)
         layout.addWidget(self.problem)
         layout.addWidget(self.carry_on_label)
         layout.addLayout(carry_on)
@@ -147,9 +147,12 @@ class SchemaPage(QWizardPage):
         return True
 
     # -- checking -------------------------------------------------------------------------------
-    def start_check(self) -> None:
+    def start_check(self, keep_result: bool = False) -> None:
+        """`keep_result`: the check after a deploy keeps the deploy's result in view."""
         if self.checking or self.deploying:
             return
+        if not keep_result:
+            self.result_label.setText("")
         self.checking = True
         self.findings = None
         self.completeChanged.emit()
@@ -261,7 +264,7 @@ class SchemaPage(QWizardPage):
         self.result_label.setText(schema_texts.deploy_result_html(status))
         self.result_label.setStyleSheet("" if status.succeeded else "color: #b42318")
         if status.deployed:
-            self.start_check()
+            self.start_check(keep_result=True)
         else:
             self._show_actions()
             self.completeChanged.emit()
@@ -307,6 +310,9 @@ class SchemaPage(QWizardPage):
         self.carry_on_label.setVisible(missing and not may)
         self.carry_on_button.setVisible(bool(can_carry_on))
         self.carry_on_button.setText("Carry on without them")
+        # An empty label would still take its share of the spacing.
+        for label in (self.ok_label, self.result_label, self.missing_label, self.who_label):
+            label.setVisible(bool(label.text()))
         has_types = self.record_type.count() > 1
         self.record_type_label.setVisible(has_types)
         self.record_type.setVisible(has_types)
