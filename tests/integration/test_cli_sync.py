@@ -13,6 +13,9 @@ import pytest
 
 from app.platform.runlock import RunLock
 from app.sandbox.launcher import Sandboxes, start_sandboxes
+from app.store import open_store
+from app.store.settings import GO_LIVE_DATE
+from tests.integration.conftest import SAMPLE_GO_LIVE
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +50,9 @@ def test_sync_preview_history_and_exit_codes(sandboxes: Sandboxes, tmp_path: Pat
     assert ": 0 records written" in second.stdout
 
     history = qbsf(sandboxes, data, "history")
-    assert "#1" in history.stdout and "(preview)" in history.stdout and "#3" in history.stdout
+    syncs, _, previews = history.stdout.partition("Previews (nothing written, not syncs): 1")
+    assert "#3" in syncs and "#2" in syncs and "#1" not in syncs
+    assert "preview #1" in previews
     export = tmp_path / "run2.csv"
     done = qbsf(sandboxes, data, "history", "2", "--csv", str(export))
     assert done.returncode == 0
@@ -62,6 +67,14 @@ def test_sync_preview_history_and_exit_codes(sandboxes: Sandboxes, tmp_path: Pat
     assert busy.returncode == 4
     assert "Another sync is already running (started from tray" in busy.stderr
 
+    # The sample's deals were won before today, the default go-live date: none is offered.
+    before = qbsf(sandboxes, data, "review", "list")
+    assert before.returncode == 0 and "No won opportunities" in before.stdout
+    store = open_store(data / "sync.sqlite3")
+    try:
+        store.set(GO_LIVE_DATE, SAMPLE_GO_LIVE)
+    finally:
+        store.close()
     queue = qbsf(sandboxes, data, "review", "list")
     assert queue.returncode == 0 and "subtotal" in queue.stdout
 
