@@ -23,7 +23,8 @@ def invoice_reply_mismatch(
         ),
         what_to_do=(
             f"Open invoice {ref_number or invoice_id} in QuickBooks and compare it with the "
-            "opportunity. Correct or void it there, then sync again."
+            "opportunity; correct it there if needed. It waits in the review queue: approve it "
+            "again to link it as QuickBooks has it, or void it there and skip the opportunity."
         ),
         action=ErrorAction.OPEN_QUICKBOOKS_HELP,
         kind=ErrorKind.CONFIGURATION,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from app.domain.invoice_errors import invoice_reply_mismatch
+from app.domain.invoice_errors import REPLY_MISMATCH, invoice_reply_mismatch
 from app.domain.invoice_reply import differences
 from app.domain.outcomes import Outcome
 from app.domain.record_mapping import map_quickbooks_record, salesforce_json
@@ -116,19 +116,50 @@ def _created(
     ctx: RunContext, result: CreateOutcome, sent: dict[str, Any], opportunity_id: str, label: str
 ) -> ItemOutcome:
     assert result.qb_id is not None
-    if result.record is not None:
-        _check_reply(sent, result.record)
-    return write_back(ctx, opportunity_id, result.qb_id, label, result.record)
+    # A create confirmed by an earlier run is read again: nothing is linked unchecked.
+    invoice = result.record or ctx.quickbooks.retrieve(KIND, result.qb_id)
+    _check_reply(ctx, opportunity_id, sent, invoice)
+    return write_back(ctx, opportunity_id, result.qb_id, label, invoice)
 
 
-def _check_reply(sent: dict[str, Any], created: dict[str, Any]) -> None:
-    """QuickBooks saved what was approved, or the run stops before anything else is created."""
+def _check_reply(
+    ctx: RunContext, opportunity_id: str, sent: dict[str, Any], created: dict[str, Any]
+) -> None:
+    """QuickBooks saved what was approved; otherwise the approval is held for the bookkeeper
+    (never linked by a sync) and the run stops before anything else is created."""
     found = differences(sent, created)
-    if found:
-        log.error("invoice %s differs from the approved one: %s", created.get("id"), found)
-        raise UserFacingError(
-            invoice_reply_mismatch(str(created.get("refNumber") or ""), str(created["id"]), found)
+    if not found:
+        return
+    log.error("invoice %s differs from the approved one: %s", created.get("id"), found)
+    error = invoice_reply_mismatch(str(created.get("refNumber") or ""), str(created["id"]), found)
+    if not ctx.dry_run:
+        ctx.store.hold_approval(opportunity_id, held_reason(created, found))
+    raise UserFacingError(error)
+
+
+def held_reason(created: dict[str, Any], found: list[str]) -> str:
+    """What the review queue says of a held approval."""
+    number = created.get("refNumber") or created.get("id")
+    return f"QuickBooks saved invoice #{number} differently from the approved one: " + "; ".join(
+        found
+    )
+
+
+def accept_held(ctx: RunContext, label: str, approval: Approval) -> ItemOutcome:
+    """The bookkeeper looked at the invoice QuickBooks saved and approved it again: it is
+    linked as QuickBooks has it, once."""
+    entry = ctx.store.outbox_get(str(approval.draft.get("externalId") or ""))
+    if entry is None or entry.qb_id is None:
+        return _failure(
+            label,
+            approval.sf_opportunity_id,
+            REPLY_MISMATCH,
+            "The invoice QuickBooks saved for this opportunity is not known. Check QuickBooks.",
         )
+    outcome = write_back(ctx, approval.sf_opportunity_id, entry.qb_id, label)
+    if outcome.outcome is Outcome.CREATED and not ctx.dry_run:
+        ctx.store.release_approval(approval.sf_opportunity_id)
+    return outcome
 
 
 def _finder(ctx: RunContext, external_id: str):  # type: ignore[no-untyped-def]

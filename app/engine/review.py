@@ -101,6 +101,16 @@ class ReviewCandidate:
         return Reviewed(self.ref_number, self.fingerprint)
 
     @property
+    def needs_attention(self) -> str | None:
+        """'needs attention: QuickBooks saved invoice #1043 differently ...' for a held one."""
+        if self.approval is None or self.approval.held_reason is None:
+            return None
+        return (
+            f"needs attention: {self.approval.held_reason}. Check it in QuickBooks, then "
+            "approve to link it as QuickBooks has it, or skip"
+        )
+
+    @property
     def changed_since_approval(self) -> str | None:
         """'changed since you approved: was $1,240.43, now $5,012.12' for a lapsed approval."""
         if self.approval is None or not self.approval.lapsed:
@@ -113,6 +123,9 @@ def state_text(candidate: ReviewCandidate) -> str:
     """What the queue says of one opportunity: invoiced already, changed, or its decision."""
     if candidate.invoiced_as is not None:
         return f"already invoiced as #{candidate.invoiced_as}"
+    held = candidate.needs_attention
+    if held is not None:
+        return held
     changed = candidate.changed_since_approval
     if changed is not None:
         return changed
@@ -402,6 +415,8 @@ def approve(
 def _approve_one(
     ctx: RunContext, writer: OutboxWriter, candidate: ReviewCandidate, seen: Reviewed | None
 ) -> ItemOutcome:
+    if candidate.approval is not None and candidate.approval.held:
+        return invoice_send.accept_held(ctx, candidate.name, candidate.approval)
     recovered = invoice_send.recover(ctx, writer, candidate)
     if recovered is not None:
         return recovered

@@ -39,7 +39,7 @@ class ApprovalQueries:
                 " ON CONFLICT (sf_opportunity_id) DO UPDATE SET fingerprint = excluded.fingerprint,"
                 " draft = excluded.draft, ref_number = excluded.ref_number,"
                 " total = excluded.total, approved_at = excluded.approved_at,"
-                " lapsed_at = NULL, lapse_reason = NULL",
+                " lapsed_at = NULL, lapse_reason = NULL, held_reason = NULL",
                 (
                     approval.sf_opportunity_id,
                     approval.fingerprint,
@@ -88,6 +88,45 @@ class ApprovalQueries:
                 (sf_opportunity_id, APPROVED),
             )
 
+    def hold_approval(self, sf_opportunity_id: str, reason: str) -> None:
+        """QuickBooks saved another invoice than the one signed: no sync links it; it waits in
+        the review queue, with `reason`, until the bookkeeper has looked and approves again."""
+        with self.transaction():
+            self._execute(
+                "UPDATE approvals SET held_reason = ? WHERE sf_opportunity_id = ?",
+                (reason, sf_opportunity_id),
+            )
+            self._execute(
+                "DELETE FROM review_decisions WHERE sf_opportunity_id = ? AND decision = ?",
+                (sf_opportunity_id, APPROVED),
+            )
+
+    def release_approval(self, sf_opportunity_id: str) -> None:
+        """The bookkeeper looked at the invoice QuickBooks saved and approved it as it is."""
+        with self.transaction():
+            self._execute(
+                "UPDATE approvals SET held_reason = NULL WHERE sf_opportunity_id = ?",
+                (sf_opportunity_id,),
+            )
+
+    def record_listing(self, listed: Sequence[tuple[str, str, str]]) -> None:
+        """The invoices a review list showed, (opportunity id, number, fingerprint): approving
+        from the command line signs these, replacing the previous list."""
+        now = now_iso()
+        with self.transaction():
+            self._execute("DELETE FROM listed_invoices")
+            for opportunity_id, ref_number, fingerprint in listed:
+                self._execute(
+                    "INSERT INTO listed_invoices (sf_opportunity_id, ref_number, fingerprint,"
+                    " listed_at) VALUES (?, ?, ?, ?)",
+                    (opportunity_id, ref_number, fingerprint, now),
+                )
+
+    def listed_invoices(self) -> dict[str, tuple[str, str]]:
+        """Opportunity id -> (number, fingerprint) of the invoices the last review list showed."""
+        rows = self._execute("SELECT * FROM listed_invoices").fetchall()
+        return {r["sf_opportunity_id"]: (r["ref_number"], r["fingerprint"]) for r in rows}
+
     def approval(self, sf_opportunity_id: str) -> Approval | None:
         row = self._execute(
             "SELECT * FROM approvals WHERE sf_opportunity_id = ?", (sf_opportunity_id,)
@@ -119,4 +158,5 @@ def _approval(row: sqlite3.Row) -> Approval:
         approved_at=row["approved_at"],
         lapsed_at=row["lapsed_at"],
         lapse_reason=row["lapse_reason"],
+        held_reason=row["held_reason"],
     )
