@@ -77,6 +77,11 @@ class SandboxProcess:
         self._admin(self.conductor_root, "POST", "config", {"latency_ms": qb_ms})
         self._admin(self.salesforce_root, "POST", "config", {"latency_ms": sf_ms})
 
+    def set_cost(self, qb_model: str, sf_ms: float) -> None:
+        """QuickBooks' cost model by name (flat, per_record, none); Salesforce's latency."""
+        self._admin(self.conductor_root, "POST", "config", {"cost_model": qb_model})
+        self._admin(self.salesforce_root, "POST", "config", {"latency_ms": sf_ms})
+
     def qb_requests(self) -> list[dict[str, Any]]:
         return list(self._admin(self.conductor_root, "GET", "requests"))
 

@@ -5,8 +5,9 @@ QuickBooks is not read again for what the sync just read: QuickBooks' side of th
 brought up to date with the records the sync read (and the deletions it marked), and only
 Salesforce is asked, in aggregate. That needs every change since the last check to have been
 read: the sync read every list the check compares, and the kept side was taken at the run just
-before it (or the sync read every list whole). Otherwise, after `kept_side.MAX_AGE`, or when the
-figures disagree, QuickBooks is read whole (a full check).
+before it (or the sync read every list whole). Without such a kept side only the lists the sync
+did not read whole are read now; when the figures disagree, QuickBooks is read whole (a full
+check), and after `kept_side.MAX_AGE` the kept side is no longer used.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from app.domain.workflows import WorkflowId
 from app.engine.books.compare import compare, reconcile
 from app.engine.books.kept_side import KeptSide, keep, kept, last_run_id
 from app.engine.books.model import Comparison, Reconciliation, Totals, default_period
-from app.engine.books.quickbooks_side import KINDS, QuickBooksSide
+from app.engine.books.quickbooks_side import KINDS, QuickBooksSide, read_kinds
 from app.engine.books.saved import save
 from app.engine.books.sync_reads import READS, SyncReads
 from app.engine.context import RunContext
@@ -99,7 +100,9 @@ def _up_to_date(
         or earlier.side.since > start.isoformat()
         or earlier.after_run != last_run_id(ctx.store, before=result.run_id)
     ):
-        return None
+        # Only the lists the sync did not read whole are read now.
+        read_kinds(ctx.quickbooks, reads.side, [k for k in KINDS if k not in reads.whole])
+        return reads.side, datetime.now(UTC)
     side = reads.onto(earlier.side)
     side.drop(_deleted(ctx, side))
     return side, earlier.read_at

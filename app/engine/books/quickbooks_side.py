@@ -148,22 +148,30 @@ class QuickBooksSide:
 def read_quickbooks(quickbooks: QuickBooks, start: date, end: date) -> QuickBooksSide:
     """Everything the check compares, read from QuickBooks now (no line items)."""
     side = QuickBooksSide(since=start.isoformat())
-    slim = {"include_line_items": False}
-    for page in quickbooks.pages(INVOICE, payment_status="not_paid", **slim):
-        side.apply(INVOICE, page.records)
-    for page in quickbooks.pages(CREDIT_MEMO, **slim):
-        side.apply(CREDIT_MEMO, page.records)
-    for page in quickbooks.pages(PAYMENT, **slim):
-        side.apply(PAYMENT, page.records)
-    # One total-balance filter at a time (Conductor): owing, then in credit.
-    signs: tuple[dict[str, Any], ...] = (
-        {"total_balance_greater_than": "0"},
-        {"total_balance_less_than": "0"},
-    )
-    for sign in signs:
-        for page in quickbooks.pages(CUSTOMER, status="all", **sign):
-            side.apply(CUSTOMER, page.records)
+    read_kinds(quickbooks, side, KINDS)
     return side
+
+
+#: How each list is read for the check: the fewest records QuickBooks must send.
+_READS: dict[str, tuple[dict[str, Any], ...]] = {
+    INVOICE: ({"payment_status": "not_paid", "include_line_items": False},),
+    CREDIT_MEMO: ({"include_line_items": False},),
+    PAYMENT: ({"include_line_items": False},),
+    # One total-balance filter at a time (Conductor): owing, then in credit.
+    CUSTOMER: (
+        {"status": "all", "total_balance_greater_than": "0"},
+        {"status": "all", "total_balance_less_than": "0"},
+    ),
+}
+
+
+def read_kinds(quickbooks: QuickBooks, side: QuickBooksSide, kinds: Iterable[str]) -> None:
+    """Each of `kinds` read whole into `side`, replacing what it kept of them."""
+    for kind in kinds:
+        side.kept(kind).clear()
+        for filters in _READS[kind]:
+            for page in quickbooks.pages(kind, **filters):
+                side.apply(kind, page.records)
 
 
 def ref_of(record: Mapping[str, Any]) -> str:
