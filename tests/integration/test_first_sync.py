@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+from app.domain.matching import normalise_name
+from app.engine.customer_updates import NAME_TO_CONFIRM
 from app.engine.result import RunStatus
 from tests.integration.conftest import World
 
@@ -51,10 +53,22 @@ def test_first_sync_mirrors_everything_exactly_once(world: World) -> None:
     by_id = {c["id"]: c for c in customers}
     in_scope = [a for a in accounts.values() if a.get("Sync_To_QuickBooks__c")]
     assert in_scope
+    # A name that differs only in spelling is linked, and QuickBooks keeps its own until the
+    # bookkeeper confirms the new one: a rename of a QuickBooks customer is never automatic.
+    names_to_confirm = {
+        item.qb_id for item in world.store.run_items(result.run_id) if item.code == NAME_TO_CONFIRM
+    }
     for account in in_scope:
         qb_id = account["QuickBooks_Customer_Id__c"]
         assert qb_id in by_id, f"{account['Name']} has no QuickBooks customer"
-        assert by_id[qb_id]["name"] == account["Name"]
+        qb_name = by_id[qb_id]["name"]
+        if qb_name != account["Name"]:
+            assert normalise_name(qb_name) == normalise_name(account["Name"])
+            assert qb_id in names_to_confirm, f"{qb_name} was renamed or not asked about"
+    # The sample has such pairs (e.g. "TIDEWATER BAKERY LLC"), so both branches run.
+    assert names_to_confirm and names_to_confirm <= {
+        a["QuickBooks_Customer_Id__c"] for a in in_scope
+    }
     linked = Counter(
         a["QuickBooks_Customer_Id__c"]
         for a in accounts.values()
