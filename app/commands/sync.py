@@ -14,8 +14,11 @@ from app.context import AppContext
 from app.domain.spreadsheet import SafeCsvWriter
 from app.engine.engine import ALL_WORKFLOWS, SyncEngine
 from app.engine.result import RunResult
-from app.engine.review import ReviewCandidate, state_text
+from app.engine.review import ReviewCandidate, Reviewed, state_text
 from app.store import Store
+
+#: Hex digits of an invoice's fingerprint in the check code 'review list' prints.
+CHECK_LENGTH = 10
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,8 +44,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     review = commands.add_parser("review", help="invoices waiting for approval (won opportunities)")
     actions = review.add_subparsers(dest="review_action", metavar="ACTION", required=True)
     actions.add_parser("list", help="list them with the invoice each would create")
-    approve = actions.add_parser("approve", help="create the invoices in QuickBooks")
-    approve.add_argument("ids", nargs="+", metavar="OPPORTUNITY_ID")
+    approve = actions.add_parser(
+        "approve",
+        help="create the invoices in QuickBooks, each as the last 'review list' showed it",
+    )
+    approve.add_argument(
+        "ids",
+        nargs="+",
+        metavar="OPPORTUNITY_ID[=CHECK]",
+        help="CHECK: the code 'review list' printed for that invoice",
+    )
     skip = actions.add_parser("skip", help="do not invoice these opportunities")
     skip.add_argument("ids", nargs="+", metavar="OPPORTUNITY_ID")
     review.set_defaults(handler=cmd_review)
@@ -96,8 +107,13 @@ def cmd_review(args: argparse.Namespace, ctx: AppContext) -> int:
             print(f"Skipped {len(args.ids)} opportunit{'y' if len(args.ids) == 1 else 'ies'}.")
             return ExitCode.OK
         if args.review_action == "approve":
+            ids = [i.partition("=")[0] for i in args.ids]
+            reviewed, refused = as_listed(ctx.store, args.ids)
+            if refused:
+                print("\n".join(["Nothing was approved.", *refused]), file=sys.stderr)
+                return ExitCode.USAGE
             with TerminalProgress() as progress:
-                result = engine.approve(args.ids, progress=progress)
+                result = engine.approve(ids, progress=progress, reviewed=reviewed)
             _print_result(result, sys.stdout)
             return EXIT_FOR_STATUS[result.status]
         queue = engine.review_queue()
@@ -105,9 +121,41 @@ def cmd_review(args: argparse.Namespace, ctx: AppContext) -> int:
             print("No won opportunities are waiting to be invoiced.")
         for candidate in queue:
             _print_candidate(candidate)
+        ctx.store.record_listing(
+            [(c.id, r.ref_number, r.fingerprint) for c in queue if (r := c.reviewed) is not None]
+        )
         return ExitCode.OK
 
     return with_engine(ctx, work)
+
+
+def check_code(fingerprint: str) -> str:
+    """The short code 'review list' prints for an invoice, passed back as ID=CHECK."""
+    return fingerprint[:CHECK_LENGTH]
+
+
+def as_listed(store: Store, args: list[str]) -> tuple[dict[str, Reviewed], list[str]]:
+    """The invoice the last 'review list' showed for each OPPORTUNITY_ID[=CHECK], and why any
+    cannot be approved: not listed, or not the invoice its CHECK names."""
+    listed = store.listed_invoices()
+    reviewed: dict[str, Reviewed] = {}
+    refused = []
+    for arg in args:
+        opportunity_id, _, check = arg.partition("=")
+        shown = listed.get(opportunity_id)
+        if shown is None:
+            refused.append(
+                f"{opportunity_id}: not in the last 'qbsf review list' of this data folder with "
+                "an invoice number. List the queue, check the invoice, then approve it."
+            )
+        elif check and check_code(shown[1]) != check.strip().lower():
+            refused.append(
+                f"{opportunity_id}: the last 'qbsf review list' showed another invoice than "
+                f"check {check}. List the queue again and check the invoice."
+            )
+        else:
+            reviewed[opportunity_id] = Reviewed(*shown)
+    return reviewed, refused
 
 
 def _print_candidate(candidate: ReviewCandidate) -> None:
@@ -122,6 +170,9 @@ def _print_candidate(candidate: ReviewCandidate) -> None:
         print(f"    - {line.product}: {line.quantity} x {line.rate} = {line.amount}")
     for problem in candidate.draft.problems:
         print(f"    ! {problem.message}")
+    if candidate.fingerprint is not None and candidate.decision is None:
+        code = check_code(candidate.fingerprint)
+        print(f"    approve this invoice: qbsf review approve {candidate.id}={code}")
 
 
 def cmd_history(args: argparse.Namespace, ctx: AppContext) -> int:

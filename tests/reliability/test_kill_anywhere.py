@@ -1,12 +1,13 @@
 """Kill anywhere: a sync (or an approval) SIGKILLed at a seeded random moment loses nothing and
 doubles nothing; the next run finishes the work.
 
-Each kill runs `python -m app --data-dir D sync` (or `review approve ID`) in its own process
-against the sandboxes in this one, and kills it either while a chosen request is held by the
-sandbox (before it is carried out, or after: the write happened, the answer never arrives) or
-at a moment in time. The run after each kill must succeed, and the audit must find both systems
-and the ledger in step: every QuickBooks record once in Salesforce, every in-scope account once
-in QuickBooks, every approved opportunity one invoice, no cursor past an uncommitted record.
+Each kill runs `python -m app --data-dir D sync` (or `review approve ID` after `review list`) in
+its own process against the sandboxes in this one, and kills it either while a chosen request is
+held by the sandbox (before it is carried out, or after: the write happened, the answer never
+arrives) or at a moment in time. The run after each kill must succeed, and the audit must find
+both systems and the ledger in step: every QuickBooks record once in Salesforce, every in-scope
+account once in QuickBooks, every approved opportunity one invoice, no cursor past an
+uncommitted record.
 """
 
 from __future__ import annotations
@@ -250,6 +251,7 @@ def test_kill_during_opportunity_approval(
             opportunity = user.won_opportunity(
                 rng.choice(accounts), rng.sample(products, k=2), f"Approved order {cycles}"
             )
+            rig.complete("review", "list")  # approving signs the invoice as listed
             kills += rig.cycle(("review", "approve", opportunity), APPROVAL, "approval")
             assert Ledger.read(rig.database).decisions[opportunity] == "approved"
 
@@ -289,6 +291,7 @@ def test_kill_after_a_create_then_the_record_changes_before_the_next_run(
         ]
         opportunity = user.won_opportunity(accounts[0], products[:1], "Redated order")
         invoice = KillPoint("creating the invoice", QB, r"/invoices$", "POST", after_commit=True)
+        rig.complete("review", "list")
         assert rig.kill(("review", "approve", opportunity), [invoice], "redated opportunity")
         user.update("Opportunity", opportunity, CloseDate="2025-01-15")
         rig.complete("sync")

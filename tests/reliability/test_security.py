@@ -93,6 +93,7 @@ def test_no_secret_in_logs_database_output_errors_or_exports(
         p for p in sandboxes.salesforce.records("Product2") if p.get("QuickBooks_Item_Id__c")
     )
     opportunity = user.won_opportunity(account["Id"], [(product["Id"], 12.5)], "Security order")
+    outputs.append(run_cli(env, data_dir, "-v", "review", "list").stdout)
     outputs.append(run_cli(env, data_dir, "-v", "review", "approve", opportunity).stdout)
     # Failures carry exception texts and details: a refused key, an expired session.
     wrong_key = {**env, "QBSF_CONDUCTOR_SECRET_KEY": "sk_test_" + "0" * 32}
