@@ -99,7 +99,7 @@ class PriceBookNotFoundError(LookupError):
 
 def price_items(ctx: RunContext) -> None:
     """Write the price book entries of the items read this run, and of linked items never priced."""
-    items = _items_to_price(ctx)
+    items = _changed_prices(ctx, _items_to_price(ctx))
     if not items:
         return
     ctx.report(WORKFLOW, "pricing")
@@ -128,6 +128,7 @@ def price_items(ctx: RunContext) -> None:
             "product": product.sf_id,
             "books": list(books.ids),
             "prices": books.prices(sales_price(item)),
+            "asked": _asked(ctx, item),
         }
         digest = content_hash(content)
         link = earlier.get(qb_id)
@@ -178,6 +179,32 @@ def _items_to_price(ctx: RunContext) -> dict[str, dict[str, Any]]:
             for page in ctx.quickbooks.pages(kind, status="all"):
                 items.update({str(r["id"]): r for r in page.records if str(r["id"]) in unpriced})
     return items
+
+
+def _asked(ctx: RunContext, item: dict[str, Any]) -> dict[str, str]:
+    """What a price depends on before the price books are read: QuickBooks' price and the
+    price book chosen in settings."""
+    return {"price": str(sales_price(item)), "book": ctx.store.get(PRICE_BOOK).strip()}
+
+
+def _changed_prices(ctx: RunContext, items: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Items whose price was never written for this product, or whose QuickBooks price or chosen
+    price book changed since: a sync with nothing new reads no price book."""
+    if not items:
+        return items
+    products = ctx.store.links_by_qb(WORKFLOW, list(items))
+    earlier = ctx.store.links_by_qb(PRICE_LINKS, list(items))
+    changed = {}
+    for qb_id, item in items.items():
+        link, product = earlier.get(qb_id), products.get(qb_id)
+        content = (link.content or {}) if link is not None and link.content_hash else {}
+        if (
+            product is None
+            or content.get("product") != product.sf_id
+            or content.get("asked") != _asked(ctx, item)
+        ):
+            changed[qb_id] = item
+    return changed
 
 
 def _books(ctx: RunContext) -> Books:
