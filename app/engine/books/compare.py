@@ -3,6 +3,7 @@ to list exactly which are missing, extra or different."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -87,9 +88,12 @@ def _compare(
     end: date,
     deletions_since: datetime | None,
 ) -> Reconciliation:
-    presence = missing_in_salesforce(quickbooks, salesforce, store, since=deletions_since)
-    sf_by_customer = sf.open_by_customer(salesforce)
-    sf_payments = sf.payment_totals(salesforce, start, end)
+    # Salesforce's figures are asked meanwhile: its answers wait on the network, not on us.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="books-figures") as pool:
+        by_customer = pool.submit(sf.open_by_customer, salesforce)
+        payments = pool.submit(sf.payment_totals, salesforce, start, end)
+        presence = missing_in_salesforce(quickbooks, salesforce, store, since=deletions_since)
+        sf_by_customer, sf_payments = by_customer.result(), payments.result()
     qb_by_customer, names = qb.open_by_customer, qb.names
     keys = set(qb_by_customer) | set(sf_by_customer)
     differing: list[CustomerFigures] = []
