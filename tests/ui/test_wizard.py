@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QDate
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWizard
 
@@ -100,6 +101,10 @@ def test_first_start_walks_the_wizard_to_a_working_tray(
     assert not wizard.workflows.isComplete()
     for box in wizard.workflows.boxes.values():
         box.setChecked(True)
+
+    # Invoices: numbered after QuickBooks' highest number, won from today on unless changed.
+    next_page(qtbot, wizard, PageId.INVOICES)
+    assert wizard.invoices.choices.go_live.date() == QDate.currentDate()
 
     # Match: proposals come from propose_links; link all but one, which is remembered as skipped.
     next_page(qtbot, wizard, PageId.MATCH)

@@ -1,5 +1,6 @@
 """Settings: workflows, the field map file, start at login, notifications, API share, timed sync,
-Salesforce choices (price book, record type, inactive customers), updates."""
+Salesforce choices (price book, record type, inactive customers), invoice numbers and the go-live
+date, updates."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from app.platform import autostart
 from app.ui.notifier import NoticeKind
 from app.ui.opener import open_url
 from app.ui.preferences import SYNC_EVERY_CHOICES, Preferences
+from app.ui.windows.invoice_settings import InvoiceSettings
 from app.ui.windows.salesforce_settings import SalesforceSettings
 from app.ui.windows.update_settings import UpdateSettings
 
@@ -140,6 +142,7 @@ class SettingsWindow(QDialog):
             notices_layout.addWidget(box)
 
         self.salesforce = SalesforceSettings(ctx.store)
+        self.invoices = InvoiceSettings(ctx.store)
         self.updates = UpdateSettings(ctx.store, check_for_updates)
 
         self.problem = QLabel("")
@@ -154,7 +157,7 @@ class SettingsWindow(QDialog):
         # Two columns: in one the window would be taller than a laptop's screen.
         columns = QHBoxLayout()
         for sections in (
-            (workflows_box, maps_box, general),
+            (workflows_box, maps_box, general, self.invoices),
             (self.salesforce, notices, self.updates),
         ):
             column = QVBoxLayout()
@@ -209,11 +212,12 @@ class SettingsWindow(QDialog):
             except autostart.AutostartError as exc:
                 self.problem.setText(str(exc))
                 return
-        if problem := self.updates.problem():
+        if problem := self.invoices.problem_text() or self.updates.problem():
             self.problem.setText(problem)
             return
         chosen.save(self.ctx.store)
         self.salesforce.save()
+        self.invoices.save()
         self.updates.save()
         self.preferences = chosen
         self._saved()

@@ -8,9 +8,11 @@ from enum import IntEnum
 from PySide6.QtWidgets import QWidget, QWizard
 
 from app import APP_NAME
+from app.engine.review import go_live_date
 from app.store.settings import SETUP_FINISHED
 from app.ui.icons import app_icon
 from app.ui.wizard.context import SetupContext
+from app.ui.wizard.invoices_page import InvoicesPage
 from app.ui.wizard.match_page import MatchPage
 from app.ui.wizard.quickbooks_page import QuickBooksPage
 from app.ui.wizard.salesforce_page import SalesforcePage
@@ -26,8 +28,9 @@ class PageId(IntEnum):
     SALESFORCE = 2
     SCHEMA = 3
     WORKFLOWS = 4
-    MATCH = 5
-    SUMMARY = 6
+    INVOICES = 5
+    MATCH = 6
+    SUMMARY = 7
 
 
 PAGE_NAMES = {page.name.lower(): page for page in PageId}
@@ -55,6 +58,7 @@ class SetupWizard(QWizard):
         self.salesforce = SalesforcePage(setup)
         self.schema = SchemaPage(setup)
         self.workflows = WorkflowsPage(setup)
+        self.invoices = InvoicesPage(setup)
         self.match = MatchPage(setup)
         self.summary = SummaryPage(setup)
         for page_id, page in (
@@ -63,6 +67,7 @@ class SetupWizard(QWizard):
             (PageId.SALESFORCE, self.salesforce),
             (PageId.SCHEMA, self.schema),
             (PageId.WORKFLOWS, self.workflows),
+            (PageId.INVOICES, self.invoices),
             (PageId.MATCH, self.match),
             (PageId.SUMMARY, self.summary),
         ):
@@ -75,6 +80,8 @@ class SetupWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, "Finish")
 
     def accept(self) -> None:
+        # Deals won before the day of setup are not offered for invoicing.
+        go_live_date(self.setup.ctx.store)
         self.setup.ctx.store.set(SETUP_FINISHED, True)
         self.setup.controller.settings_changed()
         super().accept()
