@@ -18,7 +18,7 @@ from typing import Any
 from app.domain.fieldmap import Side
 from app.domain.hashing import content_hash
 from app.domain.matching import ProposedLink, propose_links
-from app.domain.outcomes import Outcome
+from app.domain.outcomes import Outcome, Problem
 from app.domain.quickbooks_ids import is_quickbooks_id, not_a_quickbooks_id
 from app.domain.record_mapping import (
     map_salesforce_record,
@@ -213,7 +213,12 @@ def link_accounts(ctx: RunContext, customers: list[dict[str, Any]]) -> list[Item
             allow_duplicates=ctx.settings.allow_duplicate_accounts,
         )
         results = _save_reviewed_duplicates(ctx, to_create, results, skipped)
-        failures.extend(_link_results(ctx, to_create, results, links, by_id))
+        made = [
+            (r[ACCOUNT_ID_FIELD], _customer_label(by_id[r[ACCOUNT_ID_FIELD]])) for r in to_create
+        ]
+        new_links, refused_accounts = account_results(made, results)
+        links.extend(new_links)
+        failures.extend(refused_accounts)
     for link in links:
         index.mark(link.qb_id, link.sf_id or "")
     ctx.recorder.commit([], links)
@@ -295,22 +300,19 @@ def skipped_pairs(store: Store) -> set[tuple[str, str]]:
     return customer_matches.rejected_pairs(store)
 
 
-def _link_results(
-    ctx: RunContext,
-    rows: list[dict[str, Any]],
-    results: list[dict[str, Any]],
-    links: list[Link],
-    customers: dict[str, dict[str, Any]],
-) -> list[ItemOutcome]:
-    failures = []
-    for row, result in zip(rows, results, strict=True):
-        qb_id = row[ACCOUNT_ID_FIELD]
+def account_results(
+    made: Sequence[tuple[str, str]], results: Sequence[dict[str, Any]]
+) -> tuple[list[Link], list[ItemOutcome]]:
+    """Accounts upserted for QuickBooks customers or jobs, each (QuickBooks id, label): the
+    links made, and each refused account as a failure in Salesforce's words."""
+    links: list[Link] = []
+    failures: list[ItemOutcome] = []
+    for (qb_id, label), result in zip(made, results, strict=True):
         if result.get("success"):
-            links.append(Link(WORKFLOW, qb_id, str(result.get("id") or row.get("Id")), None))
+            links.append(Link(WORKFLOW, qb_id, str(result.get("id")), None))
             continue
         code, message, fields = first_error(result)
         plain, details = failure_text(code, message, fields)
-        label = _customer_label(customers[qb_id])
         failures.append(
             ItemOutcome(
                 workflow=WORKFLOW,
@@ -323,7 +325,7 @@ def _link_results(
                 details=details,
             )
         )
-    return failures
+    return links, failures
 
 
 # -- Salesforce accounts -> QuickBooks customers -----------------------------------------------
@@ -389,39 +391,15 @@ def _push_one(
     name = str(account.get("Name") or sf_id)
     mapped = map_salesforce_record(ctx.mapping, WORKFLOW, account)
     if mapped.record is None:
-        message = " ".join(p.message for p in mapped.problems)
-        ctx.plan(
-            PlannedAction(
-                workflow=WORKFLOW,
-                action="problem",
-                target="QuickBooks",
-                record=name,
-                qb_id=None,
-                sf_id=sf_id,
-                detail=message,
-            )
-        )
         codes = ",".join(sorted({p.code for p in mapped.problems}))
-        return (
-            ItemOutcome(
-                workflow=WORKFLOW,
-                record_key=name,
-                outcome=Outcome.FAILED,
-                qb_id=None,
-                sf_id=sf_id,
-                code=codes,
-                message=message,
-            ),
-            None,
-            False,
-        )
+        return _refused(ctx, name, sf_id, codes, mapped.problems)
     body = mapped.record
     digest = content_hash(body)
     link = ctx.store.link_by_sf(WORKFLOW, sf_id)
     qb_id = link.qb_id if link else account.get(ACCOUNT_ID_FIELD)
     try:
         if qb_id:
-            return _update_customer(ctx, account, str(qb_id), body, digest, link)
+            return customer_updates.update_customer(ctx, account, str(qb_id), body, digest, link)
         own = None if ctx.dry_run else writer.recover("customer", *_own_create(ctx, sf_id))
         if own is not None:  # the app's own create, its answer lost: not a match to weigh
             return _recovered(ctx, account, own, body, digest)
@@ -436,28 +414,7 @@ def _push_one(
         existing = ctx.quickbooks.find_by_name("customer", str(body.get("name") or name))
         problems = preflight.customer_problems(ctx, body, existing)
         if problems:
-            message = " ".join(p.message for p in problems)
-            ctx.plan(
-                PlannedAction(
-                    workflow=WORKFLOW,
-                    action="problem",
-                    target="QuickBooks",
-                    record=name,
-                    qb_id=None,
-                    sf_id=sf_id,
-                    detail=message,
-                )
-            )
-            outcome = ItemOutcome(
-                workflow=WORKFLOW,
-                record_key=name,
-                outcome=Outcome.FAILED,
-                qb_id=None,
-                sf_id=sf_id,
-                code=problems[0].code,
-                message=message,
-            )
-            return outcome, None, False
+            return _refused(ctx, name, sf_id, problems[0].code, problems)
         ctx.plan(
             PlannedAction(
                 workflow=WORKFLOW,
@@ -485,6 +442,34 @@ def _push_one(
         if error.connection_problem:
             raise
         return _qb_failure(name, sf_id, str(qb_id) if qb_id else None, error), None, False
+
+
+def _refused(
+    ctx: RunContext, name: str, sf_id: str, code: str, problems: Sequence[Problem]
+) -> tuple[ItemOutcome, Link | None, bool]:
+    """An account that cannot become a customer as it is: planned and reported, not sent."""
+    message = " ".join(p.message for p in problems)
+    ctx.plan(
+        PlannedAction(
+            workflow=WORKFLOW,
+            action="problem",
+            target="QuickBooks",
+            record=name,
+            qb_id=None,
+            sf_id=sf_id,
+            detail=message,
+        )
+    )
+    outcome = ItemOutcome(
+        workflow=WORKFLOW,
+        record_key=name,
+        outcome=Outcome.FAILED,
+        qb_id=None,
+        sf_id=sf_id,
+        code=code,
+        message=message,
+    )
+    return outcome, None, False
 
 
 def _unlinked_customers(ctx: RunContext) -> customer_matches.UnlinkedCustomers:
@@ -523,7 +508,9 @@ def _adopt(
         if index is not None:
             index.mark(qb_id, sf_id)
     try:
-        outcome, updated_link, _ = _update_customer(ctx, account, qb_id, body, digest, new_link)
+        outcome, updated_link, _ = customer_updates.update_customer(
+            ctx, account, qb_id, body, digest, new_link
+        )
     except QuickBooksError as error:
         if error.connection_problem:
             raise
@@ -595,18 +582,7 @@ def _recovered(
         name = str(account.get("Name") or account["Id"])
         return replace(_bad_id(name, result.qb_id), sf_id=str(account["Id"])), None, False
     made = Link(WORKFLOW, result.qb_id, str(account["Id"]), None, content=_as_written(result.sent))
-    return _update_customer(ctx, account, result.qb_id, body, digest, made)
-
-
-def _update_customer(
-    ctx: RunContext,
-    account: dict[str, Any],
-    qb_id: str,
-    body: dict[str, Any],
-    digest: str,
-    link: Link | None,
-) -> tuple[ItemOutcome, Link | None, bool]:
-    return customer_updates.update_customer(ctx, account, qb_id, body, digest, link)
+    return customer_updates.update_customer(ctx, account, result.qb_id, body, digest, made)
 
 
 def _quickbooks_failure(outcome: ItemOutcome) -> bool:

@@ -22,8 +22,6 @@ from app.engine.context import RunContext, parse_stamp
 from app.engine.mirror import MirrorSpec, run_mirror
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
-from app.engine.salesforce_results import failure_text, first_error
-from app.store import Link
 from app.store.settings import JOBS_ROLL_UP
 
 TOUCHED = "receivables.touched_customers"
@@ -278,25 +276,7 @@ def _create_job_accounts(ctx: RunContext, jobs: list[dict[str, Any]]) -> list[It
         rows,
         allow_duplicates=ctx.settings.allow_duplicate_accounts,
     )
-    links: list[Link] = []
-    failures: list[ItemOutcome] = []
-    for job, result in zip(jobs, results, strict=True):
-        qb_id = str(job["id"])
-        if result.get("success"):
-            links.append(Link(customers.WORKFLOW, qb_id, str(result.get("id")), None))
-            continue
-        code, message, fields = first_error(result)
-        plain, details = failure_text(code, message, fields)
-        failures.append(
-            ItemOutcome(
-                workflow=customers.WORKFLOW,
-                record_key=_job_label(job),
-                outcome=Outcome.FAILED,
-                qb_id=qb_id,
-                code=code,
-                message=plain,
-                details=details,
-            )
-        )
+    made = [(str(job["id"]), _job_label(job)) for job in jobs]
+    links, failures = customers.account_results(made, results)
     ctx.recorder.commit([], links)
     return failures
