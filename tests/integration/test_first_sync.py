@@ -6,7 +6,9 @@ from collections import Counter
 from decimal import Decimal
 
 from app.domain.matching import normalise_name
+from app.engine.books.after_sync import PROGRESS as CHECK_PROGRESS
 from app.engine.customer_updates import NAME_TO_CONFIRM
+from app.engine.events import Progress
 from app.engine.result import RunStatus
 from tests.integration.conftest import World
 
@@ -84,7 +86,13 @@ def test_first_sync_mirrors_everything_exactly_once(world: World) -> None:
 def test_second_sync_reads_one_page_per_workflow_and_writes_nothing(world: World) -> None:
     assert world.engine.run(trigger="test").status is RunStatus.SUCCEEDED
     qb_before, sf_before = len(world.qb_requests()), len(world.sf_requests())
-    result = world.engine.run(trigger="test")
+    check_started: list[int] = []
+
+    def progress(step: Progress) -> None:
+        if step.workflow == CHECK_PROGRESS and step.phase == "checking":
+            check_started.append(len(world.sf_requests()))
+
+    result = world.engine.run(trigger="test", progress=progress)
     assert result.status is RunStatus.SUCCEEDED
     assert result.count("created") == 0 and result.count("updated") == 0
     qb_calls = world.qb_requests()[qb_before:]
@@ -106,5 +114,17 @@ def test_second_sync_reads_one_page_per_workflow_and_writes_nothing(world: World
             "deleted-transactions": 1,
         }
     )
-    # Salesforce: the API headroom check, the accounts in scope, the opportunities approved.
-    assert len(sf_calls) <= 3, sf_calls
+    # Salesforce, for the sync: the API headroom check, the accounts in scope.
+    (check_at,) = check_started
+    sync_calls, check_calls = sf_calls[: check_at - sf_before], sf_calls[check_at - sf_before :]
+    assert len(sync_calls) <= 3, sync_calls
+    # The check of the books that follows asks Salesforce for totals and for what was deleted
+    # there since the last check, never record by record: a fixed number of requests.
+    for call in check_calls:
+        query = str(call.get("query", ""))
+        assert (
+            call["path"].endswith("/deleted/")
+            or "COUNT%28Id%29" in query
+            or ("Unapplied_Amount__c" in query)
+        ), call
+    assert len(check_calls) <= 12, check_calls
