@@ -104,7 +104,7 @@ def report_html(report: RunReport) -> str:
         parts.extend(f"<p>{_e(line)}</p>" for line in reconciliation.report_lines()[:2])
         if reconciliation.reused_from is not None:
             parts.append(
-                '<p class="small">QuickBooks\' side is the previous check\'s, brought up to date '
+                "<p class=\"small\">QuickBooks' side is the previous check's, brought up to date "
                 "with the records this sync read; Salesforce was read again.</p>"
             )
         if reconciliation.customers:

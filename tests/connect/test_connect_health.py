@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from app.store.settings import SALESFORCE_USERNAME, WORKFLOWS
-
 import pytest
 
 from app.context import AppContext
@@ -30,6 +28,7 @@ from app.engine.health import (
 )
 from app.sandbox.conductor import ConductorSandbox
 from app.sandbox.salesforce import SalesforceSandbox
+from app.store.settings import SALESFORCE_USERNAME, WORKFLOWS
 
 DIALOG = from_conductor(
     {

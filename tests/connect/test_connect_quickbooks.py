@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from app.store.settings import CONDUCTOR_BASE_URL, CONDUCTOR_END_USER_ID, CONDUCTOR_PUBLISHABLE_KEY
-
 import io
 import re
 import threading
@@ -19,6 +17,7 @@ from app.platform.credentials import Secret
 from app.quickbooks.errors import QuickBooksError
 from app.quickbooks.setup import ConductorSetup, HealthCheck
 from app.sandbox.conductor import ConductorSandbox
+from app.store.settings import CONDUCTOR_BASE_URL, CONDUCTOR_END_USER_ID, CONDUCTOR_PUBLISHABLE_KEY
 from tests.connect.cli_run import CliRun
 
 _FORM_ACTION = re.compile(r'<form method="post"')

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from app.store.settings import SALESFORCE_INSTANCE_URL, SALESFORCE_USERNAME
-
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from app.salesforce.oauth import (
     sign_out,
 )
 from app.sandbox.salesforce import SalesforceSandbox
+from app.store.settings import SALESFORCE_INSTANCE_URL, SALESFORCE_USERNAME
 
 
 def _client(ctx: AppContext) -> SalesforceClient:

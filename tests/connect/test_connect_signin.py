@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from app.store.settings import SALESFORCE_LOGIN_URL, SALESFORCE_USERNAME
-
 import re
 import socket
 import threading
@@ -30,6 +28,7 @@ from app.salesforce.oauth import (
 )
 from app.sandbox.salesforce import SalesforceSandbox
 from app.sandbox.salesforce.oauth import challenge_for as sandbox_challenge
+from app.store.settings import SALESFORCE_LOGIN_URL, SALESFORCE_USERNAME
 from tests.connect.browser import Browser
 from tests.connect.cli_run import CliRun
 from tests.keyring_backends import LockedKeyring

@@ -5,8 +5,6 @@ the app's files are owner-only.
 
 from __future__ import annotations
 
-from app.store.settings import CONDUCTOR_BASE_URL, CONDUCTOR_END_USER_ID, SALESFORCE_CLIENT_ID, SALESFORCE_INSTANCE_URL, SALESFORCE_LOGIN_URL, SELF_TEST_PROBE
-
 import logging
 import os
 import re
@@ -29,6 +27,14 @@ from app.salesforce.loopback import LoopbackListener
 from app.salesforce.oauth import OAuthClient, SalesforceOAuthError, SalesforceSignIn
 from app.sandbox.launcher import Sandboxes
 from app.store import open_store
+from app.store.settings import (
+    CONDUCTOR_BASE_URL,
+    CONDUCTOR_END_USER_ID,
+    SALESFORCE_CLIENT_ID,
+    SALESFORCE_INSTANCE_URL,
+    SALESFORCE_LOGIN_URL,
+    SELF_TEST_PROBE,
+)
 from tests.connect.browser import Browser
 from tests.reliability.harness import SalesforceUser, cli_env, run_cli, small_world
 
