@@ -24,6 +24,7 @@ from app.domain.outcomes import Outcome
 from app.domain.record_mapping import map_quickbooks_record, salesforce_json
 from app.engine.books.sync_reads import note_read
 from app.engine.context import RunContext, later, parse_stamp
+from app.engine.odd_values import is_stamp, odd_record, odd_stamp, stamp_readable, too_large
 from app.engine.pipeline import Prefetcher
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
@@ -152,12 +153,6 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) 
         ctx.recorder.commit([], cursor=(spec.link_key, "qb", state.newest))
 
 
-#: The code of a record with a value that cannot be read or stored.
-ODD_VALUE = "ODD_VALUE"
-#: Outside what SQLite's INTEGER keeps (amounts are kept in cents).
-_SQLITE_INT = 2**63
-
-
 def _advance_cursor(
     spec: MirrorSpec, records: list[dict[str, Any]], state: _MirrorState, kind: str
 ) -> list[ItemOutcome]:
@@ -166,57 +161,11 @@ def _advance_cursor(
     odd: list[ItemOutcome] = []
     for record in records:
         stamp = record.get("updatedAt")
-        if _is_stamp(stamp):
+        if is_stamp(stamp):
             state.newest = later(state.newest, stamp)
         else:
-            message = (
-                f"QuickBooks sent updatedAt = {stamp!r}, which is not a timestamp; the record "
-                "was read, but a later change to it may be noticed only by a full sync."
-            )
-            odd.append(
-                ItemOutcome(
-                    workflow=spec.workflow,
-                    record_key=spec.label(record),
-                    outcome=Outcome.WARNING,
-                    qb_id=str(record.get("id")),
-                    code=ODD_VALUE,
-                    message=message,
-                    resource=kind,
-                )
-            )
+            odd.append(odd_stamp(spec.workflow, spec.label(record), record, kind))
     return odd
-
-
-def _odd_record(spec: MirrorSpec, record: dict[str, Any], exc: Exception) -> ItemOutcome:
-    return ItemOutcome(
-        workflow=spec.workflow,
-        record_key=spec.label(record),
-        outcome=Outcome.FAILED,
-        qb_id=str(record.get("id")),
-        code=ODD_VALUE,
-        message=f"This record has a value that cannot be read or stored ({exc}); not synced.",
-    )
-
-
-def _stamp_readable(record: dict[str, Any]) -> dict[str, Any]:
-    """The record as mapped: an `updatedAt` that is not a timestamp is reported by the cursor's
-    reader (field and value) and left out of the mirror, so it never holds the record back."""
-    return record if _is_stamp(record.get("updatedAt")) else {**record, "updatedAt": None}
-
-
-def _is_stamp(value: Any) -> bool:
-    try:
-        parse_stamp(value)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True
-
-
-def _too_large(value: Any) -> bool:
-    """A number SQLite cannot store (the ledger keeps what was written)."""
-    if isinstance(value, dict):
-        return any(_too_large(v) for v in value.values())
-    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _SQLITE_INT
 
 
 def _pages(
@@ -252,14 +201,14 @@ def _prepare(
         if qb_id in skip:
             continue
         try:
-            result = map_quickbooks_record(ctx.mapping, spec.map_workflow, _stamp_readable(record))
+            result = map_quickbooks_record(ctx.mapping, spec.map_workflow, stamp_readable(record))
             if result.record is not None:
                 mapped = salesforce_json(result.record)
                 digest = content_hash(mapped)
-                if _too_large(mapped):
+                if too_large(mapped):
                     raise OverflowError("a number too large to keep")
         except (ValueError, ArithmeticError, TypeError, AttributeError) as exc:
-            outcomes.append(_odd_record(spec, record, exc))
+            outcomes.append(odd_record(spec.workflow, spec.label(record), record, exc))
             ctx.plan(_planned(spec, "problem", record, detail=str(exc)))
             continue
         if result.record is None:

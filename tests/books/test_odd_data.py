@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.engine.mirror import ODD_VALUE
+from app.engine.odd_values import ODD_VALUE
 from app.engine.result import RunStatus
 from app.sandbox.launcher import start_sandboxes
 from tests.integration.conftest import World, build_world
