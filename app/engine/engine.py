@@ -21,7 +21,7 @@ from app.domain.outcomes import Outcome
 from app.domain.workflows import ALL_WORKFLOWS, WorkflowId
 from app.engine import (
     account_matching,
-    customers,
+    customer_push,
     deletions,
     double_entry,
     ledger_pair,
@@ -379,7 +379,7 @@ def _mirror(ctx: RunContext, spec: MirrorSpec) -> None:
 
 
 def _sync_customers(_engine: SyncEngine, ctx: RunContext) -> None:
-    customers.push_accounts(ctx)
+    customer_push.push_accounts(ctx)
     # A fix rewrites a chosen balance even when the ledger thinks Salesforce already has it.
     _mirror(ctx, receivables.balance_spec())
 

@@ -434,10 +434,7 @@ class Shooter:
     def simulate(self, key: str) -> None:
         done: list[str] = []
         self.shell.simulated.connect(done.append)
-        if key:
-            self.shell.simulate(key)
-        else:
-            self.shell.clear_simulated()
+        self.shell.simulate(key)
         self.wait(lambda: bool(done), 30)
         self.shell.simulated.disconnect(done.append)
 

@@ -294,25 +294,18 @@ class Shell(QObject):
             MenuAction.RESTART_TO_UPDATE: self.updates.restart_to_update,
             MenuAction.QUIT: self.quit,
             MenuAction.SIMULATE: lambda: self.simulate(key),
-            MenuAction.CLEAR_SIMULATED: self.clear_simulated,
+            MenuAction.CLEAR_SIMULATED: lambda: self.simulate(""),
         }
         handlers[action]()
 
     # -- demo mode ------------------------------------------------------------------------------
     def simulate(self, key: str) -> None:
-        """Switches a simulated problem on (the sandboxes' admin APIs, off the GUI thread)."""
+        """Switches a simulated problem on, or every one off for an empty key (the sandboxes'
+        admin APIs, off the GUI thread)."""
         switch = self.faults
         if switch is None:
             return
-        self.background_switch(lambda: switch.simulate(key), key)
 
-    def clear_simulated(self) -> None:
-        switch = self.faults
-        if switch is None:
-            return
-        self.background_switch(switch.clear, "")
-
-    def background_switch(self, work: Callable[[], None], key: str) -> None:
         def done(_result: object) -> None:
             if key:
                 self.simulating.add(key)
@@ -322,7 +315,7 @@ class Shell(QObject):
             self.simulated.emit(key)
 
         self.controller.background.start(
-            lambda _report: work(),
+            lambda _report: switch.simulate(key) if key else switch.clear(),
             name="simulate-problem",
             on_result=done,
             on_error=lambda exc: self.show_error(user_error_for(exc)),

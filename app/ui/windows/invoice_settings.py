@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.workflows import OPPORTUNITY
 from app.engine.invoice_numbers import MAX_LENGTH, NumberRule
 from app.store import Store
 from app.store.settings import (
@@ -53,7 +54,7 @@ class InvoiceSettings(QGroupBox):
         self.counter = QSpinBox()
         self.counter.setRange(1, 10**9)
         self.field = QLineEdit()
-        self.field.setPlaceholderText("e.g. Invoice_Number__c")
+        self.field.setPlaceholderText(f"API name of a text field on {OPPORTUNITY.name}")
         self.go_live = QDateEdit()
         self.go_live.setCalendarPopup(True)
         self.go_live.setDisplayFormat("yyyy-MM-dd")

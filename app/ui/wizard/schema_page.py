@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.user_error import UserFacingError
-from app.domain.workflows import WorkflowId
+from app.domain.workflows import ACCOUNT, WorkflowId
 from app.engine.engine import SyncEngine
 from app.salesforce.metadata_deploy import (
     DeployPermission,
@@ -166,7 +166,7 @@ class SchemaPage(QWizardPage):
         def work(_report: Callable[[object], None]) -> Findings:
             engine: SyncEngine = provider.get()
             report = check_schema(engine.salesforce, mapping=engine.mapping)
-            account = engine.salesforce.describe("Account") or {}
+            account = engine.salesforce.describe(ACCOUNT.name) or {}
             record_types = [
                 (str(info["developerName"]), str(info["name"]))
                 for info in account.get("recordTypeInfos", [])
