@@ -34,14 +34,20 @@ def test_duplicate_rule_and_required_field_refuse_one_record_each(world: World) 
         ]
     )
     sf = world.simple_salesforce()
+    # A near-twin the app does not weigh as a match (the names' first words differ), while the
+    # duplicate rule's fuzzy name and the same billing street hold.
+    sf.Account.create(
+        {"Name": "Greystone Masonry", "BillingStreet": ADDRESS["line1"], "BillingPostalCode": "1"}
+    )
+    near = world.qb.add_customer("Grey Stone Masonry", phone="802-555-0144", billingAddress=ADDRESS)
     twin = sf.Account.create(
         {"Name": "Granite Falls Masonry LLC", "Phone": "802-555-0199", "BillingPostalCode": "1"}
     )["id"]
-    duplicate = world.qb.add_customer(
+    reviewed = world.qb.add_customer(
         "Granite Falls Masonry", phone="802-555-0199", billingAddress=ADDRESS
     )
-    # The bookkeeper said these are different companies, so the sync creates an account.
-    world.store.set(MATCHING_SKIPPED, [[twin, duplicate["id"]]])
+    # The bookkeeper said these are different companies, so the sync saves it despite the rule.
+    world.store.set(MATCHING_SKIPPED, [[twin, reviewed["id"]]])
     unzipped = world.qb.add_customer("Zipless Trading", billingAddress={"line1": "1 Main St"})
     fine = world.qb.add_customer(
         "Orchard Lane Bakery", phone="802-555-0123", billingAddress=ADDRESS
@@ -51,14 +57,21 @@ def test_duplicate_rule_and_required_field_refuse_one_record_each(world: World) 
     result = world.engine.run(trigger="test")
 
     failed = _failed(world, result.run_id)
-    assert set(failed) >= {"Granite Falls Masonry", "Zipless Trading"}
-    assert failed["Granite Falls Masonry"].code == "DUPLICATES_DETECTED"
-    assert "Granite Falls Masonry LLC" in (failed["Granite Falls Masonry"].message or "")
+    assert set(failed) >= {"Grey Stone Masonry", "Zipless Trading"}
+    assert failed["Grey Stone Masonry"].code == "DUPLICATES_DETECTED"
+    assert "Greystone Masonry" in (failed["Grey Stone Masonry"].message or "")
+    assert "Granite Falls Masonry" not in failed
     assert failed["Zipless Trading"].code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
     assert "Billing ZIP/Postal Code is required" in (failed["Zipless Trading"].message or "")
     accounts = {a["QuickBooks_Customer_Id__c"]: a for a in world.sf_records("Account")}
     assert accounts[fine["id"]]["Phone"] == "802-555-0123", "a new account carries the phone"
     assert unzipped["id"] not in accounts
+    assert near["id"] not in accounts
+    assert accounts[reviewed["id"]]["Name"] == "Granite Falls Masonry", (
+        "a decided duplicate is saved"
+    )
+    waiting = {m.customer_name for m in world.store.open_matches()}
+    assert not waiting & {"Grey Stone Masonry", "Granite Falls Masonry"}, "no match was proposed"
     mirrored = {r["QuickBooks_Invoice_Id__c"] for r in world.sf_records("QuickBooks_Invoice__c")}
     assert invoice["id"] in mirrored, "the rest of the run is written"
     assert world.store.get_cursor("invoices", "qb") is not None
