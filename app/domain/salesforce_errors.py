@@ -25,6 +25,19 @@ class _Entry:
     kind: ErrorKind
     retryable: bool
 
+    def error(self, code: str, details: str) -> UserError:
+        """This entry's words as the UserError `code`, with Salesforce's own in `details`."""
+        return UserError(
+            code=code,
+            title=self.title,
+            what_happened=self.what_happened,
+            what_to_do=self.what_to_do,
+            action=self.action,
+            kind=self.kind,
+            retryable=self.retryable,
+            details=details,
+        )
+
 
 _SETUP_CHECK = (
     "Open setup and run the Salesforce check; it lists what needs to be added to Salesforce."
@@ -477,13 +490,32 @@ def from_oauth(error: str, description: str = "") -> UserError:
     details = f"Salesforce OAuth {code or 'error'}"
     if description:
         details += f": {description}"
-    return UserError(
-        code=f"salesforce_oauth.{code or 'unknown'}",
-        title=entry.title,
-        what_happened=entry.what_happened,
-        what_to_do=entry.what_to_do,
-        action=entry.action,
-        kind=entry.kind,
-        retryable=entry.retryable,
-        details=details,
-    )
+    return entry.error(f"salesforce_oauth.{code or 'unknown'}", details)
+
+
+#: Who may add the app's objects and fields to an org that refuses the signed-in user.
+WHO_CAN = "a Salesforce administrator"
+_DEPLOY_NOT_ALLOWED = _Entry(
+    "Only a Salesforce administrator can add these",
+    "Salesforce refused: your user may not change the organisation's setup.",
+    f"Ask {WHO_CAN} to add them (Copy instructions), then click Check again.",
+    _A.COPY_DETAILS,
+    _K.CONFIGURATION,
+    False,
+)
+_DEPLOY_FAILED = _Entry(
+    "Salesforce did not take the package",
+    "Salesforce refused the package of objects and fields it was sent.",
+    f"Try again in a few minutes, or ask {WHO_CAN} to add them.",
+    _A.RETRY,
+    _K.CONFIGURATION,
+    True,
+)
+
+
+def deploy_refused(code: str) -> UserError:
+    """A Metadata API deploy Salesforce refused outright, by its fault code ("" when unknown)."""
+    not_allowed = code == "INSUFFICIENT_ACCESS"
+    entry = _DEPLOY_NOT_ALLOWED if not_allowed else _DEPLOY_FAILED
+    name = "salesforce_deploy_not_allowed" if not_allowed else "salesforce_deploy_failed"
+    return entry.error(name, code or "Salesforce gave no reason")

@@ -25,7 +25,9 @@ from xml.etree import ElementTree
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError as SdkError
 
-from app.domain.user_error import ErrorAction, ErrorKind, UserError, UserFacingError
+from app.domain.salesforce_errors import WHO_CAN as WHO_CAN  # the UI names who may deploy
+from app.domain.salesforce_errors import deploy_refused
+from app.domain.user_error import UserError, UserFacingError
 from app.salesforce.client import SalesforceClient
 from app.salesforce.errors import SalesforceError, from_response
 from app.salesforce.metadata_package import PERMISSION_SET
@@ -39,7 +41,6 @@ CUSTOMIZE_APPLICATION = "PermissionsCustomizeApplication"
 #: Refusals that mean "this user may not look at permissions", not "something broke".
 _NOT_ALLOWED = {"INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY", "INVALID_TYPE"}
 FINISHED = {"Succeeded", "SucceededPartial", "Failed", "Canceled"}
-WHO_CAN = "a Salesforce administrator"
 
 
 @dataclass(frozen=True)
@@ -211,28 +212,7 @@ def grant_package_access(client: SalesforceClient) -> None:
 
 def refused(fault_text: str) -> UserError:
     """A deploy Salesforce refused outright (a SOAP fault), in plain words."""
-    code = _fault_code(fault_text)
-    if code == "INSUFFICIENT_ACCESS":
-        return UserError(
-            code="salesforce_deploy_not_allowed",
-            title="Only a Salesforce administrator can add these",
-            what_happened="Salesforce refused: your user may not change the organisation's setup.",
-            what_to_do=f"Ask {WHO_CAN} to add them (Copy instructions), then click Check again.",
-            action=ErrorAction.COPY_DETAILS,
-            kind=ErrorKind.CONFIGURATION,
-            retryable=False,
-            details=code,
-        )
-    return UserError(
-        code="salesforce_deploy_failed",
-        title="Salesforce did not take the package",
-        what_happened=f"Salesforce answered {code or 'with an error'} to the deploy.",
-        what_to_do="Try again in a few minutes, or ask a Salesforce administrator to add them.",
-        action=ErrorAction.RETRY,
-        kind=ErrorKind.CONFIGURATION,
-        retryable=True,
-        details=code,
-    )
+    return deploy_refused(_fault_code(fault_text))
 
 
 def _fault_code(fault_text: str) -> str:
