@@ -56,9 +56,9 @@ class MatchPage(QWizardPage):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemChanged.connect(self._changed)
         self.link_all = QPushButton("Link all")
-        self.link_all.clicked.connect(lambda: self.set_all(True))
+        self.link_all.clicked.connect(self.link_every_pair)
         self.skip_all = QPushButton("Skip all")
-        self.skip_all.clicked.connect(lambda: self.set_all(False))
+        self.skip_all.clicked.connect(self.skip_every_pair)
         self.find_again = QPushButton("Look again")
         self.find_again.clicked.connect(self.start_matching)
         buttons = QHBoxLayout()
@@ -155,6 +155,13 @@ class MatchPage(QWizardPage):
 
     def _changed(self) -> None:
         self.applied = False
+
+    # Bound methods, not lambdas holding the page: PySide would free a page it already deleted.
+    def link_every_pair(self) -> None:
+        self.set_all(True)
+
+    def skip_every_pair(self) -> None:
+        self.set_all(False)
 
     def set_all(self, link: bool) -> None:
         state = Qt.CheckState.Checked if link else Qt.CheckState.Unchecked

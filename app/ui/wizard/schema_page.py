@@ -94,7 +94,7 @@ class SchemaPage(QWizardPage):
         self.copy_button = QPushButton("Copy instructions")
         self.copy_button.clicked.connect(self.copy_instructions)
         self.open_package = QPushButton("Open the package folder")
-        self.open_package.clicked.connect(lambda: open_folder(self.package_folder))
+        self.open_package.clicked.connect(self.open_package_folder)
         self.carry_on_button = QPushButton("Carry on without them")
         self.carry_on_button.clicked.connect(self.carry_on)
         self.record_type_label = QLabel("Record type of new accounts:")
@@ -130,6 +130,9 @@ class SchemaPage(QWizardPage):
     @property
     def package_folder(self) -> Any:
         return resource_path(*PACKAGE_FOLDER)
+
+    def open_package_folder(self) -> None:
+        open_folder(self.package_folder)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
         self.carrying_on = False
