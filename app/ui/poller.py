@@ -67,5 +67,10 @@ class HealthPoller(QObject):
     def remaining_s(self) -> float:
         return self._timer.remainingTime() / 1000.0 if self._timer.isActive() else -1.0
 
+    @property
+    def scheduled_s(self) -> float:
+        """The delay the next check was set for; Qt may fire a coarse timer up to 5% off it."""
+        return self._timer.interval() / 1000.0
+
     def _schedule(self, seconds: float) -> None:
         self._timer.start(max(0, int(seconds * 1000)))
