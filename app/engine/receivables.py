@@ -22,7 +22,7 @@ from app.engine.context import RunContext, parse_stamp
 from app.engine.mirror import MirrorSpec, run_mirror
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
-from app.store.settings import JOBS_ROLL_UP
+from app.store.settings import BALANCES_TO_REFRESH, JOBS_ROLL_UP
 
 TOUCHED = "receivables.touched_customers"
 MULTI_CURRENCY = "receivables.multi_currency"
@@ -52,17 +52,31 @@ def tracked(spec: MirrorSpec) -> MirrorSpec:
     def before_write(ctx: RunContext, records: list[dict[str, Any]]) -> list[ItemOutcome]:
         if rolls_up_jobs(ctx):
             roll_up(ctx, records)
-        touched: set[str] = ctx.cache.setdefault(TOUCHED, set())
         cursor = ctx.store.get_cursor(spec.link_key, "qb")
-        touched.update(
-            str(r["customer"]["id"])
-            for r in records
-            if (r.get("customer") or {}).get("id") and _new_since(r.get("updatedAt"), cursor)
+        note_touched(
+            ctx,
+            {
+                str(r["customer"]["id"])
+                for r in records
+                if (r.get("customer") or {}).get("id") and _new_since(r.get("updatedAt"), cursor)
+            },
         )
         use_currency_codes(ctx, records)
         return inner(ctx, records) if inner is not None else []
 
     return dataclasses.replace(spec, before_write=before_write)
+
+
+def note_touched(ctx: RunContext, customer_ids: set[str]) -> None:
+    """These customers' balances are refreshed this run, or by the next run if this one stops
+    first: the cursor that would show their transactions again may already have moved."""
+    touched: set[str] = ctx.cache.setdefault(TOUCHED, set())
+    new = customer_ids - touched
+    touched.update(new)
+    if new and not ctx.dry_run:
+        saved = {str(i) for i in ctx.store.get(BALANCES_TO_REFRESH)}
+        if not new <= saved:
+            ctx.store.set(BALANCES_TO_REFRESH, sorted(saved | new))
 
 
 def _new_since(stamp: object, cursor: str | None) -> bool:
@@ -125,8 +139,9 @@ def balance_spec() -> MirrorSpec:
 
 def refresh_balances(ctx: RunContext) -> None:
     """Every customer a transaction of this run touched (and the customers above a job) is read
-    again by id and its account's balance written."""
-    touched = sorted(ctx.cache.pop(TOUCHED, set()))
+    again by id and its account's balance written, with those an earlier run left unwritten."""
+    saved = {str(i) for i in ctx.store.get(BALANCES_TO_REFRESH)}
+    touched = sorted(ctx.cache.pop(TOUCHED, set()) | saved)
     if not touched:
         return
     found: dict[str, dict[str, Any]] = {}
@@ -137,6 +152,9 @@ def refresh_balances(ctx: RunContext) -> None:
         parents = {str((c.get("parent") or {}).get("id") or "") for c in read.values()}
         wanted = sorted(p for p in parents if p and p not in found)
     run_mirror(ctx, balance_spec(), {"customer": found})
+    if not ctx.dry_run:
+        left = {str(i) for i in ctx.store.get(BALANCES_TO_REFRESH)} - set(touched)
+        ctx.store.set(BALANCES_TO_REFRESH, sorted(left))
 
 
 # -- jobs ----------------------------------------------------------------------------------------

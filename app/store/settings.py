@@ -85,6 +85,9 @@ CUSTOMERS_INCLUDE_INACTIVE = Setting("customers.include_inactive", bool, False)
 #: QuickBooks jobs get no account of their own: their invoices, credit memos and payments go on
 #: their customer's account, and each invoice names its job.
 JOBS_ROLL_UP = Setting("customers.roll_up_jobs", bool, False)
+#: QuickBooks customers whose balance a read transaction moved and whose account has not been
+#: given it yet: kept across runs, since a run can stop after moving a cursor past the change.
+BALANCES_TO_REFRESH = Setting("receivables.balances_to_refresh", list, [])
 
 # -- what syncs ----------------------------------------------------------------------------------
 #: Workflow id -> switched on; a workflow not named is on.
