@@ -9,7 +9,7 @@ from typing import Any
 from app.domain.workflows import ACCOUNT, CREDIT_MEMO, INVOICE, PAYMENT, WorkflowId
 from app.engine import preflight
 from app.engine.receivables import ROLLED_UP
-from app.engine.result import RunResult
+from app.engine.result import RunResult, RunStatus
 from app.store.settings import JOBS_ROLL_UP
 from tests.integration.conftest import World
 
@@ -284,3 +284,28 @@ def test_an_opportunity_in_another_currency_than_its_customer_cannot_be_approved
     sf.update("Opportunity", [{"Id": opportunity, "CurrencyIsoCode": "CAD"}])
     (problem,) = currency_checks()
     assert "CAD" in problem.message and "Euro (EUR)" in problem.message
+
+
+def test_a_run_that_stops_after_mirroring_an_invoice_leaves_its_balance_to_the_next(
+    world: World,
+) -> None:
+    _first_sync(world)
+    invoiced = _linked_customer(world)
+    before = Decimal(str(_accounts(world)[invoiced][ACCOUNT.balance]))
+    invoice = world.qb.add_invoice(invoiced, _line(world, "640.00"))
+    # QuickBooks stops answering once the invoices are mirrored and their cursor has moved.
+    world.sandboxes.conductor.add_fault("qb_dialog", method="GET", path="credit-memos", times=None)
+
+    stopped = world.engine.run(trigger="test")
+
+    assert stopped.status is RunStatus.NEEDS_ATTENTION
+    assert invoice["id"] in _by(world, INVOICE.name, INVOICE.quickbooks_id)
+    assert Decimal(str(_accounts(world)[invoiced][ACCOUNT.balance])) == before
+    world.sandboxes.conductor.clear_faults()
+
+    again = world.engine.run(trigger="test")
+
+    assert again.status is RunStatus.SUCCEEDED, again.error
+    total = Decimal(world.qb.get(invoiced)["totalBalance"])
+    assert total == before + Decimal("640.00")
+    assert Decimal(str(_accounts(world)[invoiced][ACCOUNT.balance])) == total
