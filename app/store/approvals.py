@@ -3,26 +3,19 @@ written together so a crash never leaves one without the others."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
 from app.store.database import now_iso
 from app.store.models import Approval, OutboxState
+from app.store.query_mixin import StoreQueries
 
 APPROVED = "approved"
 
 
-class ApprovalQueries:
-    """Mixed into `Store`, which provides the connection helpers below."""
-
-    def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        raise NotImplementedError
-
-    def transaction(self) -> contextlib.AbstractContextManager[None]:
-        raise NotImplementedError
+class ApprovalQueries(StoreQueries):
+    """Mixed into `Store`, which provides the connection helpers."""
 
     def sign_approval(
         self, approval: Approval, *, workflow: str, external_id: str, operation: str

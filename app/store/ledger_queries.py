@@ -3,13 +3,12 @@ connected pair (Salesforce org, Conductor end user) changed."""
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from app.store.database import now_iso
 from app.store.models import LedgerArchive, PaymentFlag
+from app.store.query_mixin import StoreQueries
 
 #: The ledger's columns kept by an archive (named, so a later column cannot shift them).
 _LINK_COLUMNS = (
@@ -19,20 +18,8 @@ _LINK_COLUMNS = (
 _CURSOR_COLUMNS = "workflow, source, value, updated_at"
 
 
-class LedgerQueries:
-    """Mixed into `Store`, which provides the connection helpers below."""
-
-    def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        raise NotImplementedError
-
-    def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        raise NotImplementedError
-
-    def _write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
-    def transaction(self) -> contextlib.AbstractContextManager[None]:
-        raise NotImplementedError
+class LedgerQueries(StoreQueries):
+    """Mixed into `Store`, which provides the connection helpers."""
 
     # -- possible duplicate payments ----------------------------------------------------------
     def flag_payments(self, flags: Iterable[PaymentFlag]) -> None:

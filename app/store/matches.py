@@ -3,14 +3,14 @@ be one company) and for fields QuickBooks and Salesforce hold differently (confl
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from app.store.database import now_iso
+from app.store.query_mixin import StoreQueries
 
 
 @dataclass(frozen=True)
@@ -50,17 +50,8 @@ class StoredConflict:
     resolved_by: str | None = None
 
 
-class MatchQueries:
-    """Mixed into `Store`, which provides the connection helpers below."""
-
-    def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        raise NotImplementedError
-
-    def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        raise NotImplementedError
-
-    def transaction(self) -> contextlib.AbstractContextManager[None]:
-        raise NotImplementedError
+class MatchQueries(StoreQueries):
+    """Mixed into `Store`, which provides the connection helpers."""
 
     # -- matches to confirm -------------------------------------------------------------------
     def propose_matches(self, rows: Iterable[tuple[str, str, str, str, str, str]]) -> None:
