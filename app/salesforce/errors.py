@@ -80,9 +80,12 @@ def from_response(response: requests.Response) -> SalesforceError:
         content = response.json()
     except ValueError:
         content = response.text
+    return from_body(response.status_code, content)
+
+
+def from_body(status: int, content: Any) -> SalesforceError:
+    """The error an answer's status and body (a response's, or a Composite subrequest's) carry."""
     code, message, fields = first_error(content)
     return SalesforceError(
-        from_salesforce(code, message, fields, response.status_code),
-        code=code,
-        http_status=response.status_code,
+        from_salesforce(code, message, fields, status), code=code, http_status=status
     )

@@ -167,15 +167,20 @@ class LoggedRequest:
     status: int
     ms: float
     query: str = ""
+    #: The subrequests of a batch request, each as "METHOD url".
+    parts: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        logged: dict[str, Any] = {
             "method": self.method,
             "path": self.path,
             "status": self.status,
             "ms": round(self.ms, 2),
             "query": self.query,
         }
+        if self.parts:
+            logged["parts"] = list(self.parts)
+        return logged
 
 
 class SandboxApp:
@@ -199,6 +204,10 @@ class SandboxApp:
     def fault_response(self, fault: Fault, request: Request) -> Response | None:
         """A response for a sandbox-specific fault kind; None when the kind is not ours."""
         return None
+
+    def logged_parts(self, request: Request) -> tuple[str, ...]:
+        """The subrequests the request log shows for a batch request; () for any other."""
+        return ()
 
     def refuse_request_head(self, head: RequestHead) -> Response | None:
         """The answer to a request whose URI or headers are too large; None to serve it.
@@ -282,6 +291,7 @@ class SandboxApp:
             status,
             (time.perf_counter() - started) * 1000,
             request.query_string.decode("latin-1"),
+            self.logged_parts(request),
         )
         with self._log_lock:
             self._log.append(entry)

@@ -70,9 +70,10 @@ def compare(
     """Compare QuickBooks' side as given (read now, or kept and brought up to date by a sync)
     with Salesforce read now; with `deletions_since`, only records Salesforce deleted after it
     are looked for among the linked ones."""
-    result = _compare(quickbooks, salesforce, store, qb, *period, deletions_since)
+    enabled = set(enabled_workflows(store))
+    result, figures = _compare(quickbooks, salesforce, store, qb, *period, deletions_since, enabled)
     result.credits, result.unapplied, result.balances, found = receivable_differences(
-        quickbooks, salesforce, qb, set(enabled_workflows(store))
+        quickbooks, salesforce, qb, figures, enabled
     )
     named = {(d.workflow, d.qb_id) for d in result.differences}
     result.differences += [d for d in found if (d.workflow, d.qb_id) not in named]
@@ -87,13 +88,14 @@ def _compare(
     start: date,
     end: date,
     deletions_since: datetime | None,
-) -> Reconciliation:
+    enabled: set[WorkflowId],
+) -> tuple[Reconciliation, sf.Figures]:
     # Salesforce's figures are asked meanwhile: its answers wait on the network, not on us.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="books-figures") as pool:
-        by_customer = pool.submit(sf.open_by_customer, salesforce)
-        payments = pool.submit(sf.payment_totals, salesforce, start, end)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="books-figures") as pool:
+        asked = pool.submit(sf.read_figures, salesforce, start, end, enabled)
         presence = missing_in_salesforce(quickbooks, salesforce, store, since=deletions_since)
-        sf_by_customer, sf_payments = by_customer.result(), payments.result()
+        figures = asked.result()
+    sf_by_customer, sf_payments = figures.open_by_customer, figures.payments
     qb_by_customer, names = qb.open_by_customer, qb.names
     keys = set(qb_by_customer) | set(sf_by_customer)
     differing: list[CustomerFigures] = []
@@ -134,7 +136,7 @@ def _compare(
     result.differences += [d for d in presence.missing if (d.workflow, d.qb_id) not in named]
     result.deletions_through = presence.through
     result.possible_duplicates = possible_duplicates(store)
-    return result
+    return result, figures
 
 
 def possible_duplicates(store: Store) -> list[PossibleDuplicate]:

@@ -14,6 +14,7 @@ whether Fix can recreate them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -106,8 +107,12 @@ def _deleted_since(
     if now - since > LOG_REACH:
         return None
     suspects: dict[str, list[Link]] = {}
-    for workflow, (sobject, _kinds, _amount) in CHECKED.items():
-        answer = salesforce.deleted(sobject.name, since, now)
+    with ThreadPoolExecutor(len(CHECKED), thread_name_prefix="sf-deleted") as pool:
+        answers = pool.map(
+            lambda sobject: salesforce.deleted(sobject, since, now),
+            [sobject.name for sobject, _kinds, _amount in CHECKED.values()],
+        )
+    for workflow, answer in zip(CHECKED, answers, strict=True):
         earliest = answer.get("earliestDateAvailable")
         if earliest and datetime.fromisoformat(str(earliest).replace("+0000", "+00:00")) > since:
             return None

@@ -29,21 +29,19 @@ def receivable_differences(
     quickbooks: QuickBooks,
     salesforce: SalesforceClient,
     qb: QuickBooksSide,
+    figures: sf.Figures,
     enabled: set[WorkflowId],
 ) -> tuple[Comparison, Comparison, Comparison, list[Difference]]:
-    """(open credits, unapplied payments, customers' balances, the records that differ); a
-    figure whose workflow is switched off is not compared (Salesforce has no mirrors of it)."""
+    """(open credits, unapplied payments, customers' balances, the records that differ), with
+    Salesforce's `figures` as read; a figure whose workflow is switched off is not compared
+    (Salesforce has no mirrors of it)."""
     credits, unapplied, balances = Comparison(), Comparison(), Comparison()
     if WorkflowId.CREDIT_MEMOS in enabled:
-        credits = Comparison(quickbooks=qb.credit_totals, salesforce=sf.credit_totals(salesforce))
+        credits = Comparison(quickbooks=qb.credit_totals, salesforce=figures.credits)
     if WorkflowId.PAYMENTS in enabled:
-        unapplied = Comparison(
-            quickbooks=qb.unapplied_totals, salesforce=sf.unapplied_totals(salesforce)
-        )
+        unapplied = Comparison(quickbooks=qb.unapplied_totals, salesforce=figures.unapplied)
     if WorkflowId.CUSTOMERS in enabled:
-        balances = Comparison(
-            quickbooks=qb.balance_totals, salesforce=sf.balance_totals(salesforce)
-        )
+        balances = Comparison(quickbooks=qb.balance_totals, salesforce=figures.balances)
     found: list[Difference] = []
     if not credits.agrees:
         found += _credit_differences(quickbooks, salesforce, qb)

@@ -6,7 +6,8 @@ Object and field names are the workflow definitions' (`app.domain.workflows`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -57,78 +58,100 @@ AGGREGATE_ROWS = 2000
 _CHUNK = 200
 
 
-def open_by_customer(salesforce: SalesforceClient) -> dict[str | None, Totals]:
-    """COUNT and SUM (home currency) of open invoice mirrors, GROUP BY the account's QuickBooks
-    id: one query for the mirrors with a home-currency amount, one for those without."""
-    found: dict[str | None, Totals] = {}
-    for where, amount in _home_split(
+@dataclass
+class Figures:
+    """Salesforce's figures for the books check, asked together; a figure whose workflow is
+    switched off is not asked (Salesforce has no mirrors of it) and stays zero."""
+
+    open_by_customer: dict[str | None, Totals]
+    payments: Totals
+    credits: Totals = field(default_factory=Totals)
+    unapplied: Totals = field(default_factory=Totals)
+    balances: Totals = field(default_factory=Totals)
+
+
+def read_figures(
+    salesforce: SalesforceClient, start: date, end: date, enabled: Collection[str]
+) -> Figures:
+    """Every aggregate the check compares, in one `query_many` (two Composite calls sent at
+    once): open invoices by customer, payments in the period, credit left, unapplied amounts,
+    balances."""
+    open_splits = _home_split(
         OPEN_INVOICE, INVOICE.balance_remaining, INVOICE.balance_remaining_home
-    ):
-        for key, totals in _by_customer(salesforce, where, amount).items():
-            found[key] = found.get(key, Totals()) + totals
-    return found
-
-
-def _by_customer(salesforce: SalesforceClient, where: str, amount: str) -> dict[str | None, Totals]:
-    found: dict[str | None, Totals] = {}
-    after: str | None = None
-    while True:
-        condition = where + (f" AND {CUSTOMER_KEY} > '{_soql(after)}'" if after else "")
-        rows = salesforce.query_all(
-            f"SELECT {CUSTOMER_KEY}, COUNT(Id) n, SUM({amount}) total "  # noqa: S608
-            f"FROM {INVOICE.name} WHERE {condition} GROUP BY {CUSTOMER_KEY} "
-            f"ORDER BY {CUSTOMER_KEY} NULLS FIRST LIMIT {AGGREGATE_ROWS}"
+    )
+    paid_in_period = f"{_in_period(start, end)} AND {LIVE_PAYMENT}"
+    asked: dict[str, list[str]] = {
+        "open": [_by_customer_soql(where, amount) for where, amount in open_splits],
+        "payments": _home_soqls(PAYMENT.name, paid_in_period, PAYMENT.amount, PAYMENT.amount_home),
+    }
+    if WorkflowId.CREDIT_MEMOS in enabled:
+        asked["credits"] = _home_soqls(
+            CREDIT_MEMO.name,
+            OPEN_CREDIT,
+            CREDIT_MEMO.credit_remaining,
+            CREDIT_MEMO.credit_remaining_home,
         )
+    if WorkflowId.PAYMENTS in enabled:
+        asked["unapplied"] = [_UNAPPLIED_AT_HOME, _UNAPPLIED_ABROAD]
+    if WorkflowId.CUSTOMERS in enabled:
+        asked["balances"] = [_WITH_BALANCE]
+    answers = iter(salesforce.query_many([soql for soqls in asked.values() for soql in soqls]))
+    got = {name: [next(answers) for _ in soqls] for name, soqls in asked.items()}
+    by_customer: dict[str | None, Totals] = {}
+    for (where, amount), rows in zip(open_splits, got["open"], strict=True):
+        for key, totals in _by_customer(salesforce, where, amount, rows).items():
+            by_customer[key] = by_customer.get(key, Totals()) + totals
+    figures = Figures(open_by_customer=by_customer, payments=_summed(got["payments"]))
+    if "credits" in got:
+        figures.credits = _summed(got["credits"])
+    if "unapplied" in got:
+        at_home, abroad = got["unapplied"]
+        # A foreign payment has no home-currency unapplied amount: converted at its own rate.
+        foreign = [unapplied_of(row) for row in abroad]
+        figures.unapplied = _summed([at_home]) + Totals(
+            count=len(foreign), total=sum(foreign, ZERO)
+        )
+    if "balances" in got:
+        figures.balances = _summed(got["balances"])
+    return figures
+
+
+def _by_customer_soql(where: str, amount: str, after: str | None = None) -> str:
+    condition = where + (f" AND {CUSTOMER_KEY} > '{_soql(after)}'" if after else "")
+    return (
+        f"SELECT {CUSTOMER_KEY}, COUNT(Id) n, SUM({amount}) total "  # noqa: S608
+        f"FROM {INVOICE.name} WHERE {condition} GROUP BY {CUSTOMER_KEY} "
+        f"ORDER BY {CUSTOMER_KEY} NULLS FIRST LIMIT {AGGREGATE_ROWS}"
+    )
+
+
+def _by_customer(
+    salesforce: SalesforceClient, where: str, amount: str, rows: list[dict[str, Any]]
+) -> dict[str | None, Totals]:
+    """The groups of a first answer, and of the next ones while an answer is full."""
+    found: dict[str | None, Totals] = {}
+    while True:
         for row in rows:
             found[row.get(ACCOUNT.quickbooks_id)] = _totals(row)
         keys = [r.get(ACCOUNT.quickbooks_id) for r in rows if r.get(ACCOUNT.quickbooks_id)]
         if len(rows) < AGGREGATE_ROWS or not keys:
             return found
-        after = str(keys[-1])
+        rows = salesforce.query_all(_by_customer_soql(where, amount, after=str(keys[-1])))
 
 
-def payment_totals(salesforce: SalesforceClient, start: date, end: date) -> Totals:
-    where = f"{_in_period(start, end)} AND {LIVE_PAYMENT}"
-    return _home_totals(salesforce, PAYMENT.name, where, PAYMENT.amount, PAYMENT.amount_home)
-
-
-def credit_totals(salesforce: SalesforceClient) -> Totals:
-    """COUNT and SUM (home currency) of the credit left on credit memo mirrors."""
-    return _home_totals(
-        salesforce,
-        CREDIT_MEMO.name,
-        OPEN_CREDIT,
-        CREDIT_MEMO.credit_remaining,
-        CREDIT_MEMO.credit_remaining_home,
-    )
-
-
-def unapplied_totals(salesforce: SalesforceClient) -> Totals:
-    """COUNT and SUM of unapplied payment amounts in the home currency: one aggregate for the
-    payments in the home currency; a foreign one has no home-currency unapplied amount, so those
-    few are read and converted at their own exchange rate, as QuickBooks' side is."""
-    rows = salesforce.query_all(
-        f"SELECT COUNT(Id) n, SUM({PAYMENT.unapplied_amount}) total "  # noqa: S608
-        f"FROM {PAYMENT.name} WHERE {UNAPPLIED} AND {_AT_HOME}"
-    )
-    at_home = _totals(rows[0] if rows else {})
-    foreign = [
-        unapplied_of(row)
-        for row in salesforce.query_all(
-            f"SELECT Id, {PAYMENT.unapplied_amount}, {PAYMENT.exchange_rate} "  # noqa: S608
-            f"FROM {PAYMENT.name} WHERE {UNAPPLIED} AND NOT {_AT_HOME}"
-        )
-    ]
-    return at_home + Totals(count=len(foreign), total=sum(foreign, ZERO))
-
-
-def balance_totals(salesforce: SalesforceClient) -> Totals:
-    """COUNT and SUM of the QuickBooks balances accounts show, where not zero."""
-    rows = salesforce.query_all(
-        f"SELECT COUNT(Id) n, SUM({ACCOUNT.balance}) total "  # noqa: S608
-        f"FROM {ACCOUNT.name} WHERE {WITH_BALANCE}"
-    )
-    return _totals(rows[0] if rows else {})
+_UNAPPLIED_AT_HOME = (
+    f"SELECT COUNT(Id) n, SUM({PAYMENT.unapplied_amount}) total "  # noqa: S608
+    f"FROM {PAYMENT.name} WHERE {UNAPPLIED} AND {_AT_HOME}"
+)
+_UNAPPLIED_ABROAD = (
+    f"SELECT Id, {PAYMENT.unapplied_amount}, {PAYMENT.exchange_rate} "  # noqa: S608
+    f"FROM {PAYMENT.name} WHERE {UNAPPLIED} AND NOT {_AT_HOME}"
+)
+#: COUNT and SUM of the QuickBooks balances accounts show, where not zero.
+_WITH_BALANCE = (
+    f"SELECT COUNT(Id) n, SUM({ACCOUNT.balance}) total "  # noqa: S608
+    f"FROM {ACCOUNT.name} WHERE {WITH_BALANCE}"
+)
 
 
 def _home_split(where: str, amount: str, home_amount: str) -> list[tuple[str, str]]:
@@ -139,17 +162,15 @@ def _home_split(where: str, amount: str, home_amount: str) -> list[tuple[str, st
     ]
 
 
-def _home_totals(
-    salesforce: SalesforceClient, sobject: str, where: str, amount: str, home_amount: str
-) -> Totals:
-    found = Totals()
-    for condition, summed in _home_split(where, amount, home_amount):
-        rows = salesforce.query_all(
-            f"SELECT COUNT(Id) n, SUM({summed}) total FROM {sobject} "  # noqa: S608
-            f"WHERE {condition}"
-        )
-        found += _totals(rows[0] if rows else {})
-    return found
+def _home_soqls(sobject: str, where: str, amount: str, home_amount: str) -> list[str]:
+    return [
+        f"SELECT COUNT(Id) n, SUM({summed}) total FROM {sobject} WHERE {condition}"  # noqa: S608
+        for condition, summed in _home_split(where, amount, home_amount)
+    ]
+
+
+def _summed(answers: Sequence[list[dict[str, Any]]]) -> Totals:
+    return sum((_totals(rows[0] if rows else {}) for rows in answers), Totals())
 
 
 def open_invoice_mirrors(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -137,6 +138,15 @@ class SalesforceApp(SandboxApp):
 
     def refuse_request_head(self, head: RequestHead) -> Response | None:
         return uri_limits.refusal(head)
+
+    def logged_parts(self, request: Request) -> tuple[str, ...]:
+        if request.method != "POST" or not request.path.rstrip("/").endswith("/composite"):
+            return ()
+        try:
+            body = json.loads(request.get_data())
+            return tuple(f"{sub['method']} {sub['url']}" for sub in body["compositeRequest"])
+        except (ValueError, KeyError, TypeError):
+            return ()
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
