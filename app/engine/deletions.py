@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from app.domain.outcomes import Outcome
 from app.domain.record_mapping import deleted_mark
-from app.domain.workflows import WorkflowId, workflow
+from app.domain.workflows import ACCOUNT, INVOICE, WorkflowId, workflow
+from app.engine import receivables
+from app.engine.books.sync_reads import note_deleted
 from app.engine.context import RunContext, later, parse_stamp
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
@@ -63,8 +65,9 @@ def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
     rows = ctx.quickbooks.deleted_transactions(types, since.isoformat(timespec="seconds"))
     newest = cursor
     by_workflow: Marks = {}
+    customers: set[str] = set()
     if missed_window(ctx.store.get_cursor(CURSOR, CHECKED), cursor, now):
-        _gone_from_lists(ctx, types, {str(r["id"]) for r in rows}, by_workflow)
+        _gone_from_lists(ctx, types, {str(r["id"]) for r in rows}, by_workflow, customers)
     for row in rows:
         newest = later(newest, row.get("deletedAt"))
         deleted_from = TYPES.get(str(row.get("transactionType")))
@@ -77,6 +80,11 @@ def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
         by_workflow.setdefault(deleted_from, []).append(
             {"id": str(row["id"]), "ref": row.get("refNumber") or row["id"], "sf": link.sf_id or ""}
         )
+        customers.add(_customer_of(link))
+    gone = [item["id"] for items in by_workflow.values() for item in items]
+    note_deleted(ctx.cache, [str(r["id"]) for r in rows] + gone)
+    # QuickBooks lists a deleted transaction without its customer, whose balance it moved.
+    receivables.note_touched(ctx, customers - {""})
     clean = True
     for wf, items in by_workflow.items():
         definition = workflow(wf)
@@ -142,6 +150,7 @@ def _gone_from_lists(
     types: list[str],
     listed: set[str],
     by_workflow: dict[str, list[dict[str, str]]],
+    customers: set[str],
 ) -> None:
     """Linked records QuickBooks' current lists no longer have, beyond those it listed deleted."""
     for kind in types:
@@ -160,3 +169,10 @@ def _gone_from_lists(
                 by_workflow.setdefault(wf, []).append(
                     {"id": link.qb_id, "ref": str(ref), "sf": link.sf_id or ""}
                 )
+                customers.add(_customer_of(link))
+
+
+def _customer_of(link: Link) -> str:
+    """The QuickBooks customer id of a mirrored transaction's account, as last written."""
+    account = (link.content or {}).get(INVOICE.account_relationship) or {}
+    return str(account.get(ACCOUNT.quickbooks_id) or "")

@@ -4,6 +4,7 @@ Salesforce only for what it deleted since the last check."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import parse_qs
 
 from app.engine.books.model import Kind
@@ -71,3 +72,28 @@ def test_a_mirror_deleted_after_a_clean_check_is_named_by_the_next_check(synced:
     assert found is not None and not found.clean
     named = {d.qb_id for d in found.differences if d.kind is Kind.MISSING_IN_SALESFORCE}
     assert paid["id"] in named, found.report_lines()
+
+
+def test_an_open_invoice_deleted_in_quickbooks_leaves_the_next_check_clean_without_a_full_read(
+    synced: World,
+) -> None:
+    world = synced
+    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    world.qb.delete_invoice(unpaid["id"])
+    with_check, _, _ = _run(world, check=True)
+    found = latest(world.store)
+    assert found is not None and found.clean, found and found.report_lines()
+    # QuickBooks' kept side lost the invoice the sync read as deleted: no full read was needed.
+    assert found.reused_from is not None
+    assert found.open_invoices.quickbooks.count == found.open_invoices.salesforce.count
+    assert with_check <= FIXED_READS, with_check
+    # The deletion moved the customer's balance, which QuickBooks does not count as an edit of
+    # the customer: the sync re-read it all the same, and a full read of both sides agrees.
+    customer = world.qb.get(unpaid["customer"]["id"])
+    account = next(
+        a
+        for a in world.sf_records("Account")
+        if a.get("QuickBooks_Customer_Id__c") == customer["id"]
+    )
+    assert Decimal(str(account["QuickBooks_Balance__c"])) == Decimal(customer["totalBalance"])
+    assert world.engine.check_books().clean

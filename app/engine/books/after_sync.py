@@ -24,7 +24,6 @@ from app.engine.books.quickbooks_side import KINDS, QuickBooksSide, read_kinds
 from app.engine.books.saved import save
 from app.engine.books.sync_reads import READS, SyncReads
 from app.engine.context import RunContext
-from app.engine.deletions import DELETED
 from app.engine.events import Progress
 from app.engine.result import RunResult, RunStatus
 from app.quickbooks import QuickBooksError
@@ -33,8 +32,6 @@ from app.salesforce.errors import SalesforceError
 log = logging.getLogger(__name__)
 #: The workflows whose records the books check totals.
 CHECKED_WORKFLOWS = frozenset({WorkflowId.INVOICES, WorkflowId.CREDIT_MEMOS, WorkflowId.PAYMENTS})
-#: The ledger keys whose deletions the sync marks, for the kept side's transactions.
-_DELETABLE = (WorkflowId.INVOICES, WorkflowId.CREDIT_MEMOS, WorkflowId.PAYMENTS)
 
 #: The name progress reports give the check that follows a sync.
 PROGRESS = "reconciliation"
@@ -96,6 +93,7 @@ def _up_to_date(
         return reads.side, datetime.now(UTC)
     if (
         earlier is None
+        or reads.deleted is None
         or not earlier.fresh
         or earlier.side.since > start.isoformat()
         or earlier.after_run != last_run_id(ctx.store, before=result.run_id)
@@ -103,20 +101,7 @@ def _up_to_date(
         # Only the lists the sync did not read whole are read now.
         read_kinds(ctx.quickbooks, reads.side, [k for k in KINDS if k not in reads.whole])
         return reads.side, datetime.now(UTC)
-    side = reads.onto(earlier.side)
-    side.drop(_deleted(ctx, side))
-    return side, earlier.read_at
-
-
-def _deleted(ctx: RunContext, side: QuickBooksSide) -> list[str]:
-    """The kept transactions the sync marked deleted in QuickBooks."""
-    gone: list[str] = []
-    for workflow, kept_records in zip(
-        _DELETABLE, (side.invoices, side.credits, side.payments), strict=True
-    ):
-        links = ctx.store.links_by_qb(workflow, list(kept_records))
-        gone += [qb_id for qb_id, link in links.items() if link.content_hash == DELETED]
-    return gone
+    return reads.onto(earlier.side), earlier.read_at
 
 
 def _failed(period: tuple[date, date], error: str) -> Reconciliation:

@@ -3,7 +3,7 @@ so QuickBooks is not asked again for it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,14 +16,16 @@ READS = "books.sync_reads"
 
 @dataclass
 class SyncReads:
-    """Open records as read (`side`), the ids read no longer open (`closed`), and the lists read
-    whole, from the start rather than since a cursor (`whole`)."""
+    """Open records as read (`side`), the ids read no longer open (`closed`), the lists read
+    whole, from the start rather than since a cursor (`whole`), and the transactions QuickBooks
+    listed deleted (`deleted`; None: the run did not ask)."""
 
     side: QuickBooksSide = field(
         default_factory=lambda: QuickBooksSide(since=default_period()[0].isoformat())
     )
     closed: dict[str, set[str]] = field(default_factory=dict)
     whole: set[str] = field(default_factory=set)
+    deleted: set[str] | None = None
 
     def note(self, kind: str, records: Sequence[Mapping[str, Any]], *, whole: bool) -> None:
         if kind not in KINDS:
@@ -41,12 +43,14 @@ class SyncReads:
                 closed.add(qb_id)
 
     def onto(self, earlier: QuickBooksSide) -> QuickBooksSide:
-        """`earlier` with every record read since replacing what it kept."""
+        """`earlier` with every record read since replacing what it kept, and without the
+        transactions deleted since."""
         for kind in KINDS:
             kept = earlier.kept(kind)
             for qb_id in self.closed.get(kind, set()):
                 kept.pop(qb_id, None)
             kept.update(self.side.kept(kind))
+        earlier.drop(self.deleted or ())
         return earlier
 
 
@@ -57,3 +61,9 @@ def note_read(
     if kind in KINDS:
         reads: SyncReads = cache.setdefault(READS, SyncReads())
         reads.note(kind, records, whole=whole)
+
+
+def note_deleted(cache: MutableMapping[str, Any], qb_ids: Iterable[str]) -> None:
+    """Called with the transactions QuickBooks listed deleted since the deletions cursor."""
+    reads: SyncReads = cache.setdefault(READS, SyncReads())
+    reads.deleted = (reads.deleted or set()) | set(qb_ids)
