@@ -25,6 +25,8 @@ from app.commands.engine_access import EXIT_FOR_STATUS
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
 from app.engine.result import RunResult
+from app.engine.standing import standing
+from app.engine.wording import outcomes_text
 from app.platform.memory_keyring import MemoryKeyring
 from app.store.settings import GO_LIVE_DATE
 
@@ -45,7 +47,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     parser.add_argument("--seed", type=int, default=7, help="sample data seed (default 7)")
     parser.add_argument(
-        "--keep", metavar="DIR", type=Path, help="keep the demo's data in DIR instead of a temp dir"
+        "--keep",
+        metavar="DIR",
+        type=Path,
+        help="keep the demo's data in DIR instead of a temp dir; a kept DIR carries on next time",
     )
     parser.set_defaults(handler=run)
 
@@ -67,6 +72,9 @@ class Demo:
     ctx: AppContext
     sandboxes: Sandboxes
     sign_in_port: int
+    #: The demo's own folder: the app's data in `app`, the sandboxes' in `sandboxes`.
+    folder: Path
+    kept: bool
 
 
 #: A go-live date before every won opportunity of the sample org.
@@ -96,7 +104,7 @@ def demo_environment(seed: int, keep: Path | None) -> Iterator[Demo]:
         # The sample company went live before its won deals, so they wait for review.
         if not ctx.store.is_set(GO_LIVE_DATE):
             ctx.store.set(GO_LIVE_DATE, DEMO_GO_LIVE)
-        yield Demo(ctx, sandboxes, sign_in_port)
+        yield Demo(ctx, sandboxes, sign_in_port, folder, keep is not None)
     finally:
         ctx.close()
         sandboxes.stop()
@@ -132,12 +140,19 @@ def headless_sync(demo: Demo, out: TextIO) -> int:
         with TerminalProgress() as progress:
             result = engine.run(trigger="demo", progress=progress)
         write_summary(result, out)
+        now = standing(demo.ctx.store)
+        out.write(f"\nIn step:     {now.line}\n")
+        if now.fix is not None:
+            out.write(f"What to do:  {now.fix_command}\n")
         waiting = [c for c in engine.review_queue() if c.decision is None]
         if waiting:
             out.write(
                 f"\n{len(waiting)} won opportunities wait for approval before they become "
-                "QuickBooks invoices (the tray app's Review invoices to create).\n"
+                "QuickBooks invoices (the tray app's Review invoices to create; `review list` "
+                "in the terminal).\n"
             )
+        if now.fix is not None or waiting:
+            out.write(f"\n{commands_on_demo_data(demo)}\n")
         out.write(
             "\nThis was a demo against built-in sandboxes; nothing outside this computer was "
             "touched. With a display, `python -m app demo` opens the app itself.\n"
@@ -151,12 +166,26 @@ def headless_sync(demo: Demo, out: TextIO) -> int:
                 os.environ[name] = value
 
 
+def commands_on_demo_data(demo: Demo) -> str:
+    """How the commands above reach this demo's data and sandboxes once it has ended."""
+    if not demo.kept:
+        return (
+            "This demo's folder goes when it ends. Run it with `--keep DIR` to use those "
+            "commands on its data afterwards."
+        )
+    return (
+        f"Those commands act on this demo with `--data-dir {demo.folder / 'app'}` while "
+        f"`python -m app sandbox --state-dir {demo.folder / 'sandboxes'}` serves its sandboxes, "
+        "with the QBSF_ variables set to the keys it prints (README, Using it)."
+    )
+
+
 def write_summary(result: RunResult, out: TextIO) -> None:
     from app.domain.workflows import workflow
 
     out.write(f"\n{result.headline()}\n")
     for workflow_id, counts in result.summary().items():
-        parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()) if n)
+        parts = outcomes_text(counts)
         out.write(f"  {workflow(workflow_id).title:<32} {parts or 'nothing to do'}\n")
     if result.error is not None:
         out.write(f"\n{result.error.title}\n{result.error.what_happened}\n")

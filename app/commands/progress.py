@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from app.engine.events import Progress as RunProgress
-from app.engine.wording import step_title, step_width
+from app.engine.wording import outcomes_text, step_title, step_width
 
 
 class TerminalProgress:
@@ -46,7 +46,7 @@ class TerminalProgress:
             if task is None:
                 task = self._bars.add_task(step_title(event.workflow), total=None, note="")
                 self._tasks[event.workflow] = task
-            note = ", ".join(f"{n} {k}" for k, n in sorted(event.counts.items()) if n)
+            note = outcomes_text(event.counts)
             if event.phase == "done":
                 done = max(event.done, int(self._bars.tasks[task].completed))
                 self._bars.update(task, total=done or 1, completed=done or 1, note=note)

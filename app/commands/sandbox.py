@@ -45,8 +45,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     from app.sandbox.launcher import SandboxSize, info_line, start_sandboxes
 
-    if args.state_dir:
-        args.state_dir.mkdir(parents=True, exist_ok=True)
     size = SandboxSize(
         customers=args.customers,
         items=args.items,

@@ -9,7 +9,8 @@ from app import APP_NAME, __version__
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
 from app.engine.health import status_lines
-from app.engine.standing import Fix, local_time, standing
+from app.engine.standing import standing
+from app.engine.wording import local_time, outcomes_text
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,24 +32,15 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     now = standing(store)
     out.write(f"\nIn step:     {now.line}\n")
     if now.fix is not None:
-        out.write(f"What to do:  {_fix_in_terminal(now.fix)}\n")
+        out.write(f"What to do:  {now.fix_command}\n")
 
     run_row = next((r for r in store.runs(limit=50) if not r.dry_run), None)
     if run_row is None:
         out.write("Last sync:   never\n")
     else:
         counts = store.outcome_counts(run_row.id)
-        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing"
+        summary = outcomes_text(counts) or "nothing"
         when = local_time(run_row.finished_at or run_row.started_at)
         out.write(f"Last sync:   #{run_row.id} {run_row.status} at {when} ")
         out.write(f"({run_row.trigger}; {summary})\n")
     return ExitCode.OK
-
-
-def _fix_in_terminal(fix: Fix) -> str:
-    return {
-        Fix.SYNC: "run `sync` again once the problem above is dealt with",
-        Fix.SHOW_FAILED: "`history` lists the failed records; `sync` tries them again",
-        Fix.CHECK_BOOKS: "`reconcile` shows where the books differ and can fix it",
-        Fix.DECIDE: "`match list` and `match conflicts` show what waits for your decision",
-    }[fix]

@@ -15,6 +15,7 @@ from app.domain.spreadsheet import SafeCsvWriter
 from app.engine.engine import ALL_WORKFLOWS, SyncEngine
 from app.engine.result import RunResult
 from app.engine.review import ReviewCandidate, Reviewed, state_text
+from app.engine.wording import outcomes_text
 from app.store import Store
 
 #: Hex digits of an invoice's fingerprint in the check code 'review list' prints.
@@ -213,7 +214,7 @@ def cmd_history(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _counted(store: Store, run_id: int) -> str:
-    return ", ".join(f"{n} {k}" for k, n in sorted(store.outcome_counts(run_id).items()))
+    return outcomes_text(store.outcome_counts(run_id))
 
 
 def write_items_csv(path: Path, items: list) -> None:  # type: ignore[type-arg]
@@ -239,8 +240,7 @@ def write_items_csv(path: Path, items: list) -> None:  # type: ignore[type-arg]
 def _print_result(result: RunResult, out: TextIO) -> None:
     out.write(f"Run #{result.run_id}: {result.headline()}\n")
     for workflow, counts in result.summary().items():
-        parts = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()) if n)
-        out.write(f"  {workflow:<14} {parts}\n")
+        out.write(f"  {workflow:<14} {outcomes_text(counts)}\n")
     if result.error:
         out.write(
             f"\n{result.error.title}\n{result.error.what_happened}\n{result.error.what_to_do}\n"

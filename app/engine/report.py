@@ -20,6 +20,7 @@ from app.domain.spreadsheet import SafeCsvWriter
 from app.domain.workflows import WORKFLOWS, WorkflowId
 from app.engine.books.model import Reconciliation
 from app.engine.books.saved import for_run
+from app.engine.wording import outcomes_text
 from app.store import Run, RunItem, Store
 
 #: Outcomes that need a person's eye, most urgent first.
@@ -121,9 +122,9 @@ class RunReport:
         rows = []
         for definition in WORKFLOWS.values():
             counts = self.run.summary.get(definition.id.value) or {}
-            parts = [f"{n} {outcome}" for outcome, n in sorted(counts.items()) if n]
+            parts = outcomes_text(counts)
             if parts:
-                rows.append((definition.title, ", ".join(parts)))
+                rows.append((definition.title, parts))
         return rows
 
     def facts(self) -> list[tuple[str, str]]:

@@ -5,7 +5,8 @@ is still failing from an earlier run, nothing run since stopped, and the newest 
 books since that sync agreed. Anything else is a lasting state of its own, named with its fix,
 until a later sync succeeds. A preview is not a sync; a retry, an approval or a books fix syncs
 only some records, so it can clear failures but never stands for a full sync. The tray, the
-`status` command, the result window and the notifications all read it from here.
+`status` command, the demo's terminal run, the result window and the notifications all read it
+from here.
 """
 
 from __future__ import annotations
@@ -56,6 +57,15 @@ FIX_LABELS = {
     Fix.CHECK_BOOKS: "Show the differences in the books",
     Fix.DECIDE: "Show what waits for your decision",
 }
+#: The same fixes for the terminal: the commands that do them.
+FIX_COMMANDS = {
+    Fix.SYNC: "run `sync` again once the problem above is dealt with",
+    Fix.SHOW_FAILED: "`history` lists the failed records; `sync` tries them again",
+    Fix.CHECK_BOOKS: "`reconcile` shows where the books differ and can fix it",
+    Fix.DECIDE: "`match list` and `match conflicts` show what waits for your decision, with "
+    "both sides' values; `match confirm ID` links a pair and `match resolve ID --keep "
+    "quickbooks|salesforce` keeps one side's value",
+}
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,10 @@ class Standing:
     @property
     def fix_label(self) -> str:
         return FIX_LABELS[self.fix] if self.fix else ""
+
+    @property
+    def fix_command(self) -> str:
+        return FIX_COMMANDS[self.fix] if self.fix else ""
 
 
 _FIXES = {

@@ -15,6 +15,19 @@ def count_of(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+#: Outcomes said as nouns ("2 warnings"); the others are past participles ("2 created").
+_OUTCOME_NOUNS = frozenset({"warning", "conflict"})
+
+
+def outcomes_text(counts: Mapping[str, int]) -> str:
+    """Records per outcome, e.g. "6 created, 39 unchanged, 2 warnings"; empty when none."""
+    return ", ".join(
+        count_of(n, outcome) if outcome in _OUTCOME_NOUNS else f"{n:,} {outcome}"
+        for outcome, n in sorted(counts.items())
+        if n
+    )
+
+
 #: Steps of a run that are not workflows.
 _OTHER_STEPS = {"reconciliation": "Check of the books"}
 

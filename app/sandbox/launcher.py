@@ -78,6 +78,8 @@ def start_sandboxes(
     missing: tuple[str, ...] = (),
 ) -> Sandboxes:
     size = size or SandboxSize()
+    if state_dir is not None:
+        state_dir.mkdir(parents=True, exist_ok=True)
     conductor = ConductorSandbox(
         seed=seed,
         customers=size.customers,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.engine.standing import Fix, State, standing
-from app.engine.wording import count_of, run_headline
+from app.engine.wording import count_of, outcomes_text, run_headline
 from app.store import RunItem, Store, open_store
 from app.ui.status import TrayFacts, present
 
@@ -146,6 +146,9 @@ def test_counts_in_words() -> None:
         "Sync stopped at Invoices: 0 records written."
     )
     assert run_headline("failed", 13, 7).startswith("Sync failed")
+    counts = {"warning": 2, "created": 6, "conflict": 1, "unchanged": 0, "updated": 1200}
+    assert outcomes_text(counts) == "1 conflict, 6 created, 1,200 updated, 2 warnings"
+    assert outcomes_text({"unchanged": 0}) == ""
 
 
 def test_a_sync_whose_books_were_never_checked_is_not_up_to_date(store: Store) -> None:

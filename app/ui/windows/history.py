@@ -24,7 +24,7 @@ from app.context import AppContext
 from app.domain.outcomes import Outcome
 from app.domain.user_error import UserError
 from app.engine.result import RunResult
-from app.engine.wording import count_of, step_title
+from app.engine.wording import count_of, outcomes_text, step_title
 from app.store.models import Run, RunItem
 from app.ui.controller import Controller, RunKind
 from app.ui.timefmt import local_minute
@@ -59,7 +59,7 @@ def run_rows(runs: list[Run]) -> list[tuple[str, ...]]:
         for counts in (run.summary or {}).values():
             for outcome, n in counts.items():
                 totals[outcome] = totals.get(outcome, 0) + int(n)
-        records = ", ".join(f"{n} {k}" for k, n in sorted(totals.items()) if n)
+        records = outcomes_text(totals)
         if run.dry_run:
             result, records = PREVIEW_RESULT, f"would be {records}" if records else ""
         else:

@@ -20,7 +20,7 @@ from app.domain.user_error import ErrorAction, UserError
 from app.engine.events import DONE, NOT_RUN, STOPPED, Progress
 from app.engine.result import FINISHED, RunResult, RunStatus
 from app.engine.standing import Standing, State
-from app.engine.wording import count_of, step_title
+from app.engine.wording import count_of, outcomes_text, step_title
 from app.ui.controller import Controller, RunKind
 
 _PHASES = {
@@ -36,10 +36,6 @@ _PHASES = {
 _BAR_TEXT = {DONE: "done", STOPPED: "stopped", NOT_RUN: "not run"}
 TRY_AGAIN = "Try again"
 SIGN_IN_AGAIN = ErrorAction.RECONNECT_SALESFORCE.label
-
-
-def counts_text(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()) if n)
 
 
 def run_outcome_text(result: RunResult, standing: Standing | None, review_count: int = 0) -> str:
@@ -115,7 +111,7 @@ class _Row:
         self.ended = event.phase if event.phase in _BAR_TEXT else ""
         self.bar.setFormat(_BAR_TEXT.get(event.phase, "%p%"))
         phase = _PHASES.get(event.phase, event.phase)
-        counted = counts_text(event.counts)
+        counted = outcomes_text(event.counts)
         self.note.setText(f"{phase}: {counted}" if counted else phase)
 
 
