@@ -27,7 +27,7 @@ class EngineSettings:
     #: Share of the daily Salesforce API limit a run must leave for everyone else.
     api_reserve: float = API_RESERVE.default
     #: QuickBooks pages read ahead of the Salesforce writer.
-    read_ahead: int = 2
+    read_ahead: int = 4
     #: Retries of records that hit a Salesforce row lock.
     row_lock_retries: int = 3
     #: New accounts a Salesforce duplicate rule only warns about are saved anyway.

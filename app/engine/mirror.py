@@ -45,14 +45,19 @@ COMMIT_CHUNK = 5000
 #: Most rows per Bulk job: the first jobs run while QuickBooks is still being read.
 BULK_PART_ROWS = 5000
 #: Fewest rows per Bulk job, so a backfill takes few calls.
-BULK_PART_MIN_ROWS = 2000
+BULK_PART_MIN_ROWS = 500
+#: The last rows of a backfill go through sObject Collections as their pages come: the user
+#: would otherwise wait for a whole Bulk job (seconds, whatever its size) after the last page.
+BULK_TAIL_ROWS = 600
 
 
-def bulk_part_rows(total: int) -> int:
-    """Rows per job for a backfill of `total`: the large jobs run while reading goes on and the one
-    left after the last page is small, so little waits for Salesforce at the end. 10,000 records
-    make jobs of 4,500, 4,500 and 1,000: nine write calls."""
-    return max(BULK_PART_MIN_ROWS, min(BULK_PART_ROWS, -(-total * 45 // 100)))
+def bulk_part_rows(total: int, sent: int = 0) -> int:
+    """Rows for the next job of `total` Bulk rows with `sent` already in jobs: half of what is
+    left, so jobs shrink toward the end and the one still running after the last page is small.
+    9,400 rows make jobs of 4,700, 2,350, 1,175, 588 and 587."""
+    left = total - sent
+    half = max(BULK_PART_MIN_ROWS, min(BULK_PART_ROWS, -(-left // 2)))
+    return left if left - half < BULK_PART_MIN_ROWS else half
 
 
 #: Hook run on each page before writing: links parents, returns records it could not prepare.
@@ -119,7 +124,10 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) 
                     if state.total > ctx.settings.bulk_threshold and not ctx.dry_run:
                         bulk = _BulkSpool(spec)
                         jobs = _BulkJobs(ctx, spec, bulk, state)
-                        part_rows = bulk_part_rows(state.total)
+                        # Only where the tail is a small share of the backfill.
+                        tail_rows = BULK_TAIL_ROWS if state.total >= 4 * BULK_TAIL_ROWS else 0
+                        bulk_total, sent = state.total - tail_rows, 0
+                        part_rows = bulk_part_rows(bulk_total)
                 state.read += len(page.records)
                 whole = since is None and chosen is None and ctx.only_qb_ids is None
                 note_read(ctx.cache, kind, page.records, whole=whole)
@@ -130,12 +138,27 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) 
                 if odd:
                     ctx.recorder.commit(odd)
                 if bulk is not None and jobs is not None:
-                    bulk.add(pending)
-                    ctx.recorder.commit(outcomes)
+                    in_tail = (page.remaining or 0) < tail_rows
+                    # A record a job still holds stays in Bulk: parts run in order, the later wins.
+                    held: list[_Pending] = []
+                    tail: list[_Pending] = []
+                    for item in pending:
+                        (held if not in_tail or bulk.holds(item.qb_id) else tail).append(item)
+                    bulk.add(held)
+                    if tail:
+                        _write_page(ctx, spec, tail, outcomes, state)
+                    else:
+                        ctx.recorder.commit(outcomes)
                     for part in bulk.take_ready():
                         jobs.submit(part)
-                    if bulk.rows_in_part >= part_rows:
+                    # A part that would leave too few rows for another job takes them too.
+                    left = bulk_total - sent - bulk.rows_in_part
+                    enough = left >= min(part_rows, BULK_PART_MIN_ROWS)
+                    full = bulk.rows_in_part >= part_rows and enough
+                    if full or (in_tail and bulk.rows_in_part):
+                        sent += bulk.rows_in_part
                         jobs.submit(bulk.take_part())
+                        part_rows = bulk_part_rows(bulk_total, sent)
                     jobs.collect()
                 else:
                     _write_page(ctx, spec, pending, outcomes, state)
@@ -349,6 +372,7 @@ class _BulkSpool:
             "CREATE TABLE pending (part INTEGER, qb_id TEXT, digest TEXT, revision TEXT, "
             "label TEXT, PRIMARY KEY (part, qb_id))"
         )
+        self._pending.execute("CREATE INDEX pending_by_record ON pending (qb_id, part)")
         #: Parts closed early because a record came again; submitted before the open part.
         self.ready: list[Path] = []
 
@@ -392,6 +416,13 @@ class _BulkSpool:
         self._file.close()
         self.ready.append(self.path)
         self._open_part()
+
+    def holds(self, qb_id: str) -> bool:
+        """A row of this record is spooled and no job has reported on it yet."""
+        return (
+            self._pending.execute("SELECT 1 FROM pending WHERE qb_id = ?", (qb_id,)).fetchone()
+            is not None
+        )
 
     def take_ready(self) -> list[Path]:
         """Parts closed early, in order, each for its own job before the open part."""

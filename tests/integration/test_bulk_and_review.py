@@ -95,7 +95,7 @@ def test_a_backfill_in_several_bulk_jobs_links_every_record_once(
 ) -> None:
     from app.engine import mirror
 
-    monkeypatch.setattr(mirror, "bulk_part_rows", lambda total: 120)
+    monkeypatch.setattr(mirror, "bulk_part_rows", lambda total, sent=0: 120)
     world = bulk_world
     result = world.engine.run(["customers", "invoices"])
     assert result.status is RunStatus.SUCCEEDED, result.error
@@ -113,9 +113,18 @@ def test_a_backfill_in_several_bulk_jobs_links_every_record_once(
     assert world.store.get_cursor("invoices", "qb") is not None
 
 
-def test_bulk_parts_leave_a_small_last_job() -> None:
+def test_bulk_parts_shrink_to_leave_a_small_last_job() -> None:
     from app.engine.mirror import bulk_part_rows
 
-    assert bulk_part_rows(10_000) == 4_500  # 4,500 + 4,500 + 1,000: three jobs, nine calls
-    assert bulk_part_rows(3_000) == 2_000
-    assert bulk_part_rows(100_000) == 5_000
+    def parts(total: int) -> list[int]:
+        sent, sizes = 0, []
+        while sent < total:
+            sizes.append(min(bulk_part_rows(total, sent), total - sent))
+            sent += sizes[-1]
+        return sizes
+
+    assert parts(9_400) == [4_700, 2_350, 1_175, 588, 587]
+    assert parts(2_400) == [1_200, 600, 600]
+    large = parts(100_000)
+    assert large[:18] == [5_000] * 18 and sum(large) == 100_000
+    assert large[18:] == [5_000, 2_500, 1_250, 625, 625]

@@ -12,6 +12,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from app.engine.context import EngineSettings
+from app.engine.mirror import BULK_TAIL_ROWS
 from app.engine.result import RunStatus
 from app.sandbox.launcher import SandboxSize, start_sandboxes
 from tests.integration.conftest import World, build_world
@@ -40,6 +41,14 @@ def test_a_2600_invoice_backfill_through_bulk_lands_every_record(backfill_world:
     mirrored = [r["QuickBooks_Invoice_Id__c"] for r in world.sf_records("QuickBooks_Invoice__c")]
     assert sorted(mirrored) == sorted(invoices)
     assert world.store.count_links("invoices") == 2600
+    # The pages read when fewer than BULK_TAIL_ROWS records are left go through Collections.
+    tail = [
+        r
+        for r in world.sf_requests()
+        if r["method"] == "PATCH" and "composite/sobjects/QuickBooks_Invoice__c" in r["path"]
+    ]
+    assert 1 <= len(tail) <= BULK_TAIL_ROWS // 150 + 1, len(tail)
+    assert len([r for r in jobs if r["method"] == "POST"]) <= 4
 
 
 def _salesforce(world: World) -> Salesforce:
