@@ -44,7 +44,7 @@ from app.engine.context import (
 from app.engine.events import CancelToken, ProgressCallback, StepTracker, ignore_progress
 from app.engine.failures import failure_for
 from app.engine.match_decisions import Decision, Keep, MatchDecisions
-from app.engine.mirror import MirrorSpec, run_mirror
+from app.engine.mirror import MirrorSpec, close_readers, read_ahead, run_mirror
 from app.engine.mirror_chosen import DELETED_IN_QUICKBOOKS, mirror_chosen
 from app.engine.recorder import ItemOutcome, RunRecorder
 from app.engine.result import RunResult, RunStatus
@@ -288,17 +288,22 @@ class SyncEngine:
         last_receivable = next(
             (w for w in reversed(ALL_WORKFLOWS) if w in enabled & RECEIVABLE), None
         )
-        for name in ALL_WORKFLOWS:
-            if name not in enabled:
-                continue
-            ctx.check_cancel()
-            ctx.report(name, "reading")
-            self._workflow(ctx, name)
-            if name == last_transactional:
-                deletions.mark_deletions(ctx, enabled)
-            if name == last_receivable and WorkflowId.CUSTOMERS in enabled:
-                receivables.refresh_balances(ctx)
-            ctx.report(name, "done")
+        order = [name for name in ALL_WORKFLOWS if name in enabled]
+        try:
+            for index, name in enumerate(order):
+                ctx.check_cancel()
+                ctx.report(name, "reading")
+                for upcoming in order[index : index + 2]:
+                    if upcoming in _READ_AHEAD:
+                        read_ahead(ctx, _READ_AHEAD[upcoming])
+                self._workflow(ctx, name)
+                if name == last_transactional:
+                    deletions.mark_deletions(ctx, enabled)
+                if name == last_receivable and WorkflowId.CUSTOMERS in enabled:
+                    receivables.refresh_balances(ctx)
+                ctx.report(name, "done")
+        finally:
+            close_readers(ctx)
         if ctx.only_qb_ids is None and ctx.only_sf_ids is None and not ctx.dry_run:
             self._retry_outstanding(ctx, enabled)
 
@@ -388,6 +393,15 @@ def _sync_items(_engine: SyncEngine, ctx: RunContext) -> None:
     _mirror(ctx, specs.ITEMS)
     pricebooks.price_items(ctx)
 
+
+#: The lists each step reads, started while the step before it writes (not customers: their
+#: step first writes Salesforce's changes to QuickBooks).
+_READ_AHEAD: dict[WorkflowId, MirrorSpec] = {
+    WorkflowId.ITEMS: specs.ITEMS,
+    WorkflowId.INVOICES: specs.INVOICES,
+    WorkflowId.CREDIT_MEMOS: specs.CREDIT_MEMOS,
+    WorkflowId.PAYMENTS: specs.PAYMENTS,
+}
 
 #: What syncing each workflow does.
 _STEPS: dict[WorkflowId, Callable[[SyncEngine, RunContext], None]] = {

@@ -103,20 +103,53 @@ class _MirrorState:
 Chosen = Mapping[str, Mapping[str, dict[str, Any]]]
 
 
+#: Where a run keeps the readers started ahead of their workflow, by (ledger key, list).
+READERS = "mirror.readers_ahead"
+
+
+def read_ahead(ctx: RunContext, spec: MirrorSpec) -> None:
+    """Start reading `spec`'s lists now, a few pages deep, while earlier work writes to
+    Salesforce: QuickBooks answers one request at a time, and is otherwise idle meanwhile.
+
+    Only what no earlier step of the run writes to QuickBooks is read ahead (not customers)."""
+    if ctx.only_qb_ids is not None:
+        return
+    readers: dict[tuple[str, str], Prefetcher[Page]] = ctx.cache.setdefault(READERS, {})
+    since = _since(ctx, spec)
+    for kind in spec.kinds:
+        if (spec.link_key, kind) not in readers:
+            pages = _pages(ctx, spec, kind, since, None)
+            readers[spec.link_key, kind] = Prefetcher(pages, depth=ctx.settings.read_ahead)
+
+
+def close_readers(ctx: RunContext) -> None:
+    """Readers started ahead that no step took (the run stopped first)."""
+    for reader in ctx.cache.pop(READERS, {}).values():
+        reader.close()
+
+
+def _since(ctx: RunContext, spec: MirrorSpec) -> str | None:
+    cursor_value = ctx.store.get_cursor(spec.link_key, "qb")
+    if cursor_value and ctx.only_qb_ids is None:
+        return (parse_stamp(cursor_value) - ctx.settings.overlap).isoformat(timespec="seconds")
+    return None
+
+
 def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) -> None:
     """Mirror what QuickBooks changed since the cursor; or, with `chosen`, exactly those records."""
-    cursor_value = ctx.store.get_cursor(spec.link_key, "qb")
-    state = _MirrorState(newest=cursor_value)
-    since = None
-    if cursor_value and ctx.only_qb_ids is None:
-        since = (parse_stamp(cursor_value) - ctx.settings.overlap).isoformat(timespec="seconds")
+    state = _MirrorState(newest=ctx.store.get_cursor(spec.link_key, "qb"))
+    since = _since(ctx, spec)
+    ahead: dict[tuple[str, str], Prefetcher[Page]] = (
+        ctx.cache.get(READERS, {}) if chosen is None and ctx.only_qb_ids is None else {}
+    )
     ctx.report(spec.workflow, "reading")
     bulk: _BulkSpool | None = None
     jobs: _BulkJobs | None = None
     try:
         for kind in spec.kinds:
-            pages = _pages(ctx, spec, kind, since, chosen)
-            reader = Prefetcher(pages, depth=ctx.settings.read_ahead)
+            reader = ahead.pop((spec.link_key, kind), None) or Prefetcher(
+                _pages(ctx, spec, kind, since, chosen), depth=ctx.settings.read_ahead
+            )
             for page in reader:
                 ctx.check_cancel()
                 if state.total is None and page.remaining is not None:
