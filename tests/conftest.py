@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -12,6 +13,31 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.platform.memory_keyring import MemoryKeyring
+
+#: Waits between retries, shortened for tests: they count retries and calls, never seconds.
+RETRY_WAIT_SCALE = 0.04
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _short_retry_waits() -> Iterator[None]:
+    """The same retries in the same order, without conductor-py's 0.5 s-8 s backoff or the
+    Salesforce client's 0.2 s-4 s waits (a Retry-After a sandbox sends is still obeyed)."""
+    import conductor._base_client as conductor_client
+
+    from app.salesforce import retry
+
+    unscaled = retry.delays
+
+    def scaled(retries: int, *args: Any, **kwargs: Any) -> Iterator[float]:
+        return (wait * RETRY_WAIT_SCALE for wait in unscaled(retries, *args, **kwargs))
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("INITIAL_RETRY_DELAY", "MAX_RETRY_DELAY"):
+            patch.setattr(
+                conductor_client, name, getattr(conductor_client, name) * RETRY_WAIT_SCALE
+            )
+        patch.setattr(retry, "delays", scaled)
+        yield
 
 
 @pytest.fixture(autouse=True)
