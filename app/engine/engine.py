@@ -279,7 +279,6 @@ class SyncEngine:
             )
 
     def _workflows(self, ctx: RunContext, chosen: list[str]) -> None:
-        self._check_headroom(ctx)
         enabled = set(chosen)
         # Deletions of invoices and payments come in one call, after both are mirrored.
         last_transactional = next(
@@ -288,14 +287,16 @@ class SyncEngine:
         last_receivable = next(
             (w for w in reversed(ALL_WORKFLOWS) if w in enabled & RECEIVABLE), None
         )
-        order = [name for name in ALL_WORKFLOWS if name in enabled]
         try:
-            for index, name in enumerate(order):
+            for name in ALL_WORKFLOWS:
+                if name in enabled & _READ_AHEAD.keys():
+                    read_ahead(ctx, _READ_AHEAD[name])
+            self._check_headroom(ctx)
+            for name in ALL_WORKFLOWS:
+                if name not in enabled:
+                    continue
                 ctx.check_cancel()
                 ctx.report(name, "reading")
-                for upcoming in order[index : index + 2]:
-                    if upcoming in _READ_AHEAD:
-                        read_ahead(ctx, _READ_AHEAD[upcoming])
                 self._workflow(ctx, name)
                 if name == last_transactional:
                     deletions.mark_deletions(ctx, enabled)
@@ -394,8 +395,9 @@ def _sync_items(_engine: SyncEngine, ctx: RunContext) -> None:
     pricebooks.price_items(ctx)
 
 
-#: The lists each step reads, started while the step before it writes (not customers: their
-#: step first writes Salesforce's changes to QuickBooks).
+#: The lists the steps read, all started when the run starts, each reader a few pages ahead, so
+#: QuickBooks is never idle while Salesforce is written (not customers: their step first writes
+#: Salesforce's changes to QuickBooks).
 _READ_AHEAD: dict[WorkflowId, MirrorSpec] = {
     WorkflowId.ITEMS: specs.ITEMS,
     WorkflowId.INVOICES: specs.INVOICES,
