@@ -85,11 +85,13 @@ class QuickBooksSide:
     # -- figures ----------------------------------------------------------------------------
     @property
     def open_by_customer(self) -> dict[str, Totals]:
-        found: dict[str, Totals] = {}
-        for invoice in self.invoices.values():
+        counts: dict[str, int] = {}
+        sums: dict[str, Decimal] = {}
+        for invoice in self.invoices.values():  # 100,000 of them: no object made per invoice
             key = str(customer_of(invoice).get("id"))
-            found[key] = found.get(key, Totals()) + Totals(count=1, total=amount_of(invoice))
-        return found
+            counts[key] = counts.get(key, 0) + 1
+            sums[key] = sums.get(key, ZERO) + amount_of(invoice)
+        return {key: Totals(count=count, total=sums[key]) for key, count in counts.items()}
 
     @property
     def names(self) -> dict[str, str]:
