@@ -33,7 +33,7 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
-        if _under_type_checking(node, parents):
+        if not isinstance(node, ast.Import | ast.ImportFrom) or _under_type_checking(node, parents):
             continue
         targets: list[str] = []
         if isinstance(node, ast.Import):
