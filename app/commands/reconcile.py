@@ -11,9 +11,10 @@ from app.commands.exit_codes import ExitCode
 from app.context import AppContext
 from app.engine import double_entry
 from app.engine.books.model import Reconciliation, default_period
-from app.engine.books.saved import for_run, os_user
+from app.engine.books.saved import for_run
 from app.engine.engine import SyncEngine
 from app.engine.report import write_reconciliation_csv
+from app.platform.user import os_user
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -7,7 +7,6 @@ or payments ends with a check of the books (see `app.engine.books`).
 
 from __future__ import annotations
 
-import getpass
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -49,6 +48,7 @@ from app.engine.mirror_chosen import DELETED_IN_QUICKBOOKS, mirror_chosen
 from app.engine.recorder import ItemOutcome, RunRecorder
 from app.engine.result import RunResult, RunStatus
 from app.platform.runlock import RunLock
+from app.platform.user import os_user
 from app.quickbooks import QuickBooks
 from app.salesforce.client import SalesforceClient
 from app.store import DatabaseError, RunItem, Store
@@ -147,7 +147,7 @@ class SyncEngine:
 
     def dismiss_duplicate(self, payment_qb_id: str) -> bool:
         """The bookkeeper says a payment flagged as a possible duplicate is correct."""
-        return double_entry.dismiss(self.store, payment_qb_id, _os_user())
+        return double_entry.dismiss(self.store, payment_qb_id, os_user())
 
     def preview(self, workflows: Sequence[str] | None = None) -> RunResult:
         return self.run(workflows, trigger="preview", dry_run=True)
@@ -217,9 +217,7 @@ class SyncEngine:
             return self._decisions().resolve(conflict_id, keep)
 
     def _decisions(self) -> MatchDecisions:
-        return MatchDecisions(
-            self.store, self.salesforce, self.quickbooks, self.mapping, _os_user()
-        )
+        return MatchDecisions(self.store, self.salesforce, self.quickbooks, self.mapping, os_user())
 
     # -- internals ----------------------------------------------------------------------------
     def _bare_context(self) -> RunContext:
@@ -246,7 +244,7 @@ class SyncEngine:
         # The run lock is ours, so a run still marked running died with its process.
         self.store.close_unfinished_runs(RunStatus.FAILED.value, INTERRUPTED)
         self.store.forget_old_runs()
-        run_id = self.store.start_run(trigger, _os_user(), dry_run=dry_run)
+        run_id = self.store.start_run(trigger, os_user(), dry_run=dry_run)
         recorder = RunRecorder(self.store, run_id, dry_run=dry_run)
         return RunContext(
             self.store,
@@ -442,10 +440,3 @@ def _ids_by_workflow(
 
 def _has(ctx: RunContext, workflow: str) -> bool:
     return bool((ctx.only_qb_ids or {}).get(workflow) or (ctx.only_sf_ids or {}).get(workflow))
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except OSError:
-        return "unknown"

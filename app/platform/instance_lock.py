@@ -12,13 +12,14 @@ exclusive `flock` on a file in the user's runtime folder does the same job.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import hashlib
 import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import IO, Protocol
+
+from app.platform.user import os_user
 
 ERROR_ALREADY_EXISTS = 183
 
@@ -45,10 +46,7 @@ def session_id() -> str:
 
 
 def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "user"
+    return os_user(default="user")
 
 
 def instance_name(prefix: str, scope: str) -> str:

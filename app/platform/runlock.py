@@ -10,7 +10,6 @@ never share the locked file.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import os
 import sys
@@ -18,6 +17,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
+
+from app.platform.user import os_user
 
 
 class RunLockBusyError(Exception):
@@ -99,10 +100,7 @@ class RunLock:
 
 
 def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return ""
+    return os_user(default="")
 
 
 if sys.platform == "win32":

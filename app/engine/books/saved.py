@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
-
 from app.engine.books.model import Reconciliation
+from app.platform.user import os_user
 from app.store import Store
 
 
@@ -23,10 +22,3 @@ def latest(store: Store) -> Reconciliation | None:
 def for_run(store: Store, run_id: int) -> Reconciliation | None:
     row = store.reconciliation_for_run(run_id)
     return Reconciliation.from_row(row) if row else None
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except OSError:
-        return "unknown"
