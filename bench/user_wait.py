@@ -61,6 +61,10 @@ def incremental(n_total: int, changed: int, models: list[str]) -> dict[str, dict
         sandbox.set_cost("none", 0)
         engine.run(trigger="bench-setup")
         ids = [r["id"] for r in engine.quickbooks.list_all("invoice", include_line_items=False)]
+        # The seed writes a record a second; one recent edit synced moves the cursors past the
+        # seed's last five minutes, which a real company's last sync would not re-read each time.
+        _edit(engine.quickbooks, ids[-1:])
+        engine.run(trigger="bench-setup")
         for round_number, model in enumerate(models):
             sandbox.set_cost("none", 0)
             since = _edit(engine.quickbooks, ids[round_number * changed :][:changed])
