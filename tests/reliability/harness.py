@@ -109,11 +109,17 @@ HOLD_S = 0.5
 
 
 class Runner:
-    """Starts `python -m app` in a new process, one kept warmed up (imports done) ahead."""
+    """Starts `python -m app` in a new process, one kept warmed up (imports done) ahead.
+
+    Each run gets the QBSF_* variables of the env last given, so a process warmed up for one
+    world serves the next."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self._next: subprocess.Popen[str] | None = None
+
+    def use(self, env: dict[str, str]) -> None:
+        self.env = env
 
     def prepare(self) -> None:
         if self._next is None:
@@ -133,7 +139,11 @@ class Runner:
         assert process is not None and process.stdin is not None and process.stdout is not None
         ready = process.stdout.readline()
         assert ready.strip() == "ready", ready + (process.stderr.read() if process.stderr else "")
-        process.stdin.write(json.dumps(["--data-dir", str(data_dir), *args]) + "\n")
+        told = {
+            "argv": ["--data-dir", str(data_dir), *args],
+            "env": {k: v for k, v in self.env.items() if k.startswith("QBSF_")},
+        }
+        process.stdin.write(json.dumps(told) + "\n")
         process.stdin.flush()
         return process
 
