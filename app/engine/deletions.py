@@ -11,7 +11,9 @@ marked, so no deletion is missed.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from app.domain.outcomes import Outcome
 from app.domain.record_mapping import deleted_mark
@@ -39,6 +41,12 @@ TYPES = {
 }
 #: Mirrors to mark, by workflow: QuickBooks id, ref and Salesforce id of each.
 Marks = dict[str, list[dict[str, str]]]
+#: Where a run keeps the deletions asked for ahead.
+_AHEAD = "deletions.asked_ahead"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def deleted_after(cursor: str | None, overlap: timedelta, now: datetime) -> datetime:
@@ -55,14 +63,36 @@ def missed_window(checked: str | None, cursor: str | None, now: datetime) -> boo
     return last is not None and parse_stamp(last) < now - HORIZON
 
 
-def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
+def read_ahead(ctx: RunContext, enabled: set[str]) -> None:
+    """Ask QuickBooks for the deletions now, beside the lists read ahead, for `mark_deletions`
+    after the transactions are mirrored. One deleted meanwhile is read by the next run: the
+    cursor moves only as far as the deletions read."""
     types = [t for t, wf in TYPES.items() if wf in enabled]
     if not types or ctx.only_qb_ids is not None:
         return
+    now = _now()
+    since = deleted_after(ctx.store.get_cursor(CURSOR, "qb"), ctx.settings.overlap, now)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="qb-deletions")
+    asked = pool.submit(
+        ctx.quickbooks.deleted_transactions, types, since.isoformat(timespec="seconds")
+    )
+    pool.shutdown(wait=False)
+    ctx.cache[_AHEAD] = (now, asked)
+
+
+def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
+    types = [t for t, wf in TYPES.items() if wf in enabled]
+    ahead: tuple[datetime, Future[list[dict[str, Any]]]] | None = ctx.cache.pop(_AHEAD, None)
+    if not types or ctx.only_qb_ids is not None:
+        return
     cursor = ctx.store.get_cursor(CURSOR, "qb")
-    now = datetime.now(UTC)
-    since = deleted_after(cursor, ctx.settings.overlap, now)
-    rows = ctx.quickbooks.deleted_transactions(types, since.isoformat(timespec="seconds"))
+    if ahead is not None:
+        now, asked = ahead
+        rows = asked.result()
+    else:
+        now = _now()
+        since = deleted_after(cursor, ctx.settings.overlap, now)
+        rows = ctx.quickbooks.deleted_transactions(types, since.isoformat(timespec="seconds"))
     newest = cursor
     by_workflow: Marks = {}
     customers: set[str] = set()

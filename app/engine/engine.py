@@ -289,6 +289,7 @@ class SyncEngine:
             for name in ALL_WORKFLOWS:
                 if name in enabled & _READ_AHEAD.keys():
                     read_ahead(ctx, _READ_AHEAD[name])
+            deletions.read_ahead(ctx, enabled)
             self._check_headroom(ctx)
             for name in ALL_WORKFLOWS:
                 if name not in enabled:

@@ -1,5 +1,5 @@
-"""QuickBooks is read ahead while Salesforce is written: the next step's list is asked for before
-the step before it has finished writing, and nothing is read twice or left unread."""
+"""QuickBooks is read ahead while Salesforce is written: later steps' lists and the deletions are
+asked for before the steps before them have finished writing, and nothing is read twice."""
 
 from __future__ import annotations
 
@@ -26,13 +26,18 @@ def test_invoices_are_read_while_items_are_written_and_each_page_once(world: Wor
         # ahead can ask QuickBooks for invoices meanwhile.
         if step.workflow == "items" and step.phase == "done" and not seen_during_items:
             deadline = time.monotonic() + PATIENCE_S
-            while not _asked(world, "invoices") and time.monotonic() < deadline:
+            while time.monotonic() < deadline and not (
+                _asked(world, "invoices") and _asked(world, "deleted-transactions")
+            ):
                 time.sleep(0.02)
-            seen_during_items.append(_asked(world, "invoices"))
+            seen_during_items.extend(
+                [_asked(world, "invoices"), _asked(world, "deleted-transactions")]
+            )
 
     result = world.engine.run(trigger="test", progress=progress)
     assert result.status is RunStatus.SUCCEEDED, result.error
-    assert seen_during_items and seen_during_items[0] >= 1
+    assert seen_during_items[:1] >= [1], "invoices asked for before the items step ended"
+    assert seen_during_items[1:] == [1], "deletions asked for once, before the items step ended"
     invoices = world.qb.all("invoice")
     mirrored = [r["QuickBooks_Invoice_Id__c"] for r in world.sf_records("QuickBooks_Invoice__c")]
     assert sorted(mirrored) == sorted(i["id"] for i in invoices)
@@ -43,3 +48,4 @@ def test_invoices_are_read_while_items_are_written_and_each_page_once(world: Wor
         r["path"].rsplit("/", 1)[-1] for r in world.qb_requests() if r["method"] == "GET"
     )
     assert reads["credit-memos"] == reads["receive-payments"] == 1, reads
+    assert reads["deleted-transactions"] == 1, reads
