@@ -22,7 +22,7 @@ from app.domain.salesforce_errors import duplicate_match_ids
 from app.domain.workflows import ACCOUNT, WORKFLOWS, WorkflowId
 from app.engine import customer_matches, customer_updates, new_accounts
 from app.engine.context import RunContext
-from app.engine.mirror import MirrorSpec
+from app.engine.mirror_spec import MirrorSpec
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.engine.salesforce_results import failure_text, first_error

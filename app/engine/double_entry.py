@@ -23,7 +23,7 @@ from app.domain.outcomes import Outcome
 from app.engine.books import money
 from app.engine.context import RunContext
 from app.engine.deletions import DELETED
-from app.engine.mirror import MirrorSpec
+from app.engine.mirror_spec import MirrorSpec
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.store import PaymentFact, PaymentFlag, Store

@@ -43,8 +43,9 @@ from app.engine.context import (
 from app.engine.events import CancelToken, ProgressCallback, StepTracker, ignore_progress
 from app.engine.failures import failure_for
 from app.engine.match_decisions import Decision, Keep, MatchDecisions
-from app.engine.mirror import MirrorSpec, close_readers, read_ahead, run_mirror
+from app.engine.mirror import close_readers, read_ahead, run_mirror
 from app.engine.mirror_chosen import DELETED_IN_QUICKBOOKS, mirror_chosen
+from app.engine.mirror_spec import MirrorSpec
 from app.engine.recorder import ItemOutcome, RunRecorder
 from app.engine.result import RunResult, RunStatus
 from app.platform.runlock import RunLock

@@ -10,7 +10,8 @@ from app.domain.workflows import workflow
 from app.engine.books.lookup import records_by_kind
 from app.engine.context import RunContext
 from app.engine.deletions import DELETED
-from app.engine.mirror import MirrorSpec, run_mirror
+from app.engine.mirror import run_mirror
+from app.engine.mirror_spec import MirrorSpec
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.engine.salesforce_results import failure_text, first_error

@@ -22,7 +22,7 @@ from app.domain.outcomes import Outcome
 from app.domain.record_mapping import read_path
 from app.domain.workflows import CURRENCIES, CURRENCY_CODE, PRICE_BOOKS, WorkflowId
 from app.engine.context import RunContext
-from app.engine.mirror import BeforeWrite
+from app.engine.mirror_spec import BeforeWrite
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.engine.salesforce_results import failure_text, first_error

@@ -19,7 +19,8 @@ from app.domain.outcomes import Outcome
 from app.domain.workflows import ACCOUNT, CURRENCY_CODE, INVOICE, WorkflowId
 from app.engine import customers
 from app.engine.context import RunContext, parse_stamp
-from app.engine.mirror import MirrorSpec, run_mirror
+from app.engine.mirror import run_mirror
+from app.engine.mirror_spec import MirrorSpec
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.store.settings import BALANCES_TO_REFRESH, JOBS_ROLL_UP

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.domain.workflows import PRODUCT, WORKFLOWS, WorkflowId
 from app.engine.adopt import adopt_by_name
-from app.engine.mirror import BeforeWrite, MirrorSpec
+from app.engine.mirror_spec import BeforeWrite, MirrorSpec
 from app.engine.pricebooks import remembering_prices
 from app.engine.receivables import tracked
 

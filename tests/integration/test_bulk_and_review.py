@@ -114,7 +114,7 @@ def test_a_backfill_in_several_bulk_jobs_links_every_record_once(
 
 
 def test_bulk_parts_shrink_to_leave_a_small_last_job() -> None:
-    from app.engine.mirror import bulk_part_rows
+    from app.engine.mirror_bulk import bulk_part_rows
 
     def parts(total: int) -> list[int]:
         sent, sizes = 0, []

@@ -12,7 +12,7 @@ import requests
 from simple_salesforce import Salesforce
 
 from app.engine.context import EngineSettings
-from app.engine.mirror import BULK_TAIL_ROWS
+from app.engine.mirror_bulk import BULK_TAIL_ROWS
 from app.engine.result import RunStatus
 from app.sandbox.launcher import SandboxSize, start_sandboxes
 from tests.integration.conftest import World, build_world

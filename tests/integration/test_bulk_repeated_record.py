@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 
-from app.engine.mirror import MirrorSpec, _BulkSpool, _Pending
+from app.engine.mirror_bulk import BulkSpool
+from app.engine.mirror_spec import MirrorSpec, Pending
 from app.salesforce.client import SalesforceClient
 from tests.integration.conftest import World
 
@@ -20,13 +21,13 @@ SPEC = MirrorSpec(
 )
 
 
-def _pending(qb_id: str, name: str) -> _Pending:
+def _pending(qb_id: str, name: str) -> Pending:
     mapped = {"QuickBooks_Invoice_Id__c": qb_id, "Name": name}
-    return _Pending({"id": qb_id}, mapped, f"digest-{name}", None, "invoice")
+    return Pending({"id": qb_id}, mapped, f"digest-{name}", None, "invoice")
 
 
 def test_a_repeated_record_starts_a_new_job_and_the_later_value_wins(world: World) -> None:
-    spool = _BulkSpool(SPEC)
+    spool = BulkSpool(SPEC)
     try:
         spool.add([_pending("R-1", "first"), _pending("R-2", "other"), _pending("R-1", "second")])
         parts = [*spool.take_ready(), spool.take_part()]

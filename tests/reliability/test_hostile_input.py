@@ -35,7 +35,7 @@ from app.domain.record_mapping import (
 from app.domain.salesforce_ids import external_id_for
 from app.domain.text import clean_text
 from app.engine.engine import SyncEngine
-from app.engine.mirror import _csv_value, _flatten
+from app.engine.mirror_bulk import csv_value, flatten
 from app.engine.result import RunStatus
 from app.quickbooks.client import _snake
 from app.sandbox.conductor.errors import ConductorError
@@ -182,7 +182,7 @@ def test_invoice_mirrors_for_salesforce_are_clean_json_or_problems(
         value = mapped.get(field)
         if value is not None:
             assert Decimal(str(value)) == Decimal(str(value)).quantize(Decimal("0.01"))
-    row = {k: _csv_value(v) for k, v in _flatten(mapped).items()}
+    row = {k: csv_value(v) for k, v in flatten(mapped).items()}
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=sorted(row))
     writer.writeheader()
