@@ -248,6 +248,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        9,
+        "run items found by record and by outcome: the records still failing, without reading "
+        "every item of a 100,000-record backfill at each sync",
+        (
+            "CREATE INDEX run_items_record ON run_items"
+            " (workflow, coalesce(qb_id, sf_id, record_key), id)",
+            "CREATE INDEX run_items_outcome ON run_items (workflow, outcome)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -322,12 +322,16 @@ class Store(LedgerQueries, ApprovalQueries, MatchQueries):
 
     def outstanding_failures(self, workflow: str) -> list[RunItem]:
         """Records whose latest outcome in a real (not preview) run is `failed`."""
+        # The failed items first (an index), then whether each is its record's latest.
         rows = self._execute(
-            "SELECT ri.* FROM run_items ri JOIN ("
-            " SELECT max(x.id) AS id FROM run_items x JOIN runs r ON r.id = x.run_id"
-            " WHERE x.workflow = ? AND r.dry_run = 0"
-            " GROUP BY coalesce(x.qb_id, x.sf_id, x.record_key)"
-            ") latest ON latest.id = ri.id WHERE ri.outcome = 'failed' ORDER BY ri.id",
+            "SELECT ri.* FROM run_items ri JOIN runs r ON r.id = ri.run_id"
+            " WHERE ri.workflow = ? AND ri.outcome = 'failed' AND r.dry_run = 0"
+            " AND ri.id = ("
+            "  SELECT max(x.id) FROM run_items x JOIN runs rx ON rx.id = x.run_id"
+            "  WHERE x.workflow = ri.workflow AND rx.dry_run = 0"
+            "  AND coalesce(x.qb_id, x.sf_id, x.record_key)"
+            "   = coalesce(ri.qb_id, ri.sf_id, ri.record_key)"
+            " ) ORDER BY ri.id",
             (workflow,),
         ).fetchall()
         return [_run_item(r) for r in rows]
