@@ -11,6 +11,7 @@ from app.commands.exit_codes import ExitCode
 from app.context import AppContext
 from app.engine.engine import SyncEngine
 from app.engine.match_decisions import Decision, Keep, NameChoiceNeededError, values_text
+from app.engine.wording import count_of
 
 SIDES = [k.value for k in Keep]
 
@@ -57,7 +58,8 @@ def cmd_list(args: argparse.Namespace, ctx: AppContext) -> int:
         )
     conflicts = len(ctx.store.open_conflicts())
     if conflicts:
-        print(f"{conflicts} conflict(s) wait as well: qbsf match conflicts")
+        waits = "waits" if conflicts == 1 else "wait"
+        print(f"{count_of(conflicts, 'conflict')} {waits} as well: qbsf match conflicts")
     return ExitCode.OK
 
 
