@@ -191,19 +191,23 @@ def cmd_history(args: argparse.Namespace, ctx: AppContext) -> int:
                 counts = _counted(store, run.id) or "nothing"
                 print(f"  preview #{run.id:<5} {run.started_at[:19]}  would be: {counts}")
         return ExitCode.OK
-    run = store.get_run(args.run)
-    if run is None:
+    chosen = store.get_run(args.run)
+    if chosen is None:
         print(f"There is no run #{args.run}.", file=sys.stderr)
         return ExitCode.USAGE
-    items = store.run_items(run.id)
+    items = store.run_items(chosen.id)
     if args.csv:
         write_items_csv(args.csv, items)
         print(f"Wrote {len(items)} records to {args.csv}")
         return ExitCode.OK
-    name = f"Preview #{run.id} (nothing written)" if run.dry_run else f"Run #{run.id}: {run.status}"
-    print(f"{name}, started {run.started_at} by {run.os_user} ({run.trigger})")
-    if run.message:
-        print(f"  {run.message}")
+    name = (
+        f"Preview #{chosen.id} (nothing written)"
+        if chosen.dry_run
+        else f"Run #{chosen.id}: {chosen.status}"
+    )
+    print(f"{name}, started {chosen.started_at} by {chosen.os_user} ({chosen.trigger})")
+    if chosen.message:
+        print(f"  {chosen.message}")
     for item in items:
         ids = " ".join(
             x for x in (item.qb_id and f"QB {item.qb_id}", item.sf_id and f"SF {item.sf_id}") if x
