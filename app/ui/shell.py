@@ -521,15 +521,11 @@ class Shell(QObject):
                 self._raise(open_dialog)
                 return open_dialog
         dialog = ErrorDialog(error, self, retry=retry or self._retry_for(error))
-        dialog.finished.connect(self._forget_closed_errors)
+        dialog.finished.connect(lambda _r: self.errors.remove(dialog))
         self.errors.append(dialog)
         self._mark(dialog)
         self._raise(dialog)
         return dialog
-
-    def _forget_closed_errors(self) -> None:
-        # A dialog is hidden by the time it finishes; a lambda holding it kept it until exit.
-        self.errors[:] = [dialog for dialog in self.errors if dialog.isVisible()]
 
     def _retry_for(self, error: UserError) -> Callable[[], None] | None:
         """Try again syncs again after a stopped sync; otherwise it checks the connection."""

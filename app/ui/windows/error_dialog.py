@@ -73,7 +73,6 @@ class ErrorDialog(QDialog):
         self.error = error
         self._actions = actions
         self._retry = retry
-        self._button_action = error.action
         self.setWindowTitle(error.title)
         self.setMinimumWidth(460)
 
@@ -104,10 +103,10 @@ class ErrorDialog(QDialog):
         self.retry_button.setVisible(
             retry is not None and error.retryable and error.action is not ErrorAction.RETRY
         )
-        self.retry_button.clicked.connect(self.retry_clicked)
+        self.retry_button.clicked.connect(lambda: self._act(ErrorAction.RETRY))
         self.copy_button = QPushButton(ErrorAction.COPY_DETAILS.label)
         self.copy_button.setVisible(error.action is not ErrorAction.COPY_DETAILS)
-        self.copy_button.clicked.connect(self.copy_clicked)
+        self.copy_button.clicked.connect(lambda: self._act(ErrorAction.COPY_DETAILS))
         self.details_button = QPushButton("Show details")
         self.details_button.setCheckable(True)
         self.details_button.toggled.connect(self._toggle_details)
@@ -146,18 +145,8 @@ class ErrorDialog(QDialog):
         if action is ErrorAction.NONE or (action is ErrorAction.RETRY and self._retry is None):
             return None
         button = QPushButton(action.label)
-        button.clicked.connect(self.action_clicked)
+        button.clicked.connect(lambda: self._act(action))
         return button
-
-    # Bound methods, not lambdas holding the dialog: such a connection kept it alive until exit.
-    def action_clicked(self) -> None:
-        self._act(self._button_action)
-
-    def retry_clicked(self) -> None:
-        self._act(ErrorAction.RETRY)
-
-    def copy_clicked(self) -> None:
-        self._act(ErrorAction.COPY_DETAILS)
 
     def _act(self, action: ErrorAction) -> None:
         perform(action, self.error, self._actions, self._retry)
