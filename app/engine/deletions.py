@@ -45,10 +45,6 @@ Marks = dict[str, list[dict[str, str]]]
 _AHEAD = "deletions.asked_ahead"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def deleted_after(cursor: str | None, overlap: timedelta, now: datetime) -> datetime:
     """Where to start asking: the cursor less the overlap, never before QuickBooks' window."""
     oldest = now - HORIZON
@@ -68,31 +64,30 @@ def read_ahead(ctx: RunContext, enabled: set[str]) -> None:
     after the transactions are mirrored. One deleted meanwhile is read by the next run: the
     cursor moves only as far as the deletions read."""
     types = [t for t, wf in TYPES.items() if wf in enabled]
-    if not types or ctx.only_qb_ids is not None:
-        return
-    now = _now()
+    if types and ctx.only_qb_ids is None:
+        ctx.cache[_AHEAD] = _ask(ctx, types)
+
+
+def _ask(ctx: RunContext, types: list[str]) -> tuple[datetime, Future[list[dict[str, Any]]]]:
+    """When the deletions were asked for, and QuickBooks' answer, on a thread of its own."""
+    now = datetime.now(UTC)
     since = deleted_after(ctx.store.get_cursor(CURSOR, "qb"), ctx.settings.overlap, now)
     pool = ThreadPoolExecutor(1, thread_name_prefix="qb-deletions")
     asked = pool.submit(
         ctx.quickbooks.deleted_transactions, types, since.isoformat(timespec="seconds")
     )
     pool.shutdown(wait=False)
-    ctx.cache[_AHEAD] = (now, asked)
+    return now, asked
 
 
 def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
     types = [t for t, wf in TYPES.items() if wf in enabled]
-    ahead: tuple[datetime, Future[list[dict[str, Any]]]] | None = ctx.cache.pop(_AHEAD, None)
+    ahead = ctx.cache.pop(_AHEAD, None)
     if not types or ctx.only_qb_ids is not None:
         return
+    now, asked = ahead or _ask(ctx, types)
+    rows = asked.result()
     cursor = ctx.store.get_cursor(CURSOR, "qb")
-    if ahead is not None:
-        now, asked = ahead
-        rows = asked.result()
-    else:
-        now = _now()
-        since = deleted_after(cursor, ctx.settings.overlap, now)
-        rows = ctx.quickbooks.deleted_transactions(types, since.isoformat(timespec="seconds"))
     newest = cursor
     by_workflow: Marks = {}
     customers: set[str] = set()
