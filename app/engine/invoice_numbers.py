@@ -29,8 +29,6 @@ NUMBER_TAKEN = "INVOICE_NUMBER_TAKEN"
 NO_NUMBER = "NO_INVOICE_NUMBER"
 _DIGITS = re.compile(r"\d+")
 _HIGHEST = "invoice_numbers.highest"
-#: QuickBooks answers a list of ref numbers in one request; asked in chunks of this many.
-_CHUNK = 100
 
 
 class NumberRule(StrEnum):
@@ -72,14 +70,8 @@ def propose(
 def in_use(ctx: RunContext, numbers: Iterable[str]) -> dict[str, str]:
     """The numbers QuickBooks already has on an invoice -> that invoice's id."""
     wanted = sorted({n for n in numbers if n})
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        for invoice in ctx.quickbooks.list_all(
-            "invoice", ref_numbers=chunk, include_line_items=False
-        ):
-            found.setdefault(str(invoice.get("refNumber")), str(invoice["id"]))
-    return found
+    found = ctx.quickbooks.find_by_ref_numbers("invoice", wanted)
+    return {number: str(invoice["id"]) for number, invoice in found.items()}
 
 
 def taken(ref_number: str, invoice_id: str) -> Problem:

@@ -131,38 +131,51 @@ class QuickBooks:
 
     def find_by_ids(self, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         """Records of this list by id; ids it does not have (deleted, or on another list) are
-        left out.
+        left out."""
+        return self._exact(kind, "ids", ids, key="id")
 
-        QuickBooks refuses a whole id list when one id matches nothing, naming that id; it is
-        dropped and the rest asked again, so one missing id never hides the others.
-        """
+    def find_by_ref_numbers(self, kind: str, refs: list[str]) -> dict[str, dict[str, Any]]:
+        """Transactions of this kind by number (without their lines) -> the first one
+        QuickBooks lists with it."""
+        return self._exact(kind, "ref_numbers", refs, key="refNumber", include_line_items=False)
+
+    def _exact(
+        self, kind: str, name: str, values: list[str], *, key: str, **options: Any
+    ) -> dict[str, dict[str, Any]]:
+        """QuickBooks refuses a whole `ids`/`refNumbers` list when one value matches nothing,
+        naming that value; it is dropped and the rest asked again, so one missing value never
+        hides the others. A refusal is not retried: asking again would only repeat it."""
         found: dict[str, dict[str, Any]] = {}
-        wanted = list(dict.fromkeys(ids))
+        wanted = list(dict.fromkeys(values))
         for start in range(0, len(wanted), PAGE_SIZE):
-            found.update(self._by_ids(kind, wanted[start : start + PAGE_SIZE]))
+            asked = wanted[start : start + PAGE_SIZE]
+            for record in self._exact_chunk(kind, {**options, **_all_status(kind)}, name, asked):
+                found.setdefault(str(record.get(key)), record)
         return found
 
-    def _by_ids(self, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-        asked = list(ids)
+    def _exact_chunk(
+        self, kind: str, options: dict[str, Any], name: str, values: list[str]
+    ) -> list[dict[str, Any]]:
+        asked = list(values)
         while asked:
             try:
-                pages = self._pages(kind, retry=False, ids=asked, **_all_status(kind))
-                return {r["id"]: r for page in pages for r in page.records}
+                pages = self._pages(kind, retry=False, **options, **{name: asked})
+                return [r for page in pages for r in page.records]
             except QuickBooksError as error:
                 if not _is_no_match(error):
                     raise
-                named = _unmatched_id(error, asked)
+                named = _unmatched_value(error, asked)
                 if named is None:
-                    # No id named: each is asked alone.
-                    return {} if len(asked) == 1 else self._one_by_one(kind, asked)
+                    # No value named: each is asked alone.
+                    if len(asked) == 1:
+                        return []
+                    return [
+                        r
+                        for value in asked
+                        for r in self._exact_chunk(kind, options, name, [value])
+                    ]
                 asked.remove(named)
-        return {}
-
-    def _one_by_one(self, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for record_id in ids:
-            found.update(self._by_ids(kind, [record_id]))
-        return found
+        return []
 
     def find_by_name(self, kind: str, full_name: str) -> dict[str, Any] | None:
         # A name that matches nothing is an error reply; retrying it would only repeat it.
@@ -275,8 +288,8 @@ def _is_no_match(error: QuickBooksError) -> bool:
     return error.integration_code in {"1", "500"} or error.code == "RESOURCE_MISSING"
 
 
-def _unmatched_id(error: QuickBooksError, asked: list[str]) -> str | None:
-    """The id a refused id list names: 'There was a required element ("80000001-1") that could
+def _unmatched_value(error: QuickBooksError, asked: list[str]) -> str | None:
+    """The value a refused list names: 'There was a required element ("80000001-1") that could
     not be found in QuickBooks.'"""
     text = f"{error.user_error.what_happened} {error.user_error.details}"
     return next((named for named in _QUOTED.findall(text) if named in asked), None)

@@ -15,7 +15,13 @@ from app.engine.books import money
 from app.engine.result import RunStatus
 from app.engine.review import ReviewCandidate
 from app.quickbooks import QuickBooks
-from app.store.settings import GO_LIVE_DATE
+from app.store.settings import (
+    GO_LIVE_DATE,
+    INVOICE_NUMBER_COUNTER,
+    INVOICE_NUMBER_FIELD,
+    INVOICE_NUMBER_PREFIX,
+    INVOICE_NUMBER_RULE,
+)
 from tests.integration.conftest import World
 
 
@@ -195,3 +201,36 @@ def test_a_create_reply_that_differs_from_the_approved_invoice_stops_the_run(
     assert "subtotal" in result.error.what_happened
     assert len(_invoices_for(world, first)) == 1
     assert not _invoices_for(world, second), "the run stopped before the next create"
+
+
+def test_a_prefix_series_skips_a_number_typed_by_hand_in_quickbooks(world: World) -> None:
+    # QuickBooks refuses a whole refNumbers list when one number matches nothing, so the numbers
+    # around a hand-typed one must not hide it.
+    world.store.set(INVOICE_NUMBER_RULE, "prefix")
+    world.store.set(INVOICE_NUMBER_PREFIX, "WEB-")
+    world.store.set(INVOICE_NUMBER_COUNTER, 1)
+    ready = _ready(world)
+    customer = ready[0].draft.preview.quickbooks_customer_id
+    assert customer
+    world.qb.add_invoice(customer, refNumber="WEB-2")
+    proposed = [c.ref_number for c in world.engine.review_queue() if c.ref_number]
+    assert len(proposed) >= 2
+    assert "WEB-2" not in proposed and proposed[:2] == ["WEB-1", "WEB-3"]
+
+
+def test_numbers_from_an_opportunity_field_already_in_quickbooks_are_refused(
+    world: World,
+) -> None:
+    first, second = _ready(world)[:2]
+    api = world.simple_salesforce()
+    api.Opportunity.update(first.id, {"NextStep": "F-101"})
+    api.Opportunity.update(second.id, {"NextStep": "F-102"})
+    world.store.set(INVOICE_NUMBER_RULE, "opportunity_field")
+    world.store.set(INVOICE_NUMBER_FIELD, "NextStep")
+    customer = first.draft.preview.quickbooks_customer_id
+    assert customer
+    # One number taken, the other free: asked together, the free one must not hide the taken one.
+    world.qb.add_invoice(customer, refNumber="F-101")
+    queue = {c.id: c for c in world.engine.review_queue()}
+    assert "numbered F-101" in " ".join(p.message for p in queue[first.id].draft.problems)
+    assert queue[second.id].ref_number == "F-102"
