@@ -29,6 +29,8 @@ NUMBER_TAKEN = "INVOICE_NUMBER_TAKEN"
 NO_NUMBER = "NO_INVOICE_NUMBER"
 _DIGITS = re.compile(r"\d+")
 _HIGHEST = "invoice_numbers.highest"
+#: Numbers a series read covers beyond those it needs: a few taken by hand cost no second read.
+_SPARE = 10
 
 
 class NumberRule(StrEnum):
@@ -74,6 +76,22 @@ def in_use(ctx: RunContext, numbers: Iterable[str]) -> dict[str, str]:
     return {number: str(invoice["id"]) for number, invoice in found.items()}
 
 
+def _in_use_between(ctx: RunContext, batch: list[str]) -> set[str]:
+    """The numbers of a series QuickBooks already has, in one range read: asked by exact number,
+    QuickBooks refuses the list at each free one. The range compares all-digit numbers as numbers
+    and others as text, so it holds every number of the batch, and perhaps others."""
+    digits = all(_DIGITS.fullmatch(n) for n in batch)
+    order = sorted(batch, key=int) if digits else sorted(batch)
+    wanted = set(batch)
+    return {
+        str(invoice.get("refNumber"))
+        for invoice in ctx.quickbooks.list_all(
+            "invoice", ref_number_from=order[0], ref_number_to=order[-1], include_line_items=False
+        )
+        if invoice.get("refNumber") in wanted
+    }
+
+
 def taken(ref_number: str, invoice_id: str) -> Problem:
     return Problem(
         f"QuickBooks already has an invoice numbered {ref_number} (id {invoice_id}). Review "
@@ -91,9 +109,10 @@ def _series(ctx: RunContext, chosen: NumberRule, reserved: set[str], count: int)
         prefix, counter = "", highest_number(ctx) + 1
     numbers: list[str] = []
     while len(numbers) < count:
-        batch = [f"{prefix}{counter + n}" for n in range(count - len(numbers) + len(reserved))]
+        size = count - len(numbers) + len(reserved) + _SPARE
+        batch = [f"{prefix}{counter + n}" for n in range(size)]
         counter += len(batch)
-        used = in_use(ctx, batch)
+        used = _in_use_between(ctx, batch)
         numbers.extend(n for n in batch if n not in used and n not in reserved)
     return numbers[:count]
 

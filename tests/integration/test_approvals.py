@@ -213,9 +213,13 @@ def test_a_prefix_series_skips_a_number_typed_by_hand_in_quickbooks(world: World
     customer = ready[0].draft.preview.quickbooks_customer_id
     assert customer
     world.qb.add_invoice(customer, refNumber="WEB-2")
+    world.sandboxes.conductor.app.clear_requests_log()
     proposed = [c.ref_number for c in world.engine.review_queue() if c.ref_number]
     assert len(proposed) >= 2
     assert "WEB-2" not in proposed and proposed[:2] == ["WEB-1", "WEB-3"]
+    # The series is read as one range, not refused number by number.
+    asked = [r for r in world.qb_requests() if "refNumber" in r["query"]]
+    assert len(asked) == 1 and "refNumberFrom=WEB-1" in asked[0]["query"], asked
 
 
 def test_numbers_from_an_opportunity_field_already_in_quickbooks_are_refused(
