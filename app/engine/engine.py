@@ -43,7 +43,7 @@ from app.engine.context import (
 from app.engine.events import CancelToken, ProgressCallback, StepTracker, ignore_progress
 from app.engine.failures import failure_for
 from app.engine.match_decisions import Decision, Keep, MatchDecisions
-from app.engine.mirror import close_readers, read_ahead, run_mirror
+from app.engine.mirror import close_readers, drop_reader, read_ahead, run_mirror
 from app.engine.mirror_chosen import DELETED_IN_QUICKBOOKS, mirror_chosen
 from app.engine.mirror_spec import MirrorSpec
 from app.engine.recorder import ItemOutcome, RunRecorder
@@ -385,9 +385,13 @@ def _mirror(ctx: RunContext, spec: MirrorSpec) -> None:
 
 
 def _sync_customers(_engine: SyncEngine, ctx: RunContext) -> None:
+    spec = receivables.balance_spec()
+    writes = ctx.quickbooks.writes
     customer_push.push_accounts(ctx)
+    if ctx.quickbooks.writes != writes:
+        drop_reader(ctx, spec)  # the customers are read after Salesforce's changes were written
     # A fix rewrites a chosen balance even when the ledger thinks Salesforce already has it.
-    _mirror(ctx, receivables.balance_spec())
+    _mirror(ctx, spec)
 
 
 def _sync_items(_engine: SyncEngine, ctx: RunContext) -> None:
@@ -395,10 +399,11 @@ def _sync_items(_engine: SyncEngine, ctx: RunContext) -> None:
     pricebooks.price_items(ctx)
 
 
-#: The lists the steps read, all started when the run starts, each reader a few pages ahead, so
-#: QuickBooks is never idle while Salesforce is written (not customers: their step first writes
-#: Salesforce's changes to QuickBooks).
+#: The lists the steps read, all started when the run starts in the steps' order, each reader a
+#: few pages ahead, so QuickBooks is never idle while Salesforce is written. Customers are read
+#: again when their step first wrote Salesforce's accounts to QuickBooks.
 _READ_AHEAD: dict[WorkflowId, MirrorSpec] = {
+    WorkflowId.CUSTOMERS: receivables.balance_spec(),
     WorkflowId.ITEMS: specs.ITEMS,
     WorkflowId.INVOICES: specs.INVOICES,
     WorkflowId.CREDIT_MEMOS: specs.CREDIT_MEMOS,

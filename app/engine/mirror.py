@@ -54,7 +54,7 @@ def read_ahead(ctx: RunContext, spec: MirrorSpec) -> None:
     """Start reading `spec`'s lists now, a few pages deep, while earlier work writes to
     Salesforce: QuickBooks answers one request at a time, and is otherwise idle meanwhile.
 
-    Only what no earlier step of the run writes to QuickBooks is read ahead (not customers)."""
+    A step that writes to a list read ahead before it drops that reader (`drop_reader`)."""
     if ctx.only_qb_ids is not None:
         return
     readers: dict[tuple[str, str], Prefetcher[Page]] = ctx.cache.setdefault(READERS, {})
@@ -63,6 +63,15 @@ def read_ahead(ctx: RunContext, spec: MirrorSpec) -> None:
         if (spec.link_key, kind) not in readers:
             pages = _pages(ctx, spec, kind, since, None)
             readers[spec.link_key, kind] = Prefetcher(pages, depth=ctx.settings.read_ahead)
+
+
+def drop_reader(ctx: RunContext, spec: MirrorSpec) -> None:
+    """A reader started ahead whose list has been written to since: its step reads anew."""
+    readers: dict[tuple[str, str], Prefetcher[Page]] = ctx.cache.get(READERS, {})
+    for kind in spec.kinds:
+        reader = readers.pop((spec.link_key, kind), None)
+        if reader is not None:
+            reader.close()
 
 
 def close_readers(ctx: RunContext) -> None:

@@ -76,6 +76,8 @@ class QuickBooks:
         # No idempotency key in Conductor: a retried create may create twice; creates never retry.
         self._once = self._client.with_options(max_retries=0)
         self.calls = 0
+        #: Creates and updates sent, answered or not.
+        self.writes = 0
 
     def close(self) -> None:
         self._client.close()
@@ -232,6 +234,7 @@ class QuickBooks:
     def create(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
         """Send a create once; on an unknown outcome the caller reconciles before resending."""
         self.calls += 1
+        self.writes += 1
         try:
             created = getattr(self._once.qbd, RESOURCES[kind]).create(**_snake(body), **self._user)
         except conductor.APIError as exc:
@@ -253,6 +256,7 @@ class QuickBooks:
         resource = getattr(self._once.qbd, RESOURCES[kind])
         for attempt in (1, 2):
             self.calls += 1
+            self.writes += 1
             try:
                 updated = resource.update(
                     record_id, revision_number=revision, **_snake(body), **self._user

@@ -49,3 +49,53 @@ def test_invoices_are_read_while_items_are_written_and_each_page_once(world: Wor
     )
     assert reads["credit-memos"] == reads["receive-payments"] == 1, reads
     assert reads["deleted-transactions"] == 1, reads
+
+
+def _customer_reads(world: World) -> int:
+    return sum(
+        1
+        for r in world.qb_requests()
+        if r["method"] == "GET" and r["path"].endswith("/customers") and "updatedAfter" in r["query"]
+    )
+
+
+def test_customers_are_asked_for_when_the_run_starts_and_read_once_when_no_account_is_pushed(
+    world: World,
+) -> None:
+    assert world.engine.run(trigger="test").status is RunStatus.SUCCEEDED
+    world.sandboxes.conductor.app.clear_requests_log()
+    seen_at_start: list[int] = []
+
+    def progress(step: Progress) -> None:
+        # Held before the customers step reads Salesforce's accounts: only a reader started
+        # ahead can have asked QuickBooks for customers yet.
+        if step.workflow == "customers" and step.phase == "reading" and not seen_at_start:
+            deadline = time.monotonic() + PATIENCE_S
+            while time.monotonic() < deadline and not _customer_reads(world):
+                time.sleep(0.02)
+            seen_at_start.append(_customer_reads(world))
+
+    result = world.engine.run(trigger="test", progress=progress)
+    assert result.status is RunStatus.SUCCEEDED, result.error
+    assert seen_at_start == [1]
+    assert _customer_reads(world) == 1
+
+
+def test_an_account_pushed_to_quickbooks_is_read_back_after_it_is_written(world: World) -> None:
+    assert world.engine.run(trigger="test").status is RunStatus.SUCCEEDED
+    [made] = world.engine.salesforce.create(
+        "Account", [{"Name": "Pier Nine Supply", "Sync_To_QuickBooks__c": True}]
+    )
+    assert made["success"], made
+    world.sandboxes.conductor.app.clear_requests_log()
+    result = world.engine.run(trigger="test")
+    assert result.status is RunStatus.SUCCEEDED, result.error
+    [customer] = [c for c in world.qb.all("customer") if c["name"] == "Pier Nine Supply"]
+    # The list read ahead was taken before the customer existed: it is read again after.
+    assert _customer_reads(world) == 2
+    account = next(a for a in world.sf_records("Account") if a["Id"] == made["id"])
+    assert account["QuickBooks_Customer_Id__c"] == customer["id"]
+    # Read back, the new customer is known as the app's own write: nothing more is written.
+    world.sandboxes.conductor.app.clear_requests_log()
+    assert world.engine.run(trigger="test").status is RunStatus.SUCCEEDED
+    assert not [r for r in world.qb_requests() if r["method"] == "POST"]
