@@ -15,7 +15,7 @@ from app.sandbox.conductor.company import Company
 from app.sandbox.conductor.connections import Directory
 from app.sandbox.conductor.qb import QuickBooks
 from app.sandbox.conductor.seed import DEFAULT_ANCHOR, HISTORY_DAYS, Size, seed
-from app.sandbox.conductor.spec import Spec
+from app.sandbox.conductor.spec import Spec, shared_spec
 from app.sandbox.conductor.store import Store
 from app.sandbox.conductor.values import parse_timestamp
 
@@ -53,7 +53,7 @@ class ConductorSandbox:
         self.host = host
         self._port = port
         self._server: ServerThread | None = None
-        spec = Spec.load()
+        spec = shared_spec()
         self._store = Store(str(state_file) if state_file is not None else None)
         anchor = (start_time or DEFAULT_ANCHOR).astimezone(UTC).replace(microsecond=0)
         if self._store.meta(_SEEDED) is None:
