@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-import ssl
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +42,6 @@ class TokenSession(requests.Session):
         self.refreshes = 0
         self.api_used: int | None = None
         self.api_max: int | None = None
-        if isinstance(verify, str):
-            self.mount("https://", TrustAdapter(verify))
 
     @property
     def access_token(self) -> str:
@@ -94,28 +90,3 @@ def _expired(response: requests.Response) -> bool:
     if isinstance(body, list) and body and isinstance(body[0], dict):
         return body[0].get("errorCode") == "INVALID_SESSION_ID"
     return True
-
-
-class TrustAdapter(HTTPAdapter):
-    """Verifies servers against one CA file, read once: given a path, requests and urllib3 read
-    the file again for every new connection, and a server that closes each connection makes
-    that a cost of every call."""
-
-    def __init__(self, ca_file: str) -> None:
-        self.context = ssl.create_default_context(cafile=ca_file)
-        super().__init__()
-
-    def build_connection_pool_key_attributes(
-        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
-        if isinstance(verify, str):
-            pool.pop("ca_certs", None)
-            pool.pop("ca_cert_dir", None)
-            pool["ssl_context"] = self.context
-        return host, pool
-
-    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-        super().cert_verify(conn, url, verify, cert)
-        if isinstance(verify, str):
-            conn.ca_certs = conn.ca_cert_dir = None  # the context holds them already
