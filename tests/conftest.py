@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,29 @@ def _short_retry_waits() -> Iterator[None]:
                 conductor_client, name, getattr(conductor_client, name) * RETRY_WAIT_SCALE
             )
         patch.setattr(retry, "delays", scaled)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_httpx_trust() -> Iterator[None]:
+    """httpx reads the whole CA bundle (0.15 s) for each client it makes, and a QuickBooks client is
+    made per test and per command: clients that trust the same bundle share one context."""
+    import httpx._transports.default as transport
+
+    unshared = transport.create_ssl_context
+    made: dict[tuple[object, ...], ssl.SSLContext] = {}
+
+    def shared(verify: Any = True, cert: Any = None, trust_env: bool = True) -> ssl.SSLContext:
+        if verify is not True or cert is not None:
+            return unshared(verify=verify, cert=cert, trust_env=trust_env)
+        env = [os.environ.get(n) for n in ("SSL_CERT_FILE", "SSL_CERT_DIR")] if trust_env else []
+        key = (ssl.SSLContext, trust_env, *env)
+        if key not in made:
+            made[key] = unshared(verify=verify, cert=cert, trust_env=trust_env)
+        return made[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transport, "create_ssl_context", shared)
         yield
 
 
