@@ -83,5 +83,6 @@ def run_tray(
         hook.uninstall()
         shell.controller.cancel_run()
         shell.controller.background.wait()
+        shell.dispose()
         # Last: whoever waits for this app to close (`--quit`, setup) sees it only after the sync.
         instance.close()

@@ -122,6 +122,7 @@ class Shooter:
             self.states()
             self.shell.quit()
             self.wait(lambda: not controller.background.busy, 60)
+            self.shell.dispose()
         for path in self.taken:
             print(path)
         return 0

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QDialog, QSystemTrayIcon, QWidget
@@ -66,6 +67,9 @@ FIRST_RUN_TIP = (
 )
 #: In the data folder once the tip has been shown, so it is shown on the first start only.
 FIRST_RUN_TIP_MARK = "first-run-tip-shown"
+#: Kept for the app's lifetime: hidden, the progress window still follows the run, so "Show
+#: progress" reopens it with every workflow's row so far.
+KEPT_WINDOWS = frozenset({"progress"})
 
 
 class Shell(QObject):
@@ -98,6 +102,8 @@ class Shell(QObject):
         self.open_browser = open_browser
         self.windows: dict[str, QWidget] = {}
         self.errors: list[ErrorDialog] = []
+        #: Closed windows, let go of on the event loop's next turn: never inside their own signals.
+        self._closed: list[QWidget] = []
         self.notifier = Notifier(
             self._draw_notice,
             lambda kind: notification_enabled(ctx.store, kind),
@@ -186,6 +192,21 @@ class Shell(QObject):
             self.status_window.close()
         self.updates.install_on_quit()
         self.quit_requested.emit()
+
+    def dispose(self) -> None:
+        """After quit: deletes every window now, on the GUI thread, not when the collector frees
+        the shell's cycle, which may be on a worker thread (a widget deleted from there crashed)."""
+        widgets: list[QWidget | None] = [
+            *self._closed,
+            *self.windows.values(),
+            *self.errors,
+            self.status_window,
+            self.tray.menu if self.tray is not None else None,
+        ]
+        self._closed, self.windows, self.errors, self.status_window = [], {}, [], None
+        for widget in widgets:
+            if widget is not None and shiboken6.isValid(widget):
+                shiboken6.delete(widget)
 
     def handle_arguments(self, arguments: list[str]) -> None:
         """A second start forwarded its arguments: come forward, or open what it asked for."""
@@ -376,10 +397,29 @@ class Shell(QObject):
         window = self.windows.get(name)
         if window is None:
             window = self.windows[name] = make()
-            window.destroyed.connect(lambda *_: self.windows.pop(name, None))
+            if name not in KEPT_WINDOWS and isinstance(window, QDialog):
+                window.finished.connect(self._window_finished)
             self._mark(window)
         self._raise(window)
         return window
+
+    def _window_finished(self, _result: int = 0) -> None:
+        for name, window in list(self.windows.items()):
+            if name not in KEPT_WINDOWS and name != "setup" and not window.isVisible():
+                self._let_go(self.windows.pop(name))
+
+    def _let_go(self, window: QWidget) -> None:
+        """Called from the window's own signal: it is only freed once that signal has returned."""
+        if not self._closed:
+            QTimer.singleShot(0, self, self._release_closed)
+        self._closed.append(window)
+
+    def _release_closed(self) -> None:
+        closed, self._closed = self._closed, []
+        for window in closed:
+            # Now, on the GUI thread: one left to the collector may be freed on a worker thread.
+            if shiboken6.isValid(window):
+                shiboken6.delete(window)
 
     @staticmethod
     def _raise(window: QWidget) -> None:
@@ -489,7 +529,7 @@ class Shell(QObject):
             self.ctx, self.controller, defaults, self.open_browser, renew_sign_in=self._signed_out
         )
         wizard = SetupWizard(setup, start=page, only=page if only else None)
-        wizard.finished.connect(lambda result: self._wizard_closed(wizard, result))
+        wizard.finished.connect(self._wizard_closed)
         self.windows["setup"] = wizard
         self._mark(wizard)
         self._raise(wizard)
@@ -500,10 +540,10 @@ class Shell(QObject):
         problem = self.controller.facts.problem
         return problem is not None and problem.action is ErrorAction.RECONNECT_SALESFORCE
 
-    def _wizard_closed(self, wizard: SetupWizard, result: int = 0) -> None:
-        if self.windows.get("setup") is wizard:
-            del self.windows["setup"]
-        wizard.deleteLater()
+    def _wizard_closed(self, result: int = 0) -> None:
+        wizard = self.windows.pop("setup", None)
+        if wizard is not None:
+            self._let_go(wizard)
         self.controller.refresh()
         facts = self.controller.facts
         never_synced = facts.standing is None or facts.standing.state is State.NEVER_SYNCED
@@ -521,11 +561,16 @@ class Shell(QObject):
                 self._raise(open_dialog)
                 return open_dialog
         dialog = ErrorDialog(error, self, retry=retry or self._retry_for(error))
-        dialog.finished.connect(lambda _r: self.errors.remove(dialog))
+        dialog.finished.connect(self._error_finished)
         self.errors.append(dialog)
         self._mark(dialog)
         self._raise(dialog)
         return dialog
+
+    def _error_finished(self, _result: int = 0) -> None:
+        for dialog in [d for d in self.errors if not d.isVisible()]:
+            self.errors.remove(dialog)
+            self._let_go(dialog)
 
     def _retry_for(self, error: UserError) -> Callable[[], None] | None:
         """Try again syncs again after a stopped sync; otherwise it checks the connection."""

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -67,6 +69,10 @@ class StatusWindow(QWidget):
         self.banner.hide()
 
         self.actions_box = QVBoxLayout()
+        # One group calls a bound method: a lambda per button held the window until exit.
+        self.action_buttons = QButtonGroup(self)
+        self.action_buttons.setExclusive(False)
+        self.action_buttons.buttonClicked.connect(self._button_clicked)
         self.buttons: dict[MenuAction, QPushButton] = {}
         #: Buttons that open a submenu (demo mode's "Simulate a problem"), by label.
         self.submenus: dict[str, QPushButton] = {}
@@ -82,6 +88,8 @@ class StatusWindow(QWidget):
             item = self.actions_box.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
+        for old in self.buttons.values():
+            self.action_buttons.removeButton(old)
         self.buttons.clear()
         self.submenus.clear()
         for entry in self._entries():
@@ -93,10 +101,12 @@ class StatusWindow(QWidget):
             button = QPushButton(entry.label)
             button.setEnabled(entry.enabled)
             button.setObjectName(entry.action.value)
-            chosen = entry.action
-            button.clicked.connect(lambda _=False, chosen=chosen: self._trigger(chosen))
+            self.action_buttons.addButton(button)
             self.buttons[entry.action] = button
             self.actions_box.addWidget(button)
+
+    def _button_clicked(self, button: QAbstractButton) -> None:
+        self._trigger(MenuAction(button.objectName()))
 
     def _submenu_button(self, entry: MenuEntry) -> QPushButton:
         button = QPushButton(entry.label)

@@ -1,17 +1,20 @@
 """Long work off the GUI thread: a task runs on a QThreadPool thread and reports by signals.
 
 The signals object is created on the GUI thread and every callback is connected queued, so
-progress, result and error handlers always run on the GUI thread, whichever thread emits.
+progress, result and error handlers always run on the GUI thread, whichever thread emits. A task,
+its signals and its callbacks (which may hold a window) are let go of on the GUI thread too, once
+the pool thread holds none of them.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, SignalInstance
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +31,14 @@ class TaskSignals(QObject):
     finished = Signal()
 
 
-class Task(QRunnable):
+class Task:
+    """One piece of work. Not a QRunnable: one handed to the pool stayed the pool's child, with
+    its callbacks and the windows they belong to, until exit."""
+
     def __init__(self, work: Work, name: str) -> None:
-        super().__init__()
         self.signals = TaskSignals()
         self.name = name
         self._work = work
-        self.setAutoDelete(False)
 
     def run(self) -> None:
         try:
@@ -55,14 +59,38 @@ class Task(QRunnable):
             log.debug("background task %s finished after its window closed", self.name)
 
 
+class _Runner:
+    """What the pool thread holds: the task only while it runs, so the last reference to the
+    task is always the GUI thread's, which frees its Qt objects there."""
+
+    def __init__(self, task: Task, key: int, ended: SignalInstance) -> None:
+        self._task: Task | None = task
+        self._key = key
+        self._ended = ended
+
+    def __call__(self) -> None:
+        task, self._task = self._task, None
+        try:
+            if task is not None:
+                task.run()
+        finally:
+            del task
+            self._ended.emit(self._key)
+
+
 class Background(QObject):
     """Starts tasks and keeps them alive until they finish."""
+
+    #: A task's key, once its pool thread holds nothing of it.
+    _ended = Signal(int)
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
-        self._running: set[Task] = set()
+        self._running: dict[int, Task] = {}
+        self._keys = itertools.count()
+        self._ended.connect(self._task_ended, _QUEUED)
 
     def start(
         self,
@@ -86,10 +114,14 @@ class Background(QObject):
         ):
             if callback is not None:
                 signal.connect(_while_alive(owner, callback), _QUEUED)
-        signals.finished.connect(lambda: self._running.discard(task), _QUEUED)
-        self._running.add(task)
-        self.pool.start(task)
+        key = next(self._keys)
+        self._running[key] = task
+        self.pool.start(_Runner(task, key, self._ended))
         return task
+
+    def _task_ended(self, key: int) -> None:
+        # Queued after the task's own signals: none of them is being delivered now.
+        self._running.pop(key, None)
 
     @property
     def busy(self) -> bool:

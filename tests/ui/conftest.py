@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import re
 import threading
@@ -44,6 +45,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.ui)
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread() -> Iterator[None]:
+    """A test's windows and shell, let go of, are freed here: left to the cycle collector, they
+    could be freed on a sandbox or worker thread, whose deferred delete of a widget crashed."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +126,7 @@ def shell(qtbot: Any, connected: AppContext, defaults: SetupDefaults) -> Iterato
     app_shell.quit()
     controller.cancel_run()
     qtbot.waitUntil(lambda: not controller.background.busy, timeout=30_000)
+    app_shell.dispose()
 
 
 class Browser(QObject):

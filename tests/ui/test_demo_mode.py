@@ -52,6 +52,7 @@ def demo_shell(
     shell.quit()
     controller.cancel_run()
     qtbot.waitUntil(lambda: not controller.background.busy, timeout=WAIT)
+    shell.dispose()
     sandboxes.conductor.clear_faults()
     sandboxes.salesforce.clear_faults()
 

@@ -12,6 +12,7 @@ def start_and_quit(ctx: AppContext) -> None:
     shell = Shell(ctx, use_tray=True, quiet_s=0, poll=False)
     shell.start()
     shell.quit()
+    shell.dispose()
 
 
 def test_the_tip_is_shown_on_the_first_start_only(qtbot: Any, ctx: AppContext) -> None:
@@ -28,6 +29,7 @@ def test_no_tray_means_no_tip(qtbot: Any, ctx: AppContext) -> None:
     shell = Shell(ctx, use_tray=False, quiet_s=0, poll=False)
     shell.start()
     shell.quit()
+    shell.dispose()
     assert not (ctx.paths.data_dir / FIRST_RUN_TIP_MARK).exists()
 
 

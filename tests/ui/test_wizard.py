@@ -47,6 +47,7 @@ def fresh_shell(qtbot: Any, ctx: AppContext, defaults: SetupDefaults) -> Any:
     yield shell
     shell.quit()
     qtbot.waitUntil(lambda: not controller.background.busy, timeout=WAIT)
+    shell.dispose()
 
 
 def test_first_start_walks_the_wizard_to_a_working_tray(

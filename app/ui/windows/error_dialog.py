@@ -73,6 +73,7 @@ class ErrorDialog(QDialog):
         self.error = error
         self._actions = actions
         self._retry = retry
+        self._button_action = error.action
         self.setWindowTitle(error.title)
         self.setMinimumWidth(460)
 
@@ -103,10 +104,10 @@ class ErrorDialog(QDialog):
         self.retry_button.setVisible(
             retry is not None and error.retryable and error.action is not ErrorAction.RETRY
         )
-        self.retry_button.clicked.connect(lambda: self._act(ErrorAction.RETRY))
+        self.retry_button.clicked.connect(self._retry_clicked)
         self.copy_button = QPushButton(ErrorAction.COPY_DETAILS.label)
         self.copy_button.setVisible(error.action is not ErrorAction.COPY_DETAILS)
-        self.copy_button.clicked.connect(lambda: self._act(ErrorAction.COPY_DETAILS))
+        self.copy_button.clicked.connect(self._copy_clicked)
         self.details_button = QPushButton("Show details")
         self.details_button.setCheckable(True)
         self.details_button.toggled.connect(self._toggle_details)
@@ -145,8 +146,18 @@ class ErrorDialog(QDialog):
         if action is ErrorAction.NONE or (action is ErrorAction.RETRY and self._retry is None):
             return None
         button = QPushButton(action.label)
-        button.clicked.connect(lambda: self._act(action))
+        button.clicked.connect(self._action_clicked)
         return button
+
+    # Bound methods, not lambdas holding the dialog: such a connection kept it alive until exit.
+    def _action_clicked(self) -> None:
+        self._act(self._button_action)
+
+    def _retry_clicked(self) -> None:
+        self._act(ErrorAction.RETRY)
+
+    def _copy_clicked(self) -> None:
+        self._act(ErrorAction.COPY_DETAILS)
 
     def _act(self, action: ErrorAction) -> None:
         perform(action, self.error, self._actions, self._retry)

@@ -124,7 +124,7 @@ class HistoryWindow(QDialog):
         self.runs_table.itemSelectionChanged.connect(self._run_selected)
         self.runs_note = QLabel("")
         self.show_previews = QCheckBox("Show previews (they write nothing)")
-        self.show_previews.toggled.connect(lambda _on: self._fill_runs(self.run_id))
+        self.show_previews.toggled.connect(self._previews_toggled)
         runs_head = QHBoxLayout()
         runs_head.addWidget(self.runs_note, 1)
         runs_head.addWidget(self.show_previews)
@@ -194,6 +194,10 @@ class HistoryWindow(QDialog):
             self.show_previews.blockSignals(False)
         self._fill_runs(self._wanted)
         self._enable()
+
+    # A bound method, not a lambda holding the window: such a connection kept it alive until exit.
+    def _previews_toggled(self, _on: bool) -> None:
+        self._fill_runs(self.run_id)
 
     def _fill_runs(self, wanted: int | None) -> None:
         previews = self.show_previews.isChecked()

@@ -75,7 +75,7 @@ class MatchesWindow(QDialog):
         self.name_choice = QButtonGroup(self)
         self.name_choice.addButton(self.keep_quickbooks_name)
         self.name_choice.addButton(self.keep_salesforce_name)
-        self.name_choice.buttonToggled.connect(lambda *_: self._enable())
+        self.name_choice.buttonToggled.connect(self._name_toggled)
         self.confirm_button = QPushButton("Confirm: same company")
         self.confirm_button.clicked.connect(self.confirm)
         self.reject_button = QPushButton("Not the same")
@@ -89,9 +89,9 @@ class MatchesWindow(QDialog):
         self.conflict_table = read_only_table(CONFLICT_HEADERS)
         self.conflict_table.itemSelectionChanged.connect(self._enable)
         self.keep_quickbooks = QPushButton("Keep QuickBooks")
-        self.keep_quickbooks.clicked.connect(lambda: self.resolve(Keep.QUICKBOOKS))
+        self.keep_quickbooks.clicked.connect(self._keep_quickbooks_clicked)
         self.take_salesforce = QPushButton("Take Salesforce")
-        self.take_salesforce.clicked.connect(lambda: self.resolve(Keep.SALESFORCE))
+        self.take_salesforce.clicked.connect(self._take_salesforce_clicked)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         close = QPushButton("Close")
@@ -158,6 +158,13 @@ class MatchesWindow(QDialog):
         if match is not None:
             self._decide(lambda engine: engine.reject_match(match.id, trigger="tray"))
 
+    # Bound methods, not lambdas holding the window: such a connection kept it alive until exit.
+    def _keep_quickbooks_clicked(self) -> None:
+        self.resolve(Keep.QUICKBOOKS)
+
+    def _take_salesforce_clicked(self) -> None:
+        self.resolve(Keep.SALESFORCE)
+
     def resolve(self, keep: Keep) -> None:
         conflict = self.chosen_conflict()
         if conflict is not None:
@@ -192,6 +199,9 @@ class MatchesWindow(QDialog):
             self.name_question.setText("The names differ. Which name should both keep?")
             self.keep_quickbooks_name.setText(f"QuickBooks: {match.customer_name}")
             self.keep_salesforce_name.setText(f"Salesforce: {match.account_name}")
+        self._enable()
+
+    def _name_toggled(self, _button: object, _checked: bool) -> None:
         self._enable()
 
     def _enable(self) -> None:

@@ -144,7 +144,7 @@ class ReviewWindow(QDialog):
         self.skip_button = QPushButton("Skip…")
         self.skip_button.clicked.connect(self.skip_selected)
         self.show_skipped = QCheckBox("Skipped")
-        self.show_skipped.toggled.connect(lambda _on: self._show_list())
+        self.show_skipped.toggled.connect(self._skipped_toggled)
         self.back_button = QPushButton("Back to the queue")
         self.back_button.clicked.connect(self.back_to_queue)
         #: Asks before a skip; tests answer it themselves.
@@ -186,6 +186,10 @@ class ReviewWindow(QDialog):
         self.loading = False
         self.busy.setVisible(False)
         self.everything = candidates
+        self._show_list()
+
+    # A bound method, not a lambda holding the window: such a connection kept it alive until exit.
+    def _skipped_toggled(self, _on: bool) -> None:
         self._show_list()
 
     def _show_list(self) -> None:
