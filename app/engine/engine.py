@@ -29,7 +29,8 @@ from app.engine import (
     review,
     specs,
 )
-from app.engine.books.after_sync import after_sync
+from app.engine.books import early
+from app.engine.books.after_sync import CHECKED_WORKFLOWS, after_sync
 from app.engine.books.compare import reconcile
 from app.engine.books.model import Reconciliation
 from app.engine.books.repair import record_salesforce_before
@@ -301,6 +302,8 @@ class SyncEngine:
                 if name == last_transactional:
                     deletions.mark_deletions(ctx, enabled)
                 if name == last_receivable and WorkflowId.CUSTOMERS in enabled:
+                    if self.reconcile_after_sync and enabled >= CHECKED_WORKFLOWS:
+                        early.ask(ctx)  # meanwhile, QuickBooks re-reads the balances
                     receivables.refresh_balances(ctx)
                 ctx.report(name, "done")
         finally:

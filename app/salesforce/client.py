@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -73,6 +74,8 @@ class SalesforceClient:
         self.base = f"{self.instance_url}/services/data/v{version}/"
         self.write_calls = 0
         self.read_calls = 0
+        #: Write calls by object; a Composite call, whose objects are not looked into, as "*".
+        self.written: Counter[str] = Counter()
 
     # -- plumbing -----------------------------------------------------------------------------
     def _http(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -251,6 +254,7 @@ class SalesforceClient:
                     for r in batch[start : start + COLLECTION_SIZE]
                 ]
                 self.write_calls += 1
+                self.written[sobject] += 1
                 response = self._http(
                     method,
                     path,
@@ -266,6 +270,7 @@ class SalesforceClient:
         self, subrequests: list[dict[str, Any]], *, all_or_none: bool = True
     ) -> list[dict[str, Any]]:
         self.write_calls += 1
+        self.written["*"] += 1
         response = self._http(
             "POST",
             "composite",
@@ -298,6 +303,7 @@ class SalesforceClient:
         ).json()
         job_id = job["id"]
         self.write_calls += 1
+        self.written[sobject] += 1
         with csv_file.open("rb") as data:
             upload = self.session.request(
                 "PUT",

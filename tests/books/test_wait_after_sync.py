@@ -4,11 +4,14 @@ Salesforce only for what it deleted since the last check."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
+from app.engine.books.after_sync import PROGRESS
 from app.engine.books.model import Kind
 from app.engine.books.saved import latest
+from app.engine.events import Progress
 from app.quickbooks.client import PAGE_SIZE
 from tests.books.conftest import mirror
 from tests.integration.conftest import World
@@ -17,6 +20,8 @@ INVOICE = "QuickBooks_Invoice__c"
 INVOICE_ID = "QuickBooks_Invoice_Id__c"
 #: Requests beyond the changed records' pages: one per list read, deletions, preferences.
 FIXED_READS = 8
+#: How long a held run thread waits to see answers asked before it (a bound, not a figure).
+PATIENCE_S = 20
 
 
 def _run(world: World, *, check: bool) -> tuple[int, list[dict[str, str]], int]:
@@ -97,3 +102,54 @@ def test_an_open_invoice_deleted_in_quickbooks_leaves_the_next_check_clean_witho
     )
     assert Decimal(str(account["QuickBooks_Balance__c"])) == Decimal(customer["totalBalance"])
     assert world.engine.check_books().clean
+
+
+def _figure_calls(calls: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The Composite calls that ask the check's aggregate figures."""
+    return [c for c in calls if c["path"].rstrip("/").endswith("/composite") and c.get("parts")]
+
+
+def test_salesforce_figures_are_asked_while_quickbooks_rereads_balances_and_used_once(
+    synced: World,
+) -> None:
+    world = synced
+    invoice = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    world.qb.edit_invoice(invoice["id"], memo="Delivered to the dock")
+    world.engine.reconcile_after_sync = True
+    sf_before = len(world.sf_requests())
+    asked_by_check_start: list[int] = []
+
+    def asked() -> int:
+        return len(_figure_calls(world.sf_requests()[sf_before:]))
+
+    def progress(step: Progress) -> None:
+        # The run's thread is held as the check begins: only figures asked before it can come.
+        if step.workflow == PROGRESS and step.phase == "checking":
+            deadline = time.monotonic() + PATIENCE_S
+            while time.monotonic() < deadline and asked() < 2:
+                time.sleep(0.02)
+            asked_by_check_start.append(asked())
+
+    world.engine.run(trigger="test", progress=progress)
+    found = latest(world.store)
+    assert found is not None and found.clean, found and found.report_lines()
+    # Asked before the check began, and not again: nothing the figures read was written since.
+    assert asked_by_check_start == [2]
+    assert len(_figure_calls(world.sf_requests()[sf_before:])) == 2
+
+
+def test_figures_asked_early_are_asked_again_for_accounts_written_after_them(
+    synced: World,
+) -> None:
+    world = synced
+    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    world.qb.delete_invoice(unpaid["id"])
+    _, sf_calls, _ = _run(world, check=True)
+    found = latest(world.store)
+    # The balance re-read after the figures were asked moved an account's balance: asked from
+    # early figures alone, the check would find the account's old balance and disagree.
+    assert found is not None and found.clean, found and found.report_lines()
+    figure_calls = _figure_calls(sf_calls)
+    assert len(figure_calls) == 3, [c.get("parts") for c in figure_calls]
+    again = " ".join(unquote_plus(p) for p in figure_calls[-1]["parts"])
+    assert "QuickBooks_Balance__c" in again and "Payment" not in again

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 
 from app.domain.workflows import WorkflowId
 from app.engine.books.compare import compare, reconcile
+from app.engine.books.early import EARLY, EarlyAnswers
 from app.engine.books.kept_side import KeptSide, keep, kept, last_run_id
 from app.engine.books.model import Comparison, Reconciliation, Totals, default_period
 from app.engine.books.quickbooks_side import KINDS, QuickBooksSide, read_kinds
@@ -40,12 +41,13 @@ PROGRESS = "reconciliation"
 def after_sync(ctx: RunContext, workflows: Sequence[str], result: RunResult) -> None:
     """The reconciliation the engine records after a sync of invoices, credit memos or payments."""
     reads = ctx.cache.pop(READS, None)
+    early = ctx.cache.pop(EARLY, None)
     finished = result.status in {RunStatus.SUCCEEDED, RunStatus.PARTIAL}
     if ctx.dry_run or not finished or not CHECKED_WORKFLOWS & set(workflows):
         return
     ctx.progress(Progress(PROGRESS, "checking"))
     try:
-        reconciliation = _after_sync(ctx, workflows, result, reads)
+        reconciliation = _after_sync(ctx, workflows, result, reads, early)
     except (QuickBooksError, SalesforceError) as exc:
         log.info("reconciliation after run %s could not finish: %s", result.run_id, exc)
         reconciliation = _failed(default_period(), str(exc.user_error.title))
@@ -54,7 +56,11 @@ def after_sync(ctx: RunContext, workflows: Sequence[str], result: RunResult) -> 
 
 
 def _after_sync(
-    ctx: RunContext, workflows: Sequence[str], result: RunResult, reads: SyncReads | None
+    ctx: RunContext,
+    workflows: Sequence[str],
+    result: RunResult,
+    reads: SyncReads | None,
+    early: EarlyAnswers | None,
 ) -> Reconciliation:
     period = default_period()
     earlier = kept(ctx.store)
@@ -68,6 +74,7 @@ def _after_sync(
             side,
             period,
             deletions_since=earlier.deletions_through if earlier is not None else None,
+            early=early,
         )
         if checked.clean:
             checked.reused_from = result.run_id

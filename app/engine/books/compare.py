@@ -10,7 +10,9 @@ from typing import Any
 
 from app.domain.record_mapping import invoice_status
 from app.domain.workflows import INVOICE, PAYMENT, WorkflowId
+from app.engine.books import early as early_answers
 from app.engine.books import salesforce_side as sf
+from app.engine.books.early import EarlyAnswers
 from app.engine.books.kept_side import KeptSide, keep, last_run_id
 from app.engine.books.lookup import find_records
 from app.engine.books.model import (
@@ -66,12 +68,16 @@ def compare(
     period: tuple[date, date],
     *,
     deletions_since: datetime | None = None,
+    early: EarlyAnswers | None = None,
 ) -> Reconciliation:
     """Compare QuickBooks' side as given (read now, or kept and brought up to date by a sync)
-    with Salesforce read now; with `deletions_since`, only records Salesforce deleted after it
-    are looked for among the linked ones."""
+    with Salesforce read now (or `early`, where nothing written since changes it); with
+    `deletions_since`, only records Salesforce deleted after it are looked for among the linked
+    ones."""
     enabled = set(enabled_workflows(store))
-    result, figures = _compare(quickbooks, salesforce, store, qb, *period, deletions_since, enabled)
+    result, figures = _compare(
+        quickbooks, salesforce, store, qb, *period, deletions_since, enabled, early
+    )
     result.credits, result.unapplied, result.balances, found = receivable_differences(
         quickbooks, salesforce, qb, figures, enabled
     )
@@ -89,11 +95,18 @@ def _compare(
     end: date,
     deletions_since: datetime | None,
     enabled: set[WorkflowId],
+    early: EarlyAnswers | None = None,
 ) -> tuple[Reconciliation, sf.Figures]:
     # Salesforce's figures are asked meanwhile: its answers wait on the network, not on us.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="books-figures") as pool:
-        asked = pool.submit(sf.read_figures, salesforce, start, end, enabled)
-        presence = missing_in_salesforce(quickbooks, salesforce, store, since=deletions_since)
+        asked = pool.submit(_figures, salesforce, start, end, enabled, early)
+        presence = missing_in_salesforce(
+            quickbooks,
+            salesforce,
+            store,
+            since=deletions_since,
+            asked=early_answers.deleted_log(early, deletions_since),
+        )
         figures = asked.result()
     sf_by_customer, sf_payments = figures.open_by_customer, figures.payments
     qb_by_customer, names = qb.open_by_customer, qb.names
@@ -137,6 +150,17 @@ def _compare(
     result.deletions_through = presence.through
     result.possible_duplicates = possible_duplicates(store)
     return result, figures
+
+
+def _figures(
+    salesforce: SalesforceClient,
+    start: date,
+    end: date,
+    enabled: set[WorkflowId],
+    early: EarlyAnswers | None,
+) -> sf.Figures:
+    known = early_answers.figures(early, salesforce, (start, end), frozenset(enabled))
+    return known or sf.read_figures(salesforce, start, end, enabled)
 
 
 def possible_duplicates(store: Store) -> list[PossibleDuplicate]:

@@ -73,18 +73,44 @@ class Presence:
     through: datetime | None = None
 
 
+@dataclass(frozen=True)
+class DeletedLog:
+    """Salesforce's delete log for the checked objects, from `since` to `asked_at`."""
+
+    since: datetime
+    asked_at: datetime
+    answers: list[dict[str, Any]]
+
+
+def ask_deleted(salesforce: SalesforceClient, since: datetime) -> DeletedLog | None:
+    """Get Deleted for each checked object at once; None when the log does not reach back."""
+    now = datetime.now(UTC)
+    if now - since > LOG_REACH:
+        return None
+    with ThreadPoolExecutor(len(CHECKED), thread_name_prefix="sf-deleted") as pool:
+        answers = pool.map(
+            lambda sobject: salesforce.deleted(sobject, since, now),
+            [sobject.name for sobject, _kinds, _amount in CHECKED.values()],
+        )
+        return DeletedLog(since, now, list(answers))
+
+
 def missing_in_salesforce(
     quickbooks: QuickBooks,
     salesforce: SalesforceClient,
     store: Store,
     *,
     since: datetime | None = None,
+    asked: DeletedLog | None = None,
 ) -> Presence:
     """Each linked record Salesforce no longer has, named, in ledger order; with `since` (the
-    last check's `through`), only the records Salesforce deleted after it are looked at."""
-    now = datetime.now(UTC)
-    suspects = _deleted_since(salesforce, store, since, now) if since is not None else None
-    through = now - CLOCK_MARGIN
+    last check's `through`), only the records Salesforce deleted after it are looked at, from
+    the delete log `asked` already when it starts there."""
+    log = asked if asked is not None and since is not None and asked.since == since else None
+    if since is not None and log is None:
+        log = ask_deleted(salesforce, since)
+    suspects = _deleted_since(store, log) if log is not None else None
+    through = (log.asked_at if log is not None else datetime.now(UTC)) - CLOCK_MARGIN
     found: list[Difference] = []
     for workflow, (sobject, kinds, amount) in CHECKED.items():
         if suspects is None:
@@ -99,22 +125,13 @@ def missing_in_salesforce(
     return Presence(found, None if found else through)
 
 
-def _deleted_since(
-    salesforce: SalesforceClient, store: Store, since: datetime, now: datetime
-) -> dict[str, list[Link]] | None:
-    """The live links whose Salesforce record was deleted after `since`, by workflow; None when
-    Salesforce's delete log cannot tell (too old, purged, or too many)."""
-    if now - since > LOG_REACH:
-        return None
+def _deleted_since(store: Store, log: DeletedLog) -> dict[str, list[Link]] | None:
+    """The live links whose Salesforce record the log lists as deleted, by workflow; None when
+    the log cannot tell (purged past its start, or too many)."""
     suspects: dict[str, list[Link]] = {}
-    with ThreadPoolExecutor(len(CHECKED), thread_name_prefix="sf-deleted") as pool:
-        answers = pool.map(
-            lambda sobject: salesforce.deleted(sobject, since, now),
-            [sobject.name for sobject, _kinds, _amount in CHECKED.values()],
-        )
-    for workflow, answer in zip(CHECKED, answers, strict=True):
-        earliest = answer.get("earliestDateAvailable")
-        if earliest and datetime.fromisoformat(str(earliest).replace("+0000", "+00:00")) > since:
+    for workflow, answer in zip(CHECKED, log.answers, strict=True):
+        earliest = str(answer.get("earliestDateAvailable") or "").replace("+0000", "+00:00")
+        if earliest and datetime.fromisoformat(earliest) > log.since:
             return None
         ids = [str(r.get("id")) for r in answer.get("deletedRecords") or []]
         if len(ids) > MANY_DELETED:

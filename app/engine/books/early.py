@@ -1,0 +1,97 @@
+"""Salesforce's answers for the check after a sync, asked while QuickBooks re-reads the
+customers' balances (the run's last QuickBooks read), so the check need not wait for them after.
+
+An answer is used only when Salesforce was not written since it was asked, object by object:
+after writes to accounts alone (the balances just re-read) only the figures that read accounts
+are asked again; after any other write, every figure is. Salesforce's delete log does not
+depend on the run's writes (a sync never deletes in Salesforce) and is always used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from app.domain.workflows import ACCOUNT
+from app.engine.books.kept_side import kept
+from app.engine.books.model import default_period
+from app.engine.books.presence import DeletedLog, ask_deleted
+from app.engine.books.salesforce_side import ACCOUNT_FIGURES, Figures, read_figures
+from app.engine.context import RunContext, enabled_workflows
+from app.salesforce.client import SalesforceClient
+
+log = logging.getLogger(__name__)
+
+#: Where a run keeps the answers asked early, for the check after it.
+EARLY = "books.early_answers"
+
+
+@dataclass(frozen=True)
+class EarlyAnswers:
+    period: tuple[date, date]
+    enabled: frozenset[str]
+    since: datetime | None
+    written: Counter[str]
+    figures: Future[Figures]
+    deleted: Future[DeletedLog | None] | None
+
+
+def ask(ctx: RunContext) -> None:
+    """Ask Salesforce now for what the check after this run will compare."""
+    if ctx.dry_run or ctx.only_qb_ids is not None:
+        return
+    earlier = kept(ctx.store)
+    since = earlier.deletions_through if earlier is not None else None
+    period = default_period()
+    enabled = frozenset(enabled_workflows(ctx.store))
+    salesforce = ctx.salesforce
+    pool = ThreadPoolExecutor(2, thread_name_prefix="books-early")
+    ctx.cache[EARLY] = EarlyAnswers(
+        period=period,
+        enabled=enabled,
+        since=since,
+        written=Counter(salesforce.written),
+        figures=pool.submit(read_figures, salesforce, *period, enabled),
+        deleted=pool.submit(ask_deleted, salesforce, since) if since is not None else None,
+    )
+    pool.shutdown(wait=False)  # its threads end with their answers; nothing waits for them here
+
+
+def figures(
+    early: EarlyAnswers | None,
+    salesforce: SalesforceClient,
+    period: tuple[date, date],
+    enabled: frozenset[str],
+) -> Figures | None:
+    """The figures asked early, brought up to date; None when they must all be asked now."""
+    if early is None or early.period != period or early.enabled != enabled:
+        return None
+    since_asked = set((Counter(salesforce.written) - early.written).keys())
+    if since_asked - {ACCOUNT.name}:
+        return None
+    try:
+        found = early.figures.result()
+    except Exception as exc:  # asked again now, where a lasting failure is raised
+        log.info("figures asked early could not be read: %s", exc)
+        return None
+    if not since_asked:
+        return found
+    fresh = read_figures(salesforce, *period, enabled, parts=ACCOUNT_FIGURES)
+    return dataclasses.replace(
+        found, open_by_customer=fresh.open_by_customer, balances=fresh.balances
+    )
+
+
+def deleted_log(early: EarlyAnswers | None, since: datetime | None) -> DeletedLog | None:
+    """The delete log asked early, when it starts where this check's does."""
+    if early is None or early.deleted is None or since is None or early.since != since:
+        return None
+    try:
+        return early.deleted.result()
+    except Exception as exc:  # asked again now, where a lasting failure is raised
+        log.info("Salesforce's delete log asked early could not be read: %s", exc)
+        return None
