@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.domain.workflows import ACCOUNT
-from app.engine.books.kept_side import kept
+from app.engine.books.kept_side import deletions_known_through
 from app.engine.books.model import default_period
 from app.engine.books.presence import DeletedLog, ask_deleted
 from app.engine.books.salesforce_side import ACCOUNT_FIGURES, Figures, read_figures
@@ -44,8 +44,7 @@ def ask(ctx: RunContext) -> None:
     """Ask Salesforce now for what the check after this run will compare."""
     if ctx.dry_run or ctx.only_qb_ids is not None:
         return
-    earlier = kept(ctx.store)
-    since = earlier.deletions_through if earlier is not None else None
+    since = deletions_known_through(ctx.store)
     period = default_period()
     enabled = frozenset(enabled_workflows(ctx.store))
     salesforce = ctx.salesforce

@@ -98,6 +98,13 @@ def kept(store: Store) -> KeptSide | None:
         return None
 
 
+def deletions_known_through(store: Store) -> datetime | None:
+    """How far the side this process kept last knows Salesforce's deletions, without taking
+    it; None when none is kept in memory."""
+    found = _in_memory.get(path_of(store))
+    return found.deletions_through if found is not None else None
+
+
 def last_run_id(store: Store, before: int | None = None) -> int | None:
     """The last run that was not a preview (before run `before`, if given)."""
     return next(
