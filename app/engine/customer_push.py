@@ -10,7 +10,7 @@ through the outbox, so one whose answer was lost is found, not made again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -35,6 +35,7 @@ from app.engine.customers import (
     bad_id,
 )
 from app.engine.outbox import CreateOutcome, FindExisting, OutboxWriter
+from app.engine.pipeline import Prefetcher
 from app.engine.recorder import ItemOutcome
 from app.engine.result import PlannedAction
 from app.quickbooks import QuickBooksError
@@ -51,32 +52,61 @@ def _account_fields(ctx: RunContext) -> list[str]:
     return sorted(names)
 
 
-def push_accounts(ctx: RunContext) -> None:
-    """Accounts marked for QuickBooks, changed since the cursor, become or update customers."""
-    cursor = ctx.store.get_cursor(WORKFLOW, "sf")
+#: Where a run keeps the accounts query asked when it started: (its SOQL, its pages).
+_AHEAD = "customer_push.accounts_ahead"
+
+
+def _accounts_soql(ctx: RunContext, cursor: str | None, only: set[str] | None) -> str:
     where = SCOPE
-    only = ctx.only_sf_ids.get(WORKFLOW) if ctx.only_sf_ids is not None else None
     if only is not None:
-        if not only:
-            return
         where += f" AND Id IN {IN_VALUES}"
     elif cursor:
         since = parse_stamp(cursor) - ctx.settings.overlap
         where += f" AND SystemModstamp >= {since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
-    soql = (
+    return (
         f"SELECT {', '.join(_account_fields(ctx))} FROM {ACCOUNT.name} WHERE {where} "  # noqa: S608
         "ORDER BY SystemModstamp, Id"
     )
+
+
+def read_ahead(ctx: RunContext) -> None:
+    """Ask for the accounts changed since the cursor now, while the run's first checks wait."""
+    if ctx.only_sf_ids is not None:
+        return
+    soql = _accounts_soql(ctx, ctx.store.get_cursor(WORKFLOW, "sf"), None)
+    pages = Prefetcher(ctx.salesforce.query_pages(soql), depth=2, name="sf-accounts")
+    ctx.cache[_AHEAD] = (soql, pages)
+
+
+def close_read_ahead(ctx: RunContext) -> None:
+    """The accounts asked for ahead and not taken (the run stopped first)."""
+    ahead = ctx.cache.pop(_AHEAD, None)
+    if ahead is not None:
+        ahead[1].close()
+
+
+def push_accounts(ctx: RunContext) -> None:
+    """Accounts marked for QuickBooks, changed since the cursor, become or update customers."""
+    cursor = ctx.store.get_cursor(WORKFLOW, "sf")
+    only = ctx.only_sf_ids.get(WORKFLOW) if ctx.only_sf_ids is not None else None
+    if only is not None and not only:
+        return
+    soql = _accounts_soql(ctx, cursor, only)
+    ahead = ctx.cache.pop(_AHEAD, None)
+    pages: Iterable[list[dict[str, Any]]]
+    if only is not None:
+        pages = ctx.salesforce.query_in_pages(soql, sorted(only))
+    elif ahead is not None and ahead[0] == soql:
+        pages = ahead[1]
+    else:
+        pages = ctx.salesforce.query_pages(soql)
+    if ahead is not None and pages is not ahead[1]:
+        ahead[1].close()
     ctx.report(WORKFLOW, "reading")
     newest = cursor
     writer = OutboxWriter(ctx.store, ctx.quickbooks.create)
     write_back: list[dict[str, Any]] = []
     clean = True
-    pages = (
-        ctx.salesforce.query_in_pages(soql, sorted(only))
-        if only is not None
-        else ctx.salesforce.query_pages(soql)
-    )
     for page in pages:
         for account in page:
             ctx.check_cancel()

@@ -288,6 +288,8 @@ class SyncEngine:
             (w for w in reversed(ALL_WORKFLOWS) if w in enabled & RECEIVABLE), None
         )
         try:
+            if WorkflowId.CUSTOMERS in enabled:
+                customer_push.read_ahead(ctx)  # asked while the API headroom is
             for name in ALL_WORKFLOWS:
                 if name in enabled & _READ_AHEAD.keys():
                     read_ahead(ctx, _READ_AHEAD[name])
@@ -308,6 +310,7 @@ class SyncEngine:
                 ctx.report(name, "done")
         finally:
             close_readers(ctx)
+            customer_push.close_read_ahead(ctx)
         if ctx.only_qb_ids is None and ctx.only_sf_ids is None and not ctx.dry_run:
             self._retry_outstanding(ctx, enabled)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from urllib.parse import unquote_plus
 
 from app.engine.events import Progress
 from app.engine.result import RunStatus
@@ -52,33 +53,39 @@ def test_invoices_are_read_while_items_are_written_and_each_page_once(world: Wor
 
 
 def _customer_reads(world: World) -> int:
-    return sum(
-        1
-        for r in world.qb_requests()
-        if r["method"] == "GET" and r["path"].endswith("/customers") and "updatedAfter" in r["query"]
-    )
+    reads = [r for r in world.qb_requests() if r["path"].endswith("/customers")]
+    return sum(1 for r in reads if r["method"] == "GET" and "updatedAfter" in r["query"])
 
 
-def test_customers_are_asked_for_when_the_run_starts_and_read_once_when_no_account_is_pushed(
+def _account_queries(world: World, since: int) -> int:
+    asked = [unquote_plus(r.get("query", "")) for r in world.sf_requests()[since:]]
+    return sum(1 for q in asked if "FROM Account WHERE" in q and "ORDER BY SystemModstamp" in q)
+
+
+def test_customers_and_accounts_are_asked_for_when_the_run_starts_and_each_read_once(
     world: World,
 ) -> None:
     assert world.engine.run(trigger="test").status is RunStatus.SUCCEEDED
     world.sandboxes.conductor.app.clear_requests_log()
+    sf_before = len(world.sf_requests())
     seen_at_start: list[int] = []
 
     def progress(step: Progress) -> None:
-        # Held before the customers step reads Salesforce's accounts: only a reader started
-        # ahead can have asked QuickBooks for customers yet.
+        # Held before the customers step reads anything: only readers started ahead can have
+        # asked QuickBooks for customers, and Salesforce for accounts, yet.
         if step.workflow == "customers" and step.phase == "reading" and not seen_at_start:
             deadline = time.monotonic() + PATIENCE_S
-            while time.monotonic() < deadline and not _customer_reads(world):
+            while time.monotonic() < deadline and not (
+                _customer_reads(world) and _account_queries(world, sf_before)
+            ):
                 time.sleep(0.02)
-            seen_at_start.append(_customer_reads(world))
+            seen_at_start.extend([_customer_reads(world), _account_queries(world, sf_before)])
 
     result = world.engine.run(trigger="test", progress=progress)
     assert result.status is RunStatus.SUCCEEDED, result.error
-    assert seen_at_start == [1]
+    assert seen_at_start == [1, 1]
     assert _customer_reads(world) == 1
+    assert _account_queries(world, sf_before) == 1
 
 
 def test_an_account_pushed_to_quickbooks_is_read_back_after_it_is_written(world: World) -> None:
