@@ -17,7 +17,7 @@ from typing import Any
 
 from app.domain.outcomes import Outcome
 from app.domain.record_mapping import deleted_mark
-from app.domain.workflows import ACCOUNT, INVOICE, WorkflowId, workflow
+from app.domain.workflows import ACCOUNT, ALL_WORKFLOWS, INVOICE, WorkflowId, workflow
 from app.engine import receivables
 from app.engine.books.sync_reads import note_deleted
 from app.engine.context import RunContext, later, parse_stamp
@@ -65,17 +65,24 @@ def read_ahead(ctx: RunContext, enabled: set[str]) -> None:
     cursor moves only as far as the deletions read."""
     types = [t for t, wf in TYPES.items() if wf in enabled]
     if types and ctx.only_qb_ids is None:
-        ctx.cache[_AHEAD] = _ask(ctx, types)
+        ctx.cache[_AHEAD] = _ask(ctx, types, order=len(ALL_WORKFLOWS))
 
 
-def _ask(ctx: RunContext, types: list[str]) -> tuple[datetime, Future[list[dict[str, Any]]]]:
-    """When the deletions were asked for, and QuickBooks' answer, on a thread of its own."""
+def _ask(
+    ctx: RunContext, types: list[str], order: int | None = None
+) -> tuple[datetime, Future[list[dict[str, Any]]]]:
+    """When the deletions were asked for, and QuickBooks' answer, on a thread of its own (in
+    QuickBooks' queue at `order`, if given)."""
     now = datetime.now(UTC)
     since = deleted_after(ctx.store.get_cursor(CURSOR, "qb"), ctx.settings.overlap, now)
+
+    def ask() -> list[dict[str, Any]]:
+        if order is not None:
+            ctx.quickbooks.queue.take_place(order)
+        return ctx.quickbooks.deleted_transactions(types, since.isoformat(timespec="seconds"))
+
     pool = ThreadPoolExecutor(1, thread_name_prefix="qb-deletions")
-    asked = pool.submit(
-        ctx.quickbooks.deleted_transactions, types, since.isoformat(timespec="seconds")
-    )
+    asked = pool.submit(ask)
     pool.shutdown(wait=False)
     return now, asked
 

@@ -290,9 +290,9 @@ class SyncEngine:
         try:
             if WorkflowId.CUSTOMERS in enabled:
                 customer_push.read_ahead(ctx)  # asked while the API headroom is
-            for name in ALL_WORKFLOWS:
+            for order, name in enumerate(ALL_WORKFLOWS):
                 if name in enabled & _READ_AHEAD.keys():
-                    read_ahead(ctx, _READ_AHEAD[name])
+                    read_ahead(ctx, _READ_AHEAD[name], order)
             deletions.read_ahead(ctx, enabled)
             self._check_headroom(ctx)
             for name in ALL_WORKFLOWS:

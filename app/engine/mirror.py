@@ -50,9 +50,10 @@ Chosen = Mapping[str, Mapping[str, dict[str, Any]]]
 READERS = "mirror.readers_ahead"
 
 
-def read_ahead(ctx: RunContext, spec: MirrorSpec) -> None:
+def read_ahead(ctx: RunContext, spec: MirrorSpec, order: int) -> None:
     """Start reading `spec`'s lists now, a few pages deep, while earlier work writes to
     Salesforce: QuickBooks answers one request at a time, and is otherwise idle meanwhile.
+    Readers ask in their `order` (the order their steps need them).
 
     A step that writes to a list read ahead before it drops that reader (`drop_reader`)."""
     if ctx.only_qb_ids is not None:
@@ -61,8 +62,13 @@ def read_ahead(ctx: RunContext, spec: MirrorSpec) -> None:
     since = _since(ctx, spec)
     for kind in spec.kinds:
         if (spec.link_key, kind) not in readers:
-            pages = _pages(ctx, spec, kind, since, None)
+            pages = _in_place(ctx, order, _pages(ctx, spec, kind, since, None))
             readers[spec.link_key, kind] = Prefetcher(pages, depth=ctx.settings.read_ahead)
+
+
+def _in_place(ctx: RunContext, order: int, pages: Iterator[Page]) -> Iterator[Page]:
+    ctx.quickbooks.queue.take_place(order)  # runs on the reader's own thread
+    yield from pages
 
 
 def drop_reader(ctx: RunContext, spec: MirrorSpec) -> None:

@@ -15,6 +15,7 @@ from app.domain.errors import record_not_synced
 from app.domain.outcomes import Problem
 from app.domain.quickbooks_ids import is_quickbooks_id
 from app.quickbooks.errors import QuickBooksError, translate
+from app.quickbooks.queue import ReadQueue
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class QuickBooks:
         self.calls = 0
         #: Creates and updates sent, answered or not.
         self.writes = 0
+        self.queue = ReadQueue()
 
     def close(self) -> None:
         self._client.close()
@@ -115,7 +117,8 @@ class QuickBooks:
         resource = getattr(client.qbd, RESOURCES[kind])
         try:
             self.calls += 1
-            page = resource.list(limit=PAGE_SIZE, **self._user, **filters)
+            with self.queue.turn():
+                page = resource.list(limit=PAGE_SIZE, **self._user, **filters)
             while True:
                 records = [item.to_dict(mode="json") for item in page.data]
                 remaining = (page.model_extra or {}).get("remainingCount")
@@ -123,7 +126,8 @@ class QuickBooks:
                 if not page.has_next_page():
                     return
                 self.calls += 1
-                page = page.get_next_page()
+                with self.queue.turn():
+                    page = page.get_next_page()
         except conductor.APIError as exc:
             raise translate(exc) from exc
 
@@ -223,9 +227,10 @@ class QuickBooks:
     def deleted_transactions(self, types: list[str], deleted_after: str) -> list[dict[str, Any]]:
         self.calls += 1
         try:
-            result = self._client.qbd.deleted_transactions.list(
-                transaction_types=types, deleted_after=deleted_after, **self._user
-            )
+            with self.queue.turn():
+                result = self._client.qbd.deleted_transactions.list(
+                    transaction_types=types, deleted_after=deleted_after, **self._user
+                )
         except conductor.APIError as exc:
             raise translate(exc) from exc
         return [d.to_dict(mode="json") for d in result.data]
