@@ -361,22 +361,50 @@ def _complete(schema: dict[str, Any], obj: dict[str, Any], defs: dict[str, Any])
 
 
 def _fill(schema: dict[str, Any], value: Any, defs: dict[str, Any]) -> Any:
-    schema = _resolve(schema, defs)
-    branches = schema.get("anyOf")
-    if branches is not None:
-        if value is None:
-            nullable = any(_resolve(b, defs).get("type") == "null" for b in branches)
-            if nullable:
-                return None
-        concrete = [_resolve(b, defs) for b in branches if _resolve(b, defs).get("type") != "null"]
-        schema = concrete[0] if len(concrete) == 1 else schema
-    kind = schema.get("type")
-    if kind == "array":
-        items = schema.get("items", {})
-        return [_fill(items, v, defs) for v in value] if value else []
-    if kind == "object" and isinstance(value, dict) and "properties" in schema:
-        return _complete(schema, value, defs)
+    plan = _plan(schema, defs)
+    if value is None and plan.nullable:
+        return None
+    if plan.items is not None:
+        return [_fill(plan.items, v, defs) for v in value] if value else []
+    if plan.properties is not None and isinstance(value, dict):
+        return {prop: _fill(sub, value.get(prop), defs) for prop, sub in plan.properties}
     return value
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How `_fill` treats one schema, worked out once: its $ref and anyOf resolved."""
+
+    nullable: bool
+    items: dict[str, Any] | None
+    properties: list[tuple[str, dict[str, Any]]] | None
+
+
+#: Plans by id of the schema dict, kept with the schema (so an id is never reused) and defs.
+_PLANS: dict[int, tuple[dict[str, Any], dict[str, Any], _Plan]] = {}
+
+
+def _plan(schema: dict[str, Any], defs: dict[str, Any]) -> _Plan:
+    known = _PLANS.get(id(schema))
+    if known is not None and known[0] is schema and known[1] is defs:
+        return known[2]
+    resolved = _resolve(schema, defs)
+    nullable = False
+    branches = resolved.get("anyOf")
+    if branches is not None:
+        nullable = any(_resolve(b, defs).get("type") == "null" for b in branches)
+        concrete = [_resolve(b, defs) for b in branches if _resolve(b, defs).get("type") != "null"]
+        resolved = concrete[0] if len(concrete) == 1 else resolved
+    kind = resolved.get("type")
+    plan = _Plan(
+        nullable=nullable,
+        items=resolved.get("items", {}) if kind == "array" else None,
+        properties=list(resolved["properties"].items())
+        if kind == "object" and "properties" in resolved
+        else None,
+    )
+    _PLANS[id(schema)] = (schema, defs, plan)
+    return plan
 
 
 def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
