@@ -394,6 +394,13 @@ class ServerThread:
         return self
 
     def stop(self) -> None:
+        # The serve loop notices a shutdown only between polls; a connection wakes it at once.
+        threading.Timer(0.01, _wake, args=(self.host, self.port)).start()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+def _wake(host: str, port: int) -> None:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+        pass

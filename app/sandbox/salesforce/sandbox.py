@@ -3,11 +3,8 @@ scripts and demo mode."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import socket
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +18,6 @@ from app.sandbox.salesforce.service import SalesforceApp
 from app.sandbox.salesforce.tls import server_context
 
 BASE_FAULTS = ("delay", "drop")
-
-
-def _wake(port: int) -> None:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-        pass
 
 
 class SalesforceSandbox:
@@ -104,8 +96,6 @@ class SalesforceSandbox:
 
     def stop(self) -> None:
         for server in self._servers:
-            # The serve loop only notices a shutdown between polls (0.5 s); a connection wakes it.
-            threading.Timer(0.01, _wake, args=(server.port,)).start()
             server.stop()
         self._servers.clear()
         if self._tmp is not None:
