@@ -289,7 +289,7 @@ class SyncEngine:
         )
         try:
             if WorkflowId.CUSTOMERS in enabled:
-                customer_push.read_ahead(ctx)  # asked while the API headroom is
+                customer_push.read_ahead(ctx)  # asked while the API headroom is checked
             for order, name in enumerate(ALL_WORKFLOWS):
                 if name in enabled & _READ_AHEAD.keys():
                     read_ahead(ctx, _READ_AHEAD[name], order)
