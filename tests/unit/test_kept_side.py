@@ -4,12 +4,16 @@ a file for the next process, written on a thread of its own."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.engine.books.kept_side import KeptSide, keep, kept, path_of, wait_for_writes
+from app.engine.books.kept_side import KeptSide, _writer, keep, kept, path_of, wait_for_writes
 from app.engine.books.quickbooks_side import QuickBooksSide
 from app.store import open_store
+
+#: How long the busy writer waits at most (a bound, not a figure).
+PATIENCE_S = 20
 
 
 def _side() -> QuickBooksSide:
@@ -35,7 +39,9 @@ def test_the_next_check_takes_the_side_from_memory_once_then_from_the_file(tmp_p
     taken = KeptSide(_side(), after_run=7, read_at=datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
     keep(store, taken)
 
-    assert kept(store) is taken
+    from_memory = kept(store)
+    assert from_memory is not None and from_memory.side.invoices == taken.side.invoices
+    assert (from_memory.after_run, from_memory.read_at) == (7, taken.read_at)
     from_file = kept(store)
     assert from_file is not None and from_file is not taken
     assert (from_file.after_run, from_file.read_at) == (7, taken.read_at)
@@ -55,4 +61,22 @@ def test_the_file_holds_what_was_kept_once_writes_are_done(tmp_path: Path) -> No
     assert body["after_run"] == 4, "files are written in the order kept"
     assert body["side"]["invoices"] == {}
     assert not path_of(store).with_name(path_of(store).name + ".part").exists()
+    store.close()
+
+
+def test_the_next_check_does_not_wait_for_the_file_and_its_changes_stay_out_of_it(
+    tmp_path: Path,
+) -> None:
+    store = open_store(tmp_path / "sync.sqlite3")
+    writing = threading.Event()
+    # The writer is busy (a large side takes seconds to write): the next check goes on.
+    busy = _writer.submit(writing.wait, PATIENCE_S)
+    keep(store, KeptSide(_side(), after_run=5, read_at=datetime(2026, 12, 2, tzinfo=UTC)))
+    taken = kept(store)
+    assert taken is not None and not busy.done()
+    taken.side.drop(["0-1"])
+    writing.set()
+    wait_for_writes()
+    body = json.loads(path_of(store).read_text(encoding="utf-8"))
+    assert sorted(body["side"]["invoices"]) == ["0-1", "1-1", "2-1"]
     store.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -82,10 +82,11 @@ def _write(path: Path, kept: KeptSide) -> None:
 def kept(store: Store) -> KeptSide | None:
     """The side kept last; the caller may change it (it is no longer kept in memory)."""
     path = path_of(store)
-    wait_for_writes()
     found = _in_memory.pop(path, None)
     if found is not None:
-        return found
+        # Its file may still be being written from it: the caller changes a copy, without waiting.
+        return replace(found, side=found.side.copy())
+    wait_for_writes()
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
         return KeptSide(

@@ -55,6 +55,17 @@ class QuickBooksSide:
             CUSTOMER: self.balances,
         }[kind]
 
+    def copy(self) -> QuickBooksSide:
+        """A side that can be changed without changing this one (records are replaced, never
+        changed in place)."""
+        return QuickBooksSide(
+            self.since,
+            dict(self.invoices),
+            dict(self.credits),
+            dict(self.payments),
+            dict(self.balances),
+        )
+
     def drop(self, qb_ids: Iterable[str]) -> None:
         """Records QuickBooks deleted."""
         for qb_id in qb_ids:
