@@ -97,29 +97,41 @@ def _compare(
     enabled: set[WorkflowId],
     early: EarlyAnswers | None = None,
 ) -> tuple[Reconciliation, sf.Figures]:
-    # Salesforce's figures are asked meanwhile: its answers wait on the network, not on us.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="books-figures") as pool:
+    # Salesforce is asked on threads: its answers wait on the network while QuickBooks' side is
+    # summed here.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="books-figures") as pool:
         asked = pool.submit(_figures, salesforce, start, end, enabled, early)
-        presence = missing_in_salesforce(
-            quickbooks,
-            salesforce,
-            store,
-            since=deletions_since,
-            asked=early_answers.deleted_log(early, deletions_since),
+        present = pool.submit(
+            lambda: missing_in_salesforce(
+                quickbooks,
+                salesforce,
+                store,
+                since=deletions_since,
+                asked=early_answers.deleted_log(early, deletions_since),
+            )
         )
-        figures = asked.result()
+        qb_by_customer = qb.open_by_customer
+        figures, presence = asked.result(), present.result()
     sf_by_customer, sf_payments = figures.open_by_customer, figures.payments
-    qb_by_customer, names = qb.open_by_customer, qb.names
     keys = set(qb_by_customer) | set(sf_by_customer)
-    differing: list[CustomerFigures] = []
-    for key in sorted(keys, key=lambda k: (k is None, str(k))):
-        comparison = Comparison(
+    compared = {
+        key: Comparison(
             quickbooks=qb_by_customer.get(key, Totals()) if key is not None else Totals(),
             salesforce=sf_by_customer.get(key, Totals()),
         )
-        if not comparison.agrees:
-            name = names.get(key or "", "") or (key or "(no QuickBooks customer)")
-            differing.append(CustomerFigures(qb_id=key, name=name, open_invoices=comparison))
+        for key in sorted(keys, key=lambda k: (k is None, str(k)))
+    }
+    # Names are read from every record kept: only when a customer's figures differ.
+    disagreeing = {key: c for key, c in compared.items() if not c.agrees}
+    names = qb.names if disagreeing else {}
+    differing = [
+        CustomerFigures(
+            qb_id=key,
+            name=names.get(key or "", "") or (key or "(no QuickBooks customer)"),
+            open_invoices=comparison,
+        )
+        for key, comparison in disagreeing.items()
+    ]
     result = Reconciliation(
         checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
         period_from=start,
