@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -78,6 +79,8 @@ class SyncEngine:
     lock_path: Path
     settings: EngineSettings = field(default_factory=EngineSettings)
     reconcile_after_sync: bool = True
+    #: The write-ahead log's copy after the last run: (busy, frames, frames copied) once done.
+    last_checkpoint: Future[tuple[int, int, int] | None] | None = None
 
     def enabled_workflows(self) -> list[WorkflowId]:
         return enabled_workflows(self.store)
@@ -114,6 +117,7 @@ class SyncEngine:
             result = self._execute(ctx, chosen, lambda: self._workflows(ctx, chosen))
             if self.reconcile_after_sync:
                 after_sync(ctx, chosen, result)
+            self.last_checkpoint = self.store.checkpoint_soon()
             return result
 
     def check_books(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -10,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.store.migrations import MIGRATIONS, Migration
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -108,6 +111,24 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def checkpoint(path: Path) -> tuple[int, int, int] | None:
+    """Copy the write-ahead log into the database, on a connection of its own, without waiting
+    for anyone (PASSIVE): (busy, frames in the log, frames copied), or None if it could not."""
+    try:
+        conn = connect(path)
+    except sqlite3.Error as exc:
+        log.info("the write-ahead log could not be copied now: %s", exc)
+        return None
+    try:
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(busy), int(frames), int(copied)
+    except sqlite3.Error as exc:
+        log.info("the write-ahead log could not be copied now: %s", exc)
+        return None
+    finally:
+        conn.close()
 
 
 def open_connection(path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> sqlite3.Connection:

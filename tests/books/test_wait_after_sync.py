@@ -53,6 +53,11 @@ def test_a_sync_with_nothing_new_writes_nothing_and_its_check_reads_quickbooks_n
     assert len(deleted_asks) == 3, [c["path"] for c in sf_calls]
     reads_of_every_id = [q for q in _soql(sf_calls) if q.startswith("SELECT Id FROM")]
     assert not reads_of_every_id
+    # The write-ahead log is copied after the run, not by a commit inside the next one's wait.
+    checkpointed = synced.engine.last_checkpoint
+    assert checkpointed is not None
+    done = checkpointed.result()
+    assert done is not None and done[0] == 0 and done[1] == done[2]
 
 
 def test_an_incremental_sync_reads_quickbooks_in_pages_of_the_changes(synced: World) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,26 @@ def test_settings_and_review_decisions(store) -> None:  # type: ignore[no-untype
     store.set_review_decision("006X", "skipped")
     store.set_review_decision("006X", "approved")
     assert store.review_decisions() == {"006X": "approved"}
+
+
+def _log_frames(path: Path) -> int:
+    """Frames in the write-ahead log now (a checkpoint that copies nothing new)."""
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
+    finally:
+        conn.close()
+
+
+def test_a_checkpoint_after_a_run_copies_the_whole_log_so_the_next_writes_start_it_again(
+    store,  # type: ignore[no-untyped-def]
+) -> None:
+    for batch in range(20):
+        store.upsert_links(
+            [Link("invoices", f"q{batch}-{n}", f"s{batch}-{n}", "h" * 40) for n in range(200)]
+        )
+    busy, frames, copied = store.checkpoint_soon().result()
+    assert busy == 0 and frames == copied and frames > 20
+    # Everything was copied: the next write starts the log from its beginning.
+    store.upsert_links([Link("items", "q1", "s1", "h")])
+    assert _log_frames(store.path) < frames // 4
