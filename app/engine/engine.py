@@ -291,6 +291,11 @@ class SyncEngine:
         last_receivable = next(
             (w for w in reversed(ALL_WORKFLOWS) if w in enabled & RECEIVABLE), None
         )
+        # The check after the run reuses what it reads only when the run reads every list.
+        asks_early = self.reconcile_after_sync and enabled >= {
+            WorkflowId.CUSTOMERS,
+            *CHECKED_WORKFLOWS,
+        }
         try:
             if WorkflowId.CUSTOMERS in enabled:
                 customer_push.read_ahead(ctx)  # asked while the API headroom is checked
@@ -307,9 +312,9 @@ class SyncEngine:
                 self._workflow(ctx, name)
                 if name == last_transactional:
                     deletions.mark_deletions(ctx, enabled)
+                if name == WorkflowId.INVOICES and asks_early:
+                    early.ask(ctx)  # meanwhile, QuickBooks is read for the steps after
                 if name == last_receivable and WorkflowId.CUSTOMERS in enabled:
-                    if self.reconcile_after_sync and enabled >= CHECKED_WORKFLOWS:
-                        early.ask(ctx)  # meanwhile, QuickBooks re-reads the balances
                     receivables.refresh_balances(ctx)
                 ctx.report(name, "done")
         finally:

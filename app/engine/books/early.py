@@ -1,9 +1,10 @@
-"""Salesforce's answers for the check after a sync, asked while QuickBooks re-reads the
-customers' balances (the run's last QuickBooks read), so the check need not wait for them after.
+"""Salesforce's answers for the check after a sync, asked once the invoices are written, while
+QuickBooks is still read for credit memos, payments, deletions and balances, so the check need not
+wait for them after.
 
-An answer is used only when Salesforce was not written since it was asked, object by object:
-after writes to accounts alone (the balances just re-read) only the figures that read accounts
-are asked again; after any other write, every figure is. Salesforce's delete log does not
+A figure is used only when none of the objects it reads was written since it was asked
+(`FIGURE_OBJECTS`, against `SalesforceClient.written`); the others are asked again, and all of
+them after a Composite write, whose objects are not looked into. Salesforce's delete log does not
 depend on the run's writes (a sync never deletes in Salesforce) and is always used.
 """
 
@@ -16,11 +17,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from app.domain.workflows import ACCOUNT
 from app.engine.books.kept_side import deletions_known_through
 from app.engine.books.model import default_period
 from app.engine.books.presence import DeletedLog, ask_deleted
-from app.engine.books.salesforce_side import ACCOUNT_FIGURES, Figures, read_figures
+from app.engine.books.salesforce_side import (
+    FIGURE_FIELDS,
+    FIGURE_OBJECTS,
+    Figures,
+    read_figures,
+)
 from app.engine.context import RunContext, enabled_workflows
 from app.salesforce.client import SalesforceClient
 
@@ -66,22 +71,24 @@ def figures(
     period: tuple[date, date],
     enabled: frozenset[str],
 ) -> Figures | None:
-    """The figures asked early, brought up to date; None when they must all be asked now."""
+    """The figures asked early, those that read an object written since asked again; None when
+    they must all be asked now."""
     if early is None or early.period != period or early.enabled != enabled:
         return None
     since_asked = set((Counter(salesforce.written) - early.written).keys())
-    if since_asked - {ACCOUNT.name}:
+    if "*" in since_asked:
         return None
     try:
         found = early.figures.result()
     except Exception as exc:  # asked again now, where a lasting failure is raised
         log.info("figures asked early could not be read: %s", exc)
         return None
-    if not since_asked:
+    stale = {part for part, objects in FIGURE_OBJECTS.items() if objects & since_asked}
+    if not stale:
         return found
-    fresh = read_figures(salesforce, *period, enabled, parts=ACCOUNT_FIGURES)
+    fresh = read_figures(salesforce, *period, enabled, parts=stale)
     return dataclasses.replace(
-        found, open_by_customer=fresh.open_by_customer, balances=fresh.balances
+        found, **{FIGURE_FIELDS[part]: getattr(fresh, FIGURE_FIELDS[part]) for part in stale}
     )
 
 

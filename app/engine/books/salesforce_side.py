@@ -70,8 +70,22 @@ class Figures:
     balances: Totals = field(default_factory=Totals)
 
 
-#: The figures that read accounts (the customer an invoice is grouped under, the balances).
-ACCOUNT_FIGURES = frozenset({"open", "balances"})
+#: The objects each figure reads (open invoices are grouped under their account's customer).
+FIGURE_OBJECTS: dict[str, frozenset[str]] = {
+    "open": frozenset({INVOICE.name, ACCOUNT.name}),
+    "payments": frozenset({PAYMENT.name}),
+    "credits": frozenset({CREDIT_MEMO.name}),
+    "unapplied": frozenset({PAYMENT.name}),
+    "balances": frozenset({ACCOUNT.name}),
+}
+#: Where each figure is kept in `Figures`.
+FIGURE_FIELDS = {
+    "open": "open_by_customer",
+    "payments": "payments",
+    "credits": "credits",
+    "unapplied": "unapplied",
+    "balances": "balances",
+}
 
 
 def read_figures(
