@@ -117,7 +117,8 @@ def checkpoint(path: Path) -> tuple[int, int, int] | None:
     """Copy the write-ahead log into the database, on a connection of its own, without waiting
     for anyone (PASSIVE): (busy, frames in the log, frames copied), or None if it could not."""
     try:
-        conn = connect(path)
+        # Read-write, never create: a file removed meanwhile is not made again, empty.
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
     except sqlite3.Error as exc:
         log.info("the write-ahead log could not be copied now: %s", exc)
         return None

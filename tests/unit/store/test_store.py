@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from app.store import Link, OutboxState, RunItem, open_store
+from app.store.database import checkpoint
 from app.store.settings import SALESFORCE_USERNAME, WORKFLOWS
 
 
@@ -93,3 +94,9 @@ def test_a_checkpoint_after_a_run_copies_the_whole_log_so_the_next_writes_start_
     # Everything was copied: the next write starts the log from its beginning.
     store.upsert_links([Link("items", "q1", "s1", "h")])
     assert _log_frames(store.path) < frames // 4
+
+
+def test_a_checkpoint_of_a_store_removed_meanwhile_makes_no_new_file(tmp_path: Path) -> None:
+    gone = tmp_path / "gone.db"
+    assert checkpoint(gone) is None
+    assert not gone.exists()
