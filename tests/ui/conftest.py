@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
 from app.context import AppContext
+from app.domain.user_error import ErrorAction, ErrorKind, UserError
 from app.platform.credentials import Secret
 from app.quickbooks.setup import save_connection
 from app.sandbox.launcher import Sandboxes, SandboxSize, start_sandboxes
@@ -127,6 +128,22 @@ def shell(qtbot: Any, connected: AppContext, defaults: SetupDefaults) -> Iterato
     controller.cancel_run()
     qtbot.waitUntil(lambda: not controller.background.busy, timeout=30_000)
     app_shell.dispose()
+
+
+def error_with(
+    action: ErrorAction, *, retryable: bool = False, code: str | None = None
+) -> UserError:
+    """A connection problem offering `action`; `code` tells two of one action apart."""
+    return UserError(
+        code=f"test.{code or action.value}",
+        title="Something needs doing",
+        what_happened="It happened.",
+        what_to_do="Do the thing.",
+        action=action,
+        kind=ErrorKind.CONNECTION,
+        retryable=retryable,
+        details="request req_123; HTTP 502",
+    )
 
 
 class Browser(QObject):

@@ -12,25 +12,12 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QGuiApplication
 
 from app.domain.errors import from_conductor, keyring_missing, no_network, port_taken, unexpected
-from app.domain.user_error import ErrorAction, ErrorKind, UserError
+from app.domain.user_error import ErrorAction
 from app.ui.excepthook import ExceptHook
 from app.ui.shell import Shell
 from app.ui.windows.error_dialog import ErrorDialog
 from app.ui.wizard.wizard import PageId, SetupWizard
-from tests.ui.conftest import Browser
-
-
-def error_with(action: ErrorAction, *, retryable: bool = False) -> UserError:
-    return UserError(
-        code=f"test.{action.value}",
-        title="Something needs doing",
-        what_happened="It happened.",
-        what_to_do="Do the thing.",
-        action=action,
-        kind=ErrorKind.CONNECTION,
-        retryable=retryable,
-        details="request req_123; HTTP 502",
-    )
+from tests.ui.conftest import Browser, error_with
 
 
 def test_the_dialog_shows_plain_words_and_the_details_on_request(shell: Shell) -> None:

@@ -15,11 +15,12 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.domain.user_error import ErrorAction, ErrorKind, UserError
+from app.domain.user_error import ErrorAction
 from app.ui.menu import MenuAction, MenuEntry
 from app.ui.shell import Shell
 from app.ui.status_window import StatusWindow
 from app.ui.workers import Background
+from tests.ui.conftest import error_with
 
 #: The windows the shell opens one of at a time, by their name in `Shell.windows`.
 OPENERS: dict[str, Callable[[Shell], QWidget]] = {
@@ -32,18 +33,6 @@ OPENERS: dict[str, Callable[[Shell], QWidget]] = {
     "about": Shell.open_about,
     "updates": Shell.open_updates,
 }
-
-
-def error(code: str, action: ErrorAction) -> UserError:
-    return UserError(
-        code=f"test.lifetime.{code}",
-        title="Something needs doing",
-        what_happened="It happened.",
-        what_to_do="Do the thing.",
-        action=action,
-        kind=ErrorKind.CONNECTION,
-        retryable=True,
-    )
 
 
 def settle(qtbot: Any, shell: Shell | None = None) -> None:
@@ -84,7 +73,7 @@ def test_closed_error_dialogs_are_freed(qtbot: Any, shell: Shell) -> None:
         ("retry", ErrorAction.RETRY),
         ("copy", ErrorAction.COPY_DETAILS),
     ):
-        dialog = shell.show_error(error(code, action), retry=lambda: None)
+        dialog = shell.show_error(error_with(action, retryable=True, code=code), retry=lambda: None)
         qtbot.waitExposed(dialog)
         refs.append(weakref.ref(dialog))
         if action is ErrorAction.RETRY:
@@ -96,7 +85,7 @@ def test_closed_error_dialogs_are_freed(qtbot: Any, shell: Shell) -> None:
             dialog.retry_button.click()
         assert not dialog.isVisible()
         del dialog
-    solved = shell.show_error(error("solved", ErrorAction.OPEN_LOGS))
+    solved = shell.show_error(error_with(ErrorAction.OPEN_LOGS, retryable=True, code="solved"))
     refs.append(weakref.ref(solved))
     shell._close_solved_errors()
     del solved
@@ -106,7 +95,7 @@ def test_closed_error_dialogs_are_freed(qtbot: Any, shell: Shell) -> None:
     assert [ref() for ref in refs] == [None] * 4, "a closed error dialog is still alive"
 
     # The same problem again opens a new dialog, and one still open is kept.
-    kept = shell.show_error(error("logs", ErrorAction.OPEN_LOGS))
+    kept = shell.show_error(error_with(ErrorAction.OPEN_LOGS, retryable=True, code="logs"))
     settle(qtbot, shell)
     assert shell.errors == [kept] and kept.isVisible()
 
