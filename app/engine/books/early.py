@@ -20,12 +20,7 @@ from datetime import date, datetime
 from app.engine.books.kept_side import deletions_known_through
 from app.engine.books.model import default_period
 from app.engine.books.presence import DeletedLog, ask_deleted
-from app.engine.books.salesforce_side import (
-    FIGURE_FIELDS,
-    FIGURE_OBJECTS,
-    Figures,
-    read_figures,
-)
+from app.engine.books.salesforce_side import FIGURE_OBJECTS, Figures, read_figures
 from app.engine.context import RunContext, enabled_workflows
 from app.salesforce.client import SalesforceClient
 
@@ -87,9 +82,7 @@ def figures(
     if not stale:
         return found
     fresh = read_figures(salesforce, *period, enabled, parts=stale)
-    return dataclasses.replace(
-        found, **{FIGURE_FIELDS[part]: getattr(fresh, FIGURE_FIELDS[part]) for part in stale}
-    )
+    return dataclasses.replace(found, **{part: getattr(fresh, part) for part in stale})
 
 
 def deleted_log(early: EarlyAnswers | None, since: datetime | None) -> DeletedLog | None:

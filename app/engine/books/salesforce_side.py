@@ -70,21 +70,14 @@ class Figures:
     balances: Totals = field(default_factory=Totals)
 
 
-#: The objects each figure reads (open invoices are grouped under their account's customer).
+#: The objects each figure of `Figures` reads (open invoices are grouped under their account's
+#: customer).
 FIGURE_OBJECTS: dict[str, frozenset[str]] = {
-    "open": frozenset({INVOICE.name, ACCOUNT.name}),
+    "open_by_customer": frozenset({INVOICE.name, ACCOUNT.name}),
     "payments": frozenset({PAYMENT.name}),
     "credits": frozenset({CREDIT_MEMO.name}),
     "unapplied": frozenset({PAYMENT.name}),
     "balances": frozenset({ACCOUNT.name}),
-}
-#: Where each figure is kept in `Figures`.
-FIGURE_FIELDS = {
-    "open": "open_by_customer",
-    "payments": "payments",
-    "credits": "credits",
-    "unapplied": "unapplied",
-    "balances": "balances",
 }
 
 
@@ -95,15 +88,15 @@ def read_figures(
     enabled: Collection[str],
     parts: Collection[str] | None = None,
 ) -> Figures:
-    """Every aggregate the check compares (or only those `parts` name), in one `query_many`
-    (two Composite calls sent at once): open invoices by customer, payments in the period,
-    credit left, unapplied amounts, balances."""
+    """Every aggregate the check compares (or only the `Figures` fields `parts` names), in one
+    `query_many` (two Composite calls sent at once): open invoices by customer, payments in the
+    period, credit left, unapplied amounts, balances."""
     open_splits = _home_split(
         OPEN_INVOICE, INVOICE.balance_remaining, INVOICE.balance_remaining_home
     )
     paid_in_period = f"{_in_period(start, end)} AND {LIVE_PAYMENT}"
     asked: dict[str, list[str]] = {
-        "open": [_by_customer_soql(where, amount) for where, amount in open_splits],
+        "open_by_customer": [_by_customer_soql(where, amount) for where, amount in open_splits],
         "payments": _home_soqls(PAYMENT.name, paid_in_period, PAYMENT.amount, PAYMENT.amount_home),
     }
     if WorkflowId.CREDIT_MEMOS in enabled:
@@ -122,8 +115,8 @@ def read_figures(
     answers = iter(salesforce.query_many([soql for soqls in asked.values() for soql in soqls]))
     got = {name: [next(answers) for _ in soqls] for name, soqls in asked.items()}
     figures = Figures()
-    if "open" in got:
-        for (where, amount), rows in zip(open_splits, got["open"], strict=True):
+    if "open_by_customer" in got:
+        for (where, amount), rows in zip(open_splits, got["open_by_customer"], strict=True):
             for key, totals in _by_customer(salesforce, where, amount, rows).items():
                 figures.open_by_customer[key] = figures.open_by_customer.get(key, Totals()) + totals
     if "payments" in got:
