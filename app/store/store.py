@@ -47,6 +47,8 @@ class Store(LedgerQueries, ApprovalQueries, MatchQueries):
 
     # -- lifecycle ----------------------------------------------------------------------------
     def close(self) -> None:
+        # A checkpoint still connected would keep the last close from folding the log in.
+        _checkpoints.submit(lambda: None).result()
         with self._lock:
             self._conn.close()
 
