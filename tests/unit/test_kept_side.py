@@ -8,7 +8,16 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.engine.books.kept_side import KeptSide, _writer, keep, kept, path_of, wait_for_writes
+from app.engine.books.kept_side import (
+    SLICE,
+    KeptSide,
+    _writer,
+    encoded,
+    keep,
+    kept,
+    path_of,
+    wait_for_writes,
+)
 from app.engine.books.quickbooks_side import QuickBooksSide
 from app.store import open_store
 
@@ -16,7 +25,7 @@ from app.store import open_store
 PATIENCE_S = 20
 
 
-def _side() -> QuickBooksSide:
+def _side(invoices: int = 3) -> QuickBooksSide:
     side = QuickBooksSide(since="2026-11-01")
     side.apply(
         "invoice",
@@ -28,7 +37,7 @@ def _side() -> QuickBooksSide:
                 "balanceRemaining": "12.50",
                 "isPaid": False,
             }
-            for n in range(3)
+            for n in range(invoices)
         ],
     )
     return side
@@ -79,4 +88,21 @@ def test_the_next_check_does_not_wait_for_the_file_and_its_changes_stay_out_of_i
     wait_for_writes()
     body = json.loads(path_of(store).read_text(encoding="utf-8"))
     assert sorted(body["side"]["invoices"]) == ["0-1", "1-1", "2-1"]
+    store.close()
+
+
+def test_a_large_side_is_written_a_slice_at_a_time_and_reads_back_whole(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "sync.sqlite3")
+    large = KeptSide(_side(invoices=2 * SLICE + 1), after_run=9, read_at=datetime.now(UTC))
+    body = {"after_run": 9, "side": large.side.to_json()}
+    pieces = list(encoded(body))
+    # Three slices of invoices, each encoded on its own, and the same text as one encoding.
+    assert sum(piece.count('"refNumber"') > 0 for piece in pieces) == 3
+    assert json.loads("".join(pieces)) == json.loads(json.dumps(body))
+
+    keep(store, large)
+    assert kept(store) is not None  # taken from memory: the next one comes from the file
+    from_file = kept(store)
+    assert from_file is not None and from_file.side.invoices == large.side.invoices
+    assert from_file.side.open_by_customer == large.side.open_by_customer
     store.close()

@@ -6,6 +6,8 @@ taken at (or after) the run just before this one. It is read whole again after `
 
 The process that kept it keeps it in memory too, and writes the file on a thread of its own: at
 100,000 open invoices, parsing or writing the file costs the user's wait a good part of a second.
+The file is encoded a slice of records at a time: one `json.dumps` of it all holds the GIL for
+half a second, and the run that kept it could not finish meanwhile.
 A file not written yet (the process stopped first) only means the next process reads QuickBooks
 again: the side it finds was taken before the last run.
 """
@@ -14,10 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from app.engine.books.quickbooks_side import QuickBooksSide
 from app.store import Store
@@ -25,6 +30,8 @@ from app.store import Store
 log = logging.getLogger(__name__)
 #: How long QuickBooks' side is brought up to date before it is read whole again.
 MAX_AGE = timedelta(hours=24)
+#: Records encoded at once when the file is written (a few milliseconds each).
+SLICE = 1_000
 
 
 @dataclass
@@ -73,10 +80,35 @@ def _write(path: Path, kept: KeptSide) -> None:
     }
     part = path.with_name(path.name + ".part")
     try:
-        part.write_text(json.dumps(body), encoding="utf-8")
+        with part.open("w", encoding="utf-8") as out:
+            out.writelines(encoded(body))
         part.replace(path)
     except OSError as exc:  # the next check in another process reads QuickBooks whole
         log.info("QuickBooks' side of the check could not be kept: %s", exc)
+
+
+def encoded(value: Any) -> Iterator[str]:
+    """`json.dumps(value)` in pieces: a dict of more than `SLICE` records a slice at a time."""
+    if isinstance(value, dict) and len(value) > SLICE:
+        items = iter(value.items())
+        yield "{" + json.dumps(dict(islice(items, SLICE)))[1:-1]
+        while piece := dict(islice(items, SLICE)):
+            yield ", " + json.dumps(piece)[1:-1]
+        yield "}"
+    elif _holds_many(value):
+        yield "{"
+        for number, (key, item) in enumerate(value.items()):
+            yield (", " if number else "") + json.dumps(key) + ": "
+            yield from encoded(item)
+        yield "}"
+    else:
+        yield json.dumps(value)
+
+
+def _holds_many(value: Any) -> bool:
+    return isinstance(value, dict) and (
+        len(value) > SLICE or any(_holds_many(item) for item in value.values())
+    )
 
 
 def kept(store: Store) -> KeptSide | None:
