@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Any
 
 from app.engine.books.amounts import ZERO
@@ -34,6 +35,11 @@ class QuickBooksSide:
     credits: dict[str, dict[str, Any]] = field(default_factory=dict)
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     balances: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Open invoices' count and total by customer id, kept up to date once summed (100,000
+    #: invoices take half a second to sum, a sync changes a few).
+    _by_customer: dict[str, tuple[int, Decimal]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     # -- keeping it up to date ------------------------------------------------------------
     def apply(self, kind: str, records: Iterable[Mapping[str, Any]]) -> None:
@@ -41,13 +47,28 @@ class QuickBooksSide:
         for record in records:
             qb_id = str(record.get("id"))
             kept, slim = self._slim(kind, record)
-            if slim is None:
-                kept.pop(qb_id, None)
-            else:
-                kept[qb_id] = slim
+            self._replace(kept, qb_id, slim)
 
-    def kept(self, kind: str) -> dict[str, dict[str, Any]]:
-        """What is kept of one list, by id."""
+    def merge(self, kind: str, later: Mapping[str, dict[str, Any]], closed: Iterable[str]) -> None:
+        """What a later read kept of one list (`later`) replaces what this kept; the `closed`
+        ids leave it."""
+        kept = self._kept(kind)
+        for qb_id in closed:
+            self._replace(kept, qb_id, None)
+        for qb_id, slim in later.items():
+            self._replace(kept, qb_id, slim)
+
+    def forget(self, kind: str) -> None:
+        """Nothing kept of one list (it is about to be read whole)."""
+        self._kept(kind).clear()
+        if kind == INVOICE:
+            self._by_customer = None
+
+    def kept(self, kind: str) -> Mapping[str, dict[str, Any]]:
+        """What is kept of one list, by id (changed only through this side)."""
+        return MappingProxyType(self._kept(kind))
+
+    def _kept(self, kind: str) -> dict[str, dict[str, Any]]:
         return {
             INVOICE: self.invoices,
             CREDIT_MEMO: self.credits,
@@ -55,22 +76,47 @@ class QuickBooksSide:
             CUSTOMER: self.balances,
         }[kind]
 
+    def _replace(
+        self, kept: dict[str, dict[str, Any]], qb_id: str, slim: dict[str, Any] | None
+    ) -> None:
+        if kept is self.invoices:
+            self._count(kept.get(qb_id), -1)
+            self._count(slim, 1)
+        if slim is None:
+            kept.pop(qb_id, None)
+        else:
+            kept[qb_id] = slim
+
     def copy(self) -> QuickBooksSide:
         """A side that can be changed without changing this one (records are replaced, never
         changed in place)."""
-        return QuickBooksSide(
+        copied = QuickBooksSide(
             self.since,
             dict(self.invoices),
             dict(self.credits),
             dict(self.payments),
             dict(self.balances),
         )
+        copied._by_customer = None if self._by_customer is None else dict(self._by_customer)
+        return copied
 
     def drop(self, qb_ids: Iterable[str]) -> None:
         """Records QuickBooks deleted."""
         for qb_id in qb_ids:
             for kept in (self.invoices, self.credits, self.payments):
-                kept.pop(qb_id, None)
+                self._replace(kept, qb_id, None)
+
+    def _count(self, invoice: Mapping[str, Any] | None, sign: int) -> None:
+        """An open invoice in (`sign` 1) or out (-1) of the running totals, once summed."""
+        if invoice is None or self._by_customer is None:
+            return
+        key = str(customer_of(invoice).get("id"))
+        count, total = self._by_customer.get(key, (0, ZERO))
+        count, total = count + sign, total + sign * amount_of(invoice)
+        if count:
+            self._by_customer[key] = (count, total)
+        else:
+            self._by_customer.pop(key, None)
 
     def _slim(
         self, kind: str, record: Mapping[str, Any]
@@ -96,13 +142,12 @@ class QuickBooksSide:
     # -- figures ----------------------------------------------------------------------------
     @property
     def open_by_customer(self) -> dict[str, Totals]:
-        counts: dict[str, int] = {}
-        sums: dict[str, Decimal] = {}
-        for invoice in self.invoices.values():  # 100,000 of them: no object made per invoice
-            key = str(customer_of(invoice).get("id"))
-            counts[key] = counts.get(key, 0) + 1
-            sums[key] = sums.get(key, ZERO) + amount_of(invoice)
-        return {key: Totals(count=count, total=sums[key]) for key, count in counts.items()}
+        if self._by_customer is None:
+            self._by_customer = summed_by_customer(self.invoices.values())
+        return {
+            key: Totals(count=count, total=total)
+            for key, (count, total) in self._by_customer.items()
+        }
 
     @property
     def names(self) -> dict[str, str]:
@@ -181,7 +226,7 @@ _READS: dict[str, tuple[dict[str, Any], ...]] = {
 def read_kinds(quickbooks: QuickBooks, side: QuickBooksSide, kinds: Iterable[str]) -> None:
     """Each of `kinds` read whole into `side`, replacing what it kept of them."""
     for kind in kinds:
-        side.kept(kind).clear()
+        side.forget(kind)
         for filters in _READS[kind]:
             for page in quickbooks.pages(kind, **filters):
                 side.apply(kind, page.records)
@@ -190,6 +235,17 @@ def read_kinds(quickbooks: QuickBooks, side: QuickBooksSide, kinds: Iterable[str
 def ref_of(record: Mapping[str, Any]) -> str:
     """How the bookkeeper names a QuickBooks transaction: its ref number, else its id."""
     return str(record.get("refNumber") or record.get("id"))
+
+
+def summed_by_customer(invoices: Iterable[Mapping[str, Any]]) -> dict[str, tuple[int, Decimal]]:
+    """Count and total of invoices by customer id."""
+    counts: dict[str, int] = {}
+    sums: dict[str, Decimal] = {}
+    for invoice in invoices:  # 100,000 of them: no object made per invoice
+        key = str(customer_of(invoice).get("id"))
+        counts[key] = counts.get(key, 0) + 1
+        sums[key] = sums.get(key, ZERO) + amount_of(invoice)
+    return {key: (count, sums[key]) for key, count in counts.items()}
 
 
 def customer_of(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -46,10 +46,7 @@ class SyncReads:
         """`earlier` with every record read since replacing what it kept, and without the
         transactions deleted since."""
         for kind in KINDS:
-            kept = earlier.kept(kind)
-            for qb_id in self.closed.get(kind, set()):
-                kept.pop(qb_id, None)
-            kept.update(self.side.kept(kind))
+            earlier.merge(kind, self.side.kept(kind), self.closed.get(kind, set()))
         earlier.drop(self.deleted or ())
         return earlier
 
