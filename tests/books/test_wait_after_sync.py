@@ -9,7 +9,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs, unquote_plus
 
 from app.engine.books.after_sync import PROGRESS
-from app.engine.books.kept_side import path_of, wait_for_writes
+from app.engine.books.kept_side import kept, path_of, wait_for_writes
 from app.engine.books.model import Kind
 from app.engine.books.saved import latest
 from app.engine.events import Progress
@@ -153,3 +153,64 @@ def test_salesforce_figures_are_asked_while_quickbooks_is_still_read_and_used_on
     assert asked_by_check_start == [2]
     assert len(_figure_calls(world.sf_requests()[sf_before:])) == 2
     assert len(world.qb_requests()) - qb_before <= FIXED_READS, "QuickBooks was not read again"
+
+
+def _forget_the_kept_side(world: World) -> None:
+    """As in a new process: no side kept by an earlier check, so no delete log to start from."""
+    assert kept(world.store) is not None
+    wait_for_writes()
+    path_of(world.store).unlink()
+
+
+def _listings(calls: list[dict[str, str]], sobject: str) -> tuple[int, int]:
+    """(whole listings, listings by id) of one object's ids."""
+    asked = [q.split(" WHERE ")[0] for q in _soql(calls) if q.startswith("SELECT Id FROM ")]
+    whole = _soql(calls).count(f"SELECT Id FROM {sobject}")  # noqa: S608
+    return whole, asked.count(f"SELECT Id FROM {sobject}") - whole  # noqa: S608
+
+
+def test_without_a_delete_log_the_mirrors_are_listed_while_quickbooks_is_still_read(
+    synced: World,
+) -> None:
+    world = synced
+    # A payment is written after the invoices' mirrors are listed: its object is listed again.
+    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    world.qb.receive_payment(unpaid["customer"]["id"], "1.00", apply_to={unpaid["id"]: "1.00"})
+    _forget_the_kept_side(world)
+    sf_before = len(world.sf_requests())
+    listed_by_check_start: list[tuple[int, int]] = []
+
+    def progress(step: Progress) -> None:
+        # The run's thread is held as the check begins: only a listing asked before it can come.
+        if step.workflow == PROGRESS and step.phase == "checking":
+            deadline = time.monotonic() + PATIENCE_S
+            while (
+                time.monotonic() < deadline
+                and _listings(world.sf_requests()[sf_before:], INVOICE)[0] < 1
+            ):
+                time.sleep(0.02)
+            listed_by_check_start.append(_listings(world.sf_requests()[sf_before:], INVOICE))
+
+    world.engine.run(trigger="test", progress=progress)
+    found = latest(world.store)
+    assert found is not None and found.clean, found and found.report_lines()
+    calls = world.sf_requests()[sf_before:]
+    assert listed_by_check_start == [(1, 0)]
+    assert _listings(calls, INVOICE) == (1, 0), "the invoices' listing is used: none written since"
+    assert _listings(calls, "QuickBooks_Payment__c") == (1, 1), "listed again after the payment"
+
+
+def test_a_mirror_missing_from_an_early_listing_is_named(synced: World) -> None:
+    world = synced
+    paid = next(i for i in world.qb.all("invoice") if i["isPaid"])
+    gone = mirror(world, INVOICE, INVOICE_ID, paid["id"])
+    response = world.session.delete(
+        f"{world.engine.salesforce.base}sobjects/{INVOICE}/{gone['Id']}"
+    )
+    assert response.status_code == 204, response.text
+    _forget_the_kept_side(world)
+    _run(world, check=True)
+    found = latest(world.store)
+    assert found is not None and not found.clean
+    named = {d.qb_id for d in found.differences if d.kind is Kind.MISSING_IN_SALESFORCE}
+    assert named == {paid["id"]}, found.report_lines()

@@ -108,6 +108,7 @@ def _compare(
                 store,
                 since=deletions_since,
                 asked=early_answers.deleted_log(early, deletions_since),
+                listed=early_answers.listed(early, salesforce),
             )
         )
         qb_by_customer = qb.open_by_customer

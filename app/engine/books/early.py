@@ -5,7 +5,9 @@ wait for them after.
 A figure is used only when none of the objects it reads was written since it was asked
 (`FIGURE_OBJECTS`, against `SalesforceClient.written`); the others are asked again, and all of
 them after a Composite write, whose objects are not looked into. Salesforce's delete log does not
-depend on the run's writes (a sync never deletes in Salesforce) and is always used.
+depend on the run's writes (a sync never deletes in Salesforce) and is always used. Without a
+delete log to start from, every id of the app's own objects is listed instead, and a listing is
+used on the same terms as a figure.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from datetime import date, datetime
 
 from app.engine.books.kept_side import deletions_known_through
 from app.engine.books.model import default_period
-from app.engine.books.presence import DeletedLog, ask_deleted
+from app.engine.books.presence import (
+    CHECKED,
+    OWN_OBJECTS,
+    DeletedLog,
+    Listed,
+    ask_deleted,
+    ask_listed,
+)
 from app.engine.books.salesforce_side import FIGURE_OBJECTS, Figures, read_figures
 from app.engine.context import RunContext, enabled_workflows
 from app.salesforce.client import SalesforceClient
@@ -38,6 +47,7 @@ class EarlyAnswers:
     written: Counter[str]
     figures: Future[Figures]
     deleted: Future[DeletedLog | None] | None
+    listed: Future[Listed] | None = None
 
 
 def ask(ctx: RunContext) -> None:
@@ -48,6 +58,7 @@ def ask(ctx: RunContext) -> None:
     period = default_period()
     enabled = frozenset(enabled_workflows(ctx.store))
     salesforce = ctx.salesforce
+    own = [o.name for w, (o, _k, _a) in CHECKED.items() if w in enabled and o.name in OWN_OBJECTS]
     pool = ThreadPoolExecutor(2, thread_name_prefix="books-early")
     ctx.cache[EARLY] = EarlyAnswers(
         period=period,
@@ -56,8 +67,14 @@ def ask(ctx: RunContext) -> None:
         written=Counter(salesforce.written),
         figures=pool.submit(read_figures, salesforce, *period, enabled),
         deleted=pool.submit(ask_deleted, salesforce, since) if since is not None else None,
+        listed=pool.submit(ask_listed, salesforce, own) if since is None and own else None,
     )
     pool.shutdown(wait=False)  # its threads end with their answers; nothing waits for them here
+
+
+def _written_since(early: EarlyAnswers, salesforce: SalesforceClient) -> set[str]:
+    """The objects written since the answers were asked ("*": a Composite write)."""
+    return set((Counter(salesforce.written) - early.written).keys())
 
 
 def figures(
@@ -70,7 +87,7 @@ def figures(
     they must all be asked now."""
     if early is None or early.period != period or early.enabled != enabled:
         return None
-    since_asked = set((Counter(salesforce.written) - early.written).keys())
+    since_asked = _written_since(early, salesforce)
     if "*" in since_asked:
         return None
     try:
@@ -94,3 +111,19 @@ def deleted_log(early: EarlyAnswers | None, since: datetime | None) -> DeletedLo
     except Exception as exc:  # asked again now, where a lasting failure is raised
         log.info("Salesforce's delete log asked early could not be read: %s", exc)
         return None
+
+
+def listed(early: EarlyAnswers | None, salesforce: SalesforceClient) -> Listed | None:
+    """The ids listed early of the objects not written since; None when there are none."""
+    if early is None or early.listed is None:
+        return None
+    since_asked = _written_since(early, salesforce)
+    if "*" in since_asked:
+        return None
+    try:
+        found = early.listed.result()
+    except Exception as exc:  # listed again now, where a lasting failure is raised
+        log.info("Salesforce's ids listed early could not be read: %s", exc)
+        return None
+    kept = {name: ids for name, ids in found.ids.items() if name not in since_asked}
+    return dataclasses.replace(found, ids=kept) if kept else None

@@ -82,6 +82,25 @@ class DeletedLog:
     answers: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class Listed:
+    """Every record of some of the app's own objects that Salesforce had at `asked_at`."""
+
+    asked_at: datetime
+    ids: dict[str, frozenset[str]]
+
+
+def ask_listed(salesforce: SalesforceClient, objects: Sequence[str]) -> Listed:
+    """Every id of each of `objects` (own objects: every record is a mirror), 2,000 a batch."""
+    asked_at = datetime.now(UTC)
+    return Listed(asked_at, {name: frozenset(_every_id(salesforce, name)) for name in objects})
+
+
+def _every_id(salesforce: SalesforceClient, sobject: str) -> set[str]:
+    rows = salesforce.query_all(f"SELECT Id FROM {sobject}")  # noqa: S608
+    return {str(row.get("Id")) for row in rows}
+
+
 def ask_deleted(salesforce: SalesforceClient, since: datetime) -> DeletedLog | None:
     """Get Deleted for each checked object at once; None when the log does not reach back."""
     now = datetime.now(UTC)
@@ -102,10 +121,12 @@ def missing_in_salesforce(
     *,
     since: datetime | None = None,
     asked: DeletedLog | None = None,
+    listed: Listed | None = None,
 ) -> Presence:
     """Each linked record Salesforce no longer has, named, in ledger order; with `since` (the
     last check's `through`), only the records Salesforce deleted after it are looked at, from
-    the delete log `asked` already when it starts there."""
+    the delete log `asked` already when it starts there. Looked at whole, the objects `listed`
+    already are not asked again."""
     log = asked if asked is not None and since is not None and asked.since == since else None
     if since is not None and log is None:
         log = ask_deleted(salesforce, since)
@@ -117,7 +138,13 @@ def missing_in_salesforce(
             links = [k for k in store.links(workflow) if k.sf_id and k.content_hash != DELETED]
         else:
             links = suspects.get(workflow, [])
-        gone = _absent(salesforce, sobject, links)
+        if suspects is None and listed is not None and sobject.name in listed.ids:
+            present = listed.ids[sobject.name]
+            gone = [k for k in links if k.sf_id not in present]
+            # What was deleted after the listing is for the next check to find.
+            through = min(through, listed.asked_at - CLOCK_MARGIN)
+        else:
+            gone = _absent(salesforce, sobject, links)
         if not gone:
             continue
         records = find_records(quickbooks, kinds, [k.qb_id for k in gone])
@@ -148,13 +175,13 @@ def _absent(
         return []
     if sobject.name in OWN_OBJECTS and len(links) > SCAN_FROM:
         # Every record of the app's own object, 2,000 a batch: fewer requests than ids in URIs.
-        rows = salesforce.query_all(f"SELECT Id FROM {sobject.name}")  # noqa: S608
+        present = _every_id(salesforce, sobject.name)
     else:
         rows = salesforce.query_in(
             f"SELECT Id FROM {sobject.name} WHERE Id IN {IN_VALUES}",  # noqa: S608
             [str(k.sf_id) for k in links],
         )
-    present = {str(row.get("Id")) for row in rows}
+        present = {str(row.get("Id")) for row in rows}
     return [k for k in links if k.sf_id not in present]
 
 
