@@ -214,3 +214,43 @@ def test_a_mirror_missing_from_an_early_listing_is_named(synced: World) -> None:
     assert found is not None and not found.clean
     named = {d.qb_id for d in found.differences if d.kind is Kind.MISSING_IN_SALESFORCE}
     assert named == {paid["id"]}, found.report_lines()
+
+
+def _balance_reads(calls: list[dict[str, str]]) -> int:
+    """Reads of every customer whose balance is not zero (owing, then in credit)."""
+    return sum(
+        c["path"].rstrip("/").endswith("/customers") and "totalBalance" in c.get("query", "")
+        for c in calls
+    )
+
+
+def test_without_a_kept_side_balances_are_read_behind_the_sync_and_used_once(
+    synced: World,
+) -> None:
+    world = synced
+    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    world.qb.receive_payment(unpaid["customer"]["id"], "2.00", apply_to={unpaid["id"]: "2.00"})
+    _forget_the_kept_side(world)
+    qb_before = len(world.qb_requests())
+    read_by_check_start: list[int] = []
+
+    def progress(step: Progress) -> None:
+        # The run's thread is held as the check begins: only balances read before it can come.
+        if step.workflow == PROGRESS and step.phase == "checking":
+            deadline = time.monotonic() + PATIENCE_S
+            while (
+                time.monotonic() < deadline and _balance_reads(world.qb_requests()[qb_before:]) < 2
+            ):
+                time.sleep(0.02)
+            read_by_check_start.append(_balance_reads(world.qb_requests()[qb_before:]))
+
+    world.engine.run(trigger="test", progress=progress)
+    found = latest(world.store)
+    assert found is not None and found.clean, found and found.report_lines()
+    assert read_by_check_start == [2]
+    assert _balance_reads(world.qb_requests()[qb_before:]) == 2, "not read again by the check"
+    customer = world.qb.get(unpaid["customer"]["id"])
+    assert found.balances.quickbooks.total == sum(
+        (Decimal(c["totalBalance"]) for c in world.qb.all("customer")), Decimal(0)
+    )
+    assert Decimal(customer["totalBalance"]) != 0

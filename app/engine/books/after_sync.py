@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from app.domain.workflows import WorkflowId
+from app.engine.books import early as early_answers
 from app.engine.books.compare import compare, reconcile
 from app.engine.books.early import EARLY, EarlyAnswers
 from app.engine.books.kept_side import KeptSide, keep, kept, last_run_id
 from app.engine.books.model import Comparison, Reconciliation, Totals, default_period
-from app.engine.books.quickbooks_side import KINDS, QuickBooksSide, read_kinds
+from app.engine.books.quickbooks_side import CUSTOMER, KINDS, QuickBooksSide, read_kinds
 from app.engine.books.saved import save
 from app.engine.books.sync_reads import READS, SyncReads
 from app.engine.context import RunContext
@@ -64,7 +65,7 @@ def _after_sync(
 ) -> Reconciliation:
     period = default_period()
     earlier = kept(ctx.store)
-    found = _up_to_date(ctx, workflows, result, reads, earlier, period[0])
+    found = _up_to_date(ctx, workflows, result, reads, earlier, period[0], early)
     if found is not None:
         side, read_at = found
         checked = compare(
@@ -90,6 +91,7 @@ def _up_to_date(
     reads: SyncReads | None,
     earlier: KeptSide | None,
     start: date,
+    early: EarlyAnswers | None,
 ) -> tuple[QuickBooksSide, datetime] | None:
     """QuickBooks' side as it is now, from the kept side and what the sync read; None when
     that cannot be known without reading QuickBooks."""
@@ -105,8 +107,14 @@ def _up_to_date(
         or earlier.side.since > start.isoformat()
         or earlier.after_run != last_run_id(ctx.store, before=result.run_id)
     ):
-        # Only the lists the sync did not read whole are read now.
-        read_kinds(ctx.quickbooks, reads.side, [k for k in KINDS if k not in reads.whole])
+        # Only the lists the sync did not read whole are read now (or were, early).
+        kinds = [k for k in KINDS if k not in reads.whole]
+        read_early = early_answers.balances(early, ctx.quickbooks) if CUSTOMER in kinds else None
+        if read_early is not None:
+            reads.side.forget(CUSTOMER)
+            reads.side.merge(CUSTOMER, read_early, ())
+            kinds.remove(CUSTOMER)
+        read_kinds(ctx.quickbooks, reads.side, kinds)
         return reads.side, datetime.now(UTC)
     return reads.onto(earlier.side), earlier.read_at
 

@@ -8,6 +8,11 @@ them after a Composite write, whose objects are not looked into. Salesforce's de
 depend on the run's writes (a sync never deletes in Salesforce) and is always used. Without a
 delete log to start from, every id of the app's own objects is listed instead, and a listing is
 used on the same terms as a figure.
+
+QuickBooks' balances, which the check reads whole when no side of an earlier check is kept and
+the sync did not read every customer, are asked too, behind every other read of the run (while
+the last mirrors are written, QuickBooks has nothing else to do); they are used only when the
+run wrote nothing to QuickBooks since.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from app.engine.books.kept_side import deletions_known_through
+from app.domain.workflows import ALL_WORKFLOWS
+from app.engine.books.kept_side import any_kept, deletions_known_through
 from app.engine.books.model import default_period
 from app.engine.books.presence import (
     CHECKED,
@@ -29,14 +36,19 @@ from app.engine.books.presence import (
     ask_deleted,
     ask_listed,
 )
+from app.engine.books.quickbooks_side import CUSTOMER, QuickBooksSide, read_kinds
 from app.engine.books.salesforce_side import FIGURE_OBJECTS, Figures, read_figures
+from app.engine.books.sync_reads import READS, SyncReads
 from app.engine.context import RunContext, enabled_workflows
+from app.quickbooks import QuickBooks
 from app.salesforce.client import SalesforceClient
 
 log = logging.getLogger(__name__)
 
 #: Where a run keeps the answers asked early, for the check after it.
 EARLY = "books.early_answers"
+#: The balances' place in QuickBooks' queue: after every list and the deletions.
+BALANCES_PLACE = len(ALL_WORKFLOWS) + 1
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,9 @@ class EarlyAnswers:
     figures: Future[Figures]
     deleted: Future[DeletedLog | None] | None
     listed: Future[Listed] | None = None
+    balances: Future[dict[str, dict[str, Any]]] | None = None
+    #: QuickBooks writes of the run when the balances were asked.
+    quickbooks_writes: int = 0
 
 
 def ask(ctx: RunContext) -> None:
@@ -59,7 +74,9 @@ def ask(ctx: RunContext) -> None:
     enabled = frozenset(enabled_workflows(ctx.store))
     salesforce = ctx.salesforce
     own = [o.name for w, (o, _k, _a) in CHECKED.items() if w in enabled and o.name in OWN_OBJECTS]
-    pool = ThreadPoolExecutor(2, thread_name_prefix="books-early")
+    reads: SyncReads | None = ctx.cache.get(READS)
+    whole_balances = reads is not None and CUSTOMER not in reads.whole and not any_kept(ctx.store)
+    pool = ThreadPoolExecutor(3, thread_name_prefix="books-early")
     ctx.cache[EARLY] = EarlyAnswers(
         period=period,
         enabled=enabled,
@@ -68,8 +85,17 @@ def ask(ctx: RunContext) -> None:
         figures=pool.submit(read_figures, salesforce, *period, enabled),
         deleted=pool.submit(ask_deleted, salesforce, since) if since is not None else None,
         listed=pool.submit(ask_listed, salesforce, own) if since is None and own else None,
+        balances=pool.submit(_read_balances, ctx.quickbooks) if whole_balances else None,
+        quickbooks_writes=ctx.quickbooks.writes,
     )
     pool.shutdown(wait=False)  # its threads end with their answers; nothing waits for them here
+
+
+def _read_balances(quickbooks: QuickBooks) -> dict[str, dict[str, Any]]:
+    quickbooks.queue.take_place(BALANCES_PLACE)
+    side = QuickBooksSide(since="")
+    read_kinds(quickbooks, side, [CUSTOMER])
+    return dict(side.kept(CUSTOMER))
 
 
 def _written_since(early: EarlyAnswers, salesforce: SalesforceClient) -> set[str]:
@@ -127,3 +153,17 @@ def listed(early: EarlyAnswers | None, salesforce: SalesforceClient) -> Listed |
         return None
     kept = {name: ids for name, ids in found.ids.items() if name not in since_asked}
     return dataclasses.replace(found, ids=kept) if kept else None
+
+
+def balances(
+    early: EarlyAnswers | None, quickbooks: QuickBooks
+) -> dict[str, dict[str, Any]] | None:
+    """Every customer's balance not zero, read early (kept slim); None when it was not asked, or
+    the run wrote to QuickBooks since."""
+    if early is None or early.balances is None or quickbooks.writes != early.quickbooks_writes:
+        return None
+    try:
+        return early.balances.result()
+    except Exception as exc:  # read again now, where a lasting failure is raised
+        log.info("QuickBooks' balances read early could not be used: %s", exc)
+        return None

@@ -131,6 +131,12 @@ def kept(store: Store) -> KeptSide | None:
         return None
 
 
+def any_kept(store: Store) -> bool:
+    """Whether a side is kept, in memory or in its file, without taking it."""
+    path = path_of(store)
+    return path in _in_memory or path.exists()
+
+
 def deletions_known_through(store: Store) -> datetime | None:
     """How far the side this process kept last knows Salesforce's deletions, without taking
     it; None when none is kept in memory."""
