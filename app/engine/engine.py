@@ -312,6 +312,8 @@ class SyncEngine:
                 self._workflow(ctx, name)
                 if name == last_transactional:
                     deletions.mark_deletions(ctx, enabled)
+                if name == WorkflowId.CUSTOMERS and asks_early:
+                    early.ask_balances(ctx)  # read once the transactions are
                 if name == WorkflowId.INVOICES and asks_early:
                     early.ask(ctx)  # meanwhile, QuickBooks is read for the steps after
                 if name == last_receivable and WorkflowId.CUSTOMERS in enabled:

@@ -9,7 +9,7 @@ commit together; the cursor moves only when everything read was committed or fai
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -78,6 +78,12 @@ def drop_reader(ctx: RunContext, spec: MirrorSpec) -> None:
         reader = readers.pop((spec.link_key, kind), None)
         if reader is not None:
             reader.close()
+
+
+def readers_of(ctx: RunContext, kinds: Collection[str]) -> list[Prefetcher[Page]]:
+    """The readers started ahead for these lists that no step has taken yet."""
+    readers: dict[tuple[str, str], Prefetcher[Page]] = ctx.cache.get(READERS, {})
+    return [reader for (_key, kind), reader in readers.items() if kind in kinds]
 
 
 def close_readers(ctx: RunContext) -> None:

@@ -28,17 +28,22 @@ class Prefetcher(Generic[T]):
         self._source = source
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
+        #: Set once `source` is read to its end (or failed, or was stopped): nothing more is read.
+        self.exhausted = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        end: object = _DONE
         try:
             for item in self._source:
                 if not self._put(item):
                     return
-            self._put(_DONE)
         except BaseException as exc:
-            self._put(_Failure(exc))
+            end = _Failure(exc)
+        finally:
+            self.exhausted.set()
+        self._put(end)
 
     def _put(self, item: object) -> bool:
         while not self._stop.is_set():

@@ -65,7 +65,7 @@ def _after_sync(
 ) -> Reconciliation:
     period = default_period()
     earlier = kept(ctx.store)
-    found = _up_to_date(ctx, workflows, result, reads, earlier, period[0], early)
+    found = _up_to_date(ctx, workflows, result, reads, earlier, period[0])
     if found is not None:
         side, read_at = found
         checked = compare(
@@ -91,7 +91,6 @@ def _up_to_date(
     reads: SyncReads | None,
     earlier: KeptSide | None,
     start: date,
-    early: EarlyAnswers | None,
 ) -> tuple[QuickBooksSide, datetime] | None:
     """QuickBooks' side as it is now, from the kept side and what the sync read; None when
     that cannot be known without reading QuickBooks."""
@@ -109,7 +108,7 @@ def _up_to_date(
     ):
         # Only the lists the sync did not read whole are read now (or were, early).
         kinds = [k for k in KINDS if k not in reads.whole]
-        read_early = early_answers.balances(early, ctx.quickbooks) if CUSTOMER in kinds else None
+        read_early = early_answers.balances(ctx) if CUSTOMER in kinds else None
         if read_early is not None:
             reads.side.forget(CUSTOMER)
             reads.side.merge(CUSTOMER, read_early, ())

@@ -10,9 +10,9 @@ delete log to start from, every id of the app's own objects is listed instead, a
 used on the same terms as a figure.
 
 QuickBooks' balances, which the check reads whole when no side of an earlier check is kept and
-the sync did not read every customer, are asked too, behind every other read of the run (while
-the last mirrors are written, QuickBooks has nothing else to do); they are used only when the
-run wrote nothing to QuickBooks since.
+the sync did not read every customer, are read once every transaction list is read, behind any
+other read (while the last mirrors are written, QuickBooks has nothing else to do); they are used
+only when the run wrote nothing to QuickBooks since.
 """
 
 from __future__ import annotations
@@ -36,17 +36,19 @@ from app.engine.books.presence import (
     ask_deleted,
     ask_listed,
 )
-from app.engine.books.quickbooks_side import CUSTOMER, QuickBooksSide, read_kinds
+from app.engine.books.quickbooks_side import CUSTOMER, KINDS, QuickBooksSide, read_kinds
 from app.engine.books.salesforce_side import FIGURE_OBJECTS, Figures, read_figures
 from app.engine.books.sync_reads import READS, SyncReads
 from app.engine.context import RunContext, enabled_workflows
-from app.quickbooks import QuickBooks
+from app.engine.mirror import readers_of
 from app.salesforce.client import SalesforceClient
 
 log = logging.getLogger(__name__)
 
 #: Where a run keeps the answers asked early, for the check after it.
 EARLY = "books.early_answers"
+#: Where a run keeps QuickBooks' balances read early.
+BALANCES = "books.early_balances"
 #: The balances' place in QuickBooks' queue: after every list and the deletions.
 BALANCES_PLACE = len(ALL_WORKFLOWS) + 1
 
@@ -60,9 +62,13 @@ class EarlyAnswers:
     figures: Future[Figures]
     deleted: Future[DeletedLog | None] | None
     listed: Future[Listed] | None = None
-    balances: Future[dict[str, dict[str, Any]]] | None = None
-    #: QuickBooks writes of the run when the balances were asked.
-    quickbooks_writes: int = 0
+
+
+@dataclass(frozen=True)
+class _Balances:
+    #: The run's QuickBooks writes when they were read.
+    writes: int
+    slim: dict[str, dict[str, Any]]
 
 
 def ask(ctx: RunContext) -> None:
@@ -74,9 +80,7 @@ def ask(ctx: RunContext) -> None:
     enabled = frozenset(enabled_workflows(ctx.store))
     salesforce = ctx.salesforce
     own = [o.name for w, (o, _k, _a) in CHECKED.items() if w in enabled and o.name in OWN_OBJECTS]
-    reads: SyncReads | None = ctx.cache.get(READS)
-    whole_balances = reads is not None and CUSTOMER not in reads.whole and not any_kept(ctx.store)
-    pool = ThreadPoolExecutor(3, thread_name_prefix="books-early")
+    pool = ThreadPoolExecutor(2, thread_name_prefix="books-early")
     ctx.cache[EARLY] = EarlyAnswers(
         period=period,
         enabled=enabled,
@@ -85,17 +89,36 @@ def ask(ctx: RunContext) -> None:
         figures=pool.submit(read_figures, salesforce, *period, enabled),
         deleted=pool.submit(ask_deleted, salesforce, since) if since is not None else None,
         listed=pool.submit(ask_listed, salesforce, own) if since is None and own else None,
-        balances=pool.submit(_read_balances, ctx.quickbooks) if whole_balances else None,
-        quickbooks_writes=ctx.quickbooks.writes,
     )
     pool.shutdown(wait=False)  # its threads end with their answers; nothing waits for them here
 
 
-def _read_balances(quickbooks: QuickBooks) -> dict[str, dict[str, Any]]:
-    quickbooks.queue.take_place(BALANCES_PLACE)
-    side = QuickBooksSide(since="")
-    read_kinds(quickbooks, side, [CUSTOMER])
-    return dict(side.kept(CUSTOMER))
+def ask_balances(ctx: RunContext) -> None:
+    """After the customers step: QuickBooks' balances, when the check will read them whole."""
+    reads: SyncReads | None = ctx.cache.get(READS)
+    if (
+        ctx.dry_run
+        or ctx.only_qb_ids is not None
+        or reads is None
+        or CUSTOMER in reads.whole
+        or any_kept(ctx.store)
+    ):
+        return
+    readers = readers_of(ctx, [k for k in KINDS if k != CUSTOMER])
+    quickbooks = ctx.quickbooks
+
+    def read() -> _Balances:
+        for reader in readers:
+            reader.exhausted.wait()
+        quickbooks.queue.take_place(BALANCES_PLACE)
+        writes = quickbooks.writes
+        side = QuickBooksSide(since="")
+        read_kinds(quickbooks, side, [CUSTOMER])
+        return _Balances(writes, dict(side.kept(CUSTOMER)))
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="books-balances")
+    ctx.cache[BALANCES] = pool.submit(read)
+    pool.shutdown(wait=False)
 
 
 def _written_since(early: EarlyAnswers, salesforce: SalesforceClient) -> set[str]:
@@ -155,15 +178,15 @@ def listed(early: EarlyAnswers | None, salesforce: SalesforceClient) -> Listed |
     return dataclasses.replace(found, ids=kept) if kept else None
 
 
-def balances(
-    early: EarlyAnswers | None, quickbooks: QuickBooks
-) -> dict[str, dict[str, Any]] | None:
-    """Every customer's balance not zero, read early (kept slim); None when it was not asked, or
+def balances(ctx: RunContext) -> dict[str, dict[str, Any]] | None:
+    """Every customer's balance not zero, read early (kept slim); None when none was read, or
     the run wrote to QuickBooks since."""
-    if early is None or early.balances is None or quickbooks.writes != early.quickbooks_writes:
+    asked: Future[_Balances] | None = ctx.cache.pop(BALANCES, None)
+    if asked is None:
         return None
     try:
-        return early.balances.result()
+        found = asked.result()
     except Exception as exc:  # read again now, where a lasting failure is raised
         log.info("QuickBooks' balances read early could not be used: %s", exc)
         return None
+    return found.slim if found.writes == ctx.quickbooks.writes else None
