@@ -30,6 +30,8 @@ class Prefetcher(Generic[T]):
         self._stop = threading.Event()
         #: Set once `source` is read to its end (or failed, or was stopped): nothing more is read.
         self.exhausted = threading.Event()
+        #: Whether `source` was read to its end (rather than failing or being stopped).
+        self.completed = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -39,6 +41,7 @@ class Prefetcher(Generic[T]):
             for item in self._source:
                 if not self._put(item):
                     return
+            self.completed = True
         except BaseException as exc:
             end = _Failure(exc)
         finally:

@@ -13,6 +13,7 @@ from app.engine.books.kept_side import kept, path_of, wait_for_writes
 from app.engine.books.model import Kind
 from app.engine.books.saved import latest
 from app.engine.events import Progress
+from app.engine.result import RunStatus
 from app.quickbooks.client import PAGE_SIZE
 from tests.books.conftest import mirror
 from tests.integration.conftest import World
@@ -23,6 +24,8 @@ INVOICE_ID = "QuickBooks_Invoice_Id__c"
 FIXED_READS = 8
 #: How long a held run thread waits to see answers asked before it (a bound, not a figure).
 PATIENCE_S = 20
+#: How long a stopped run is watched for requests it should not make (a bound, not a figure).
+SETTLE_S = 2
 
 
 def _run(world: World, *, check: bool) -> tuple[int, list[dict[str, str]], int]:
@@ -254,3 +257,22 @@ def test_without_a_kept_side_balances_are_read_behind_the_sync_and_used_once(
         (Decimal(c["totalBalance"]) for c in world.qb.all("customer")), Decimal(0)
     )
     assert Decimal(customer["totalBalance"]) != 0
+
+
+def test_a_run_stopped_before_its_transactions_are_read_asks_quickbooks_no_balances(
+    synced: World,
+) -> None:
+    world = synced
+    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    world.qb.edit_invoice(unpaid["id"], memo="Left at reception")
+    _forget_the_kept_side(world)
+    # A QuickBooks dialog blocks every read of credit memos: their reader never reads to its end.
+    world.sandboxes.conductor.add_fault("qb_dialog", method="GET", path="credit-memos", times=None)
+    qb_before = len(world.qb_requests())
+    result = world.engine.run(trigger="test")
+    assert result.status is not RunStatus.SUCCEEDED
+    # The balances' thread wakes when the stopped run closes its readers: it must ask nothing.
+    deadline = time.monotonic() + SETTLE_S
+    while time.monotonic() < deadline:
+        assert _balance_reads(world.qb_requests()[qb_before:]) == 0
+        time.sleep(0.05)

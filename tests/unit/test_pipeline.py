@@ -21,9 +21,10 @@ def test_exhausted_once_the_source_is_read_to_its_end_not_before() -> None:
     assert not reader.exhausted.is_set()
     assert list(pages) == [1, 2, 3, 4]
     assert reader.exhausted.wait(PATIENCE_S)
+    assert reader.completed
 
 
-def test_exhausted_when_the_source_fails_or_the_reader_is_closed() -> None:
+def test_exhausted_but_not_completed_when_the_source_fails_or_the_reader_is_closed() -> None:
     def failing() -> Iterator[int]:
         yield 1
         raise OSError("QuickBooks went away")
@@ -32,7 +33,9 @@ def test_exhausted_when_the_source_fails_or_the_reader_is_closed() -> None:
     with pytest.raises(OSError, match="went away"):
         list(broken)
     assert broken.exhausted.wait(PATIENCE_S)
+    assert not broken.completed
 
     closed = Prefetcher(iter(range(100)), depth=1)
     closed.close()
     assert closed.exhausted.wait(PATIENCE_S)
+    assert not closed.completed

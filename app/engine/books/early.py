@@ -107,9 +107,11 @@ def ask_balances(ctx: RunContext) -> None:
     readers = readers_of(ctx, [k for k in KINDS if k != CUSTOMER])
     quickbooks = ctx.quickbooks
 
-    def read() -> _Balances:
+    def read() -> _Balances | None:
         for reader in readers:
             reader.exhausted.wait()
+        if ctx.cancel.cancelled or not all(reader.completed for reader in readers):
+            return None  # the run stopped: QuickBooks is asked nothing more for it
         quickbooks.queue.take_place(BALANCES_PLACE)
         writes = quickbooks.writes
         side = QuickBooksSide(since="")
@@ -181,7 +183,7 @@ def listed(early: EarlyAnswers | None, salesforce: SalesforceClient) -> Listed |
 def balances(ctx: RunContext) -> dict[str, dict[str, Any]] | None:
     """Every customer's balance not zero, read early (kept slim); None when none was read, or
     the run wrote to QuickBooks since."""
-    asked: Future[_Balances] | None = ctx.cache.pop(BALANCES, None)
+    asked: Future[_Balances | None] | None = ctx.cache.pop(BALANCES, None)
     if asked is None:
         return None
     try:
@@ -189,4 +191,4 @@ def balances(ctx: RunContext) -> dict[str, dict[str, Any]] | None:
     except Exception as exc:  # read again now, where a lasting failure is raised
         log.info("QuickBooks' balances read early could not be used: %s", exc)
         return None
-    return found.slim if found.writes == ctx.quickbooks.writes else None
+    return found.slim if found is not None and found.writes == ctx.quickbooks.writes else None
