@@ -23,7 +23,7 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from app.domain.workflows import ALL_WORKFLOWS
 from app.engine.books.kept_side import any_kept, deletions_known_through
@@ -44,6 +44,7 @@ from app.engine.mirror import readers_of
 from app.salesforce.client import SalesforceClient
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Where a run keeps the answers asked early, for the check after it.
 EARLY = "books.early_answers"
@@ -128,6 +129,16 @@ def _written_since(early: EarlyAnswers, salesforce: SalesforceClient) -> set[str
     return set((Counter(salesforce.written) - early.written).keys())
 
 
+def _answer(asked: Future[T], what: str) -> T | None:
+    """An answer asked early; None when it failed (it is asked again now, where a lasting
+    failure is raised)."""
+    try:
+        return asked.result()
+    except Exception as exc:
+        log.info("%s could not be read: %s", what, exc)
+        return None
+
+
 def figures(
     early: EarlyAnswers | None,
     salesforce: SalesforceClient,
@@ -141,10 +152,8 @@ def figures(
     since_asked = _written_since(early, salesforce)
     if "*" in since_asked:
         return None
-    try:
-        found = early.figures.result()
-    except Exception as exc:  # asked again now, where a lasting failure is raised
-        log.info("figures asked early could not be read: %s", exc)
+    found = _answer(early.figures, "figures asked early")
+    if found is None:
         return None
     stale = {part for part, objects in FIGURE_OBJECTS.items() if objects & since_asked}
     if not stale:
@@ -157,11 +166,7 @@ def deleted_log(early: EarlyAnswers | None, since: datetime | None) -> DeletedLo
     """The delete log asked early, when it starts where this check's does."""
     if early is None or early.deleted is None or since is None or early.since != since:
         return None
-    try:
-        return early.deleted.result()
-    except Exception as exc:  # asked again now, where a lasting failure is raised
-        log.info("Salesforce's delete log asked early could not be read: %s", exc)
-        return None
+    return _answer(early.deleted, "Salesforce's delete log asked early")
 
 
 def listed(early: EarlyAnswers | None, salesforce: SalesforceClient) -> Listed | None:
@@ -171,10 +176,8 @@ def listed(early: EarlyAnswers | None, salesforce: SalesforceClient) -> Listed |
     since_asked = _written_since(early, salesforce)
     if "*" in since_asked:
         return None
-    try:
-        found = early.listed.result()
-    except Exception as exc:  # listed again now, where a lasting failure is raised
-        log.info("Salesforce's ids listed early could not be read: %s", exc)
+    found = _answer(early.listed, "Salesforce's ids listed early")
+    if found is None:
         return None
     kept = {name: ids for name, ids in found.ids.items() if name not in since_asked}
     return dataclasses.replace(found, ids=kept) if kept else None
@@ -186,9 +189,5 @@ def balances(ctx: RunContext) -> dict[str, dict[str, Any]] | None:
     asked: Future[_Balances | None] | None = ctx.cache.pop(BALANCES, None)
     if asked is None:
         return None
-    try:
-        found = asked.result()
-    except Exception as exc:  # read again now, where a lasting failure is raised
-        log.info("QuickBooks' balances read early could not be used: %s", exc)
-        return None
+    found = _answer(asked, "QuickBooks' balances read early")
     return found.slim if found is not None and found.writes == ctx.quickbooks.writes else None
