@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
 from app.engine.books.after_sync import PROGRESS
@@ -78,14 +79,20 @@ def test_an_incremental_sync_reads_quickbooks_in_pages_of_the_changes(synced: Wo
     assert latest(world.store).reused_from is not None  # type: ignore[union-attr]
 
 
-def test_a_mirror_deleted_after_a_clean_check_is_named_by_the_next_check(synced: World) -> None:
-    world = synced
+def _delete_a_paid_invoices_mirror(world: World) -> dict[str, Any]:
+    """Deletes a paid invoice's mirror in Salesforce, as a user might; the invoice."""
     paid = next(i for i in world.qb.all("invoice") if i["isPaid"])
     gone = mirror(world, INVOICE, INVOICE_ID, paid["id"])
     response = world.session.delete(
         f"{world.engine.salesforce.base}sobjects/{INVOICE}/{gone['Id']}"
     )
     assert response.status_code == 204, response.text
+    return paid
+
+
+def test_a_mirror_deleted_after_a_clean_check_is_named_by_the_next_check(synced: World) -> None:
+    world = synced
+    paid = _delete_a_paid_invoices_mirror(world)
     _run(world, check=True)
     found = latest(world.store)
     assert found is not None and not found.clean
@@ -205,12 +212,7 @@ def test_without_a_delete_log_the_mirrors_are_listed_while_quickbooks_is_still_r
 
 def test_a_mirror_missing_from_an_early_listing_is_named(synced: World) -> None:
     world = synced
-    paid = next(i for i in world.qb.all("invoice") if i["isPaid"])
-    gone = mirror(world, INVOICE, INVOICE_ID, paid["id"])
-    response = world.session.delete(
-        f"{world.engine.salesforce.base}sobjects/{INVOICE}/{gone['Id']}"
-    )
-    assert response.status_code == 204, response.text
+    paid = _delete_a_paid_invoices_mirror(world)
     _forget_the_kept_side(world)
     _run(world, check=True)
     found = latest(world.store)
