@@ -82,6 +82,10 @@ class SandboxProcess:
         self._admin(self.conductor_root, "POST", "config", {"cost_model": qb_model})
         self._admin(self.salesforce_root, "POST", "config", {"latency_ms": sf_ms})
 
+    def advance_qb_clock(self, seconds: float) -> None:
+        """Time passes in the company file: its next write is stamped `seconds` later."""
+        self._admin(self.conductor_root, "POST", "clock", {"advance_seconds": seconds})
+
     def qb_requests(self) -> list[dict[str, Any]]:
         return list(self._admin(self.conductor_root, "GET", "requests"))
 

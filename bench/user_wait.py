@@ -3,14 +3,16 @@ next to the QuickBooks read floor for the same records, measured in the same pro
 
 Backfill: the first Sync now of a company of `n` invoices (customers matched before); its floor
 reads every list the sync reads, whole, with the cheapest options (no line items).
-Incremental: `changed` invoices edited in a company of `n_total` already synced; its floor reads
-each of those lists once for what changed since, and the deleted transactions once: what any
-sync must ask to know what changed.
+Incremental: `changed` invoices edited in a company of `n_total` already synced, longer ago than
+the sync's overlap window (the company file's clock is moved on first); its floor reads each of
+those lists once for what changed since, and the deleted transactions once: what any sync must
+ask to know what changed.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from app.engine.books.saved import latest
@@ -61,12 +63,15 @@ def incremental(n_total: int, changed: int, models: list[str]) -> dict[str, dict
         sandbox.set_cost("none", 0)
         engine.run(trigger="bench-setup")
         ids = [r["id"] for r in engine.quickbooks.list_all("invoice", include_line_items=False)]
-        # The seed writes a record a second; one recent edit synced moves the cursors past the
-        # seed's last five minutes, which a real company's last sync would not re-read each time.
-        _edit(engine.quickbooks, ids[-1:])
-        engine.run(trigger="bench-setup")
+        # Each round starts as a real incremental sync does: its last sync was longer ago than the
+        # overlap window after the changes before it (else the seed's last minutes, or the round
+        # before, are read again). Time passes in the company file, then one edit is synced.
+        apart = (engine.settings.overlap + timedelta(minutes=1)).total_seconds()
         for round_number, model in enumerate(models):
             sandbox.set_cost("none", 0)
+            sandbox.advance_qb_clock(apart)
+            _edit(engine.quickbooks, [ids[-1 - round_number]])
+            engine.run(trigger="bench-setup")
             since = _edit(engine.quickbooks, ids[round_number * changed :][:changed])
             sandbox.set_cost(model, SF_LATENCY_MS)
             floor = _floor(engine.quickbooks, since=since)

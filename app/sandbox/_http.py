@@ -205,6 +205,10 @@ class SandboxApp:
         """A response for a sandbox-specific fault kind; None when the kind is not ours."""
         return None
 
+    def admin_route(self, route: str, request: Request) -> Response | None:
+        """The answer to a sandbox-specific admin route; None when the route is not ours."""
+        return None
+
     def logged_parts(self, request: Request) -> tuple[str, ...]:
         """The subrequests the request log shows for a batch request; () for any other."""
         return ()
@@ -325,6 +329,9 @@ class SandboxApp:
             if route == "requests" and request.method == "DELETE":
                 self.clear_requests_log()
                 return json_response([])
+            own = self.admin_route(route, request)
+            if own is not None:
+                return own
         except ValueError as exc:
             return json_response({"error": str(exc)}, 400)
         return json_response({"error": f"no admin route {request.method} {request.path}"}, 404)

@@ -13,6 +13,7 @@ import secrets
 import threading
 import traceback
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -25,6 +26,7 @@ from app.sandbox.conductor.errors import ConductorError
 from app.sandbox.conductor.faults import ConductorFaultPlan, fault_error
 from app.sandbox.conductor.handlers import HANDLERS, Call, Handler
 from app.sandbox.conductor.spec import Operation, Spec
+from app.sandbox.conductor.values import timestamp
 
 REQUEST_ID_HEADER = "Conductor-Request-Id"
 END_USER_HEADER = "Conductor-End-User-Id"
@@ -67,6 +69,18 @@ class ConductorApp(SandboxApp):
         if "strict" in changes and not isinstance(changes["strict"], bool):
             raise ValueError("strict must be true or false")
         super().apply_config(cost.resolve(changes))
+
+    def admin_route(self, route: str, request: Request) -> Response | None:
+        """`POST clock {"advance_seconds": N}`: time passes in the company file (the next
+        write is stamped at least N seconds after the last), e.g. the hours between two syncs."""
+        if route != "clock" or request.method != "POST":
+            return None
+        body = request.get_json(silent=True)
+        seconds = body.get("advance_seconds") if isinstance(body, dict) else None
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise ValueError("advance_seconds must be a number >= 0")
+        moved = self.company.clock.advance(timedelta(seconds=seconds))
+        return json_response({"now": timestamp(moved)})
 
     # -- responses --------------------------------------------------------------------------
     def dispatch(self, request: Request) -> Response:

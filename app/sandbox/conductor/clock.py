@@ -40,6 +40,16 @@ class Clock:
                 return self._last
             return max(self._last, datetime.now(UTC).replace(microsecond=0))
 
+    def advance(self, by: timedelta) -> datetime:
+        """Time passes by `by` (a virtual clock's next write, or the wall clock's now, moved
+        forward): a later write looks as far from the last one as a later day's would."""
+        with self._lock:
+            current = self._last
+            if not self._virtual:
+                current = max(current, datetime.now(UTC).replace(microsecond=0))
+            self._last = current + by
+            return self._last
+
     def observe(self, moment: datetime) -> None:
         """Never hand out a timestamp at or before `moment` (e.g. loaded from a state file)."""
         with self._lock:

@@ -89,6 +89,23 @@ def test_string_equality_ignores_case(sf: Salesforce, sandbox: SalesforceSandbox
     assert result["totalSize"] >= 1
 
 
+def test_not_equal_and_not_in_ignore_case_as_equality_does_ascii_or_not(sf: Salesforce) -> None:
+    # ASCII values are compared by SQLite's NOCASE, others by the full case folding: both agree.
+    names = ["VOIDED CO", "\u212aELVIN", "\u00c9T\u00c9 CO", "Plain Co"]
+    for name in names:
+        sf.Account.create({"Name": name})
+    ours = "SELECT Name FROM Account WHERE Name IN {names} AND "
+    unlisted = sf.query(
+        format_soql(
+            ours + "Name NOT IN {}", ["voided co", "kelvin", "\u00e9t\u00e9 co"], names=names
+        )
+    )
+    assert [r["Name"] for r in unlisted["records"]] == ["Plain Co"]
+    for literal, left_out in [("voided co", "VOIDED CO"), ("kelvin", "\u212aELVIN")]:
+        others = sf.query(format_soql(ours + "Name != {}", literal, names=names))
+        assert sorted(r["Name"] for r in others["records"]) == sorted(set(names) - {left_out})
+
+
 def test_numbers_dates_datetimes_and_date_literals(
     sf: Salesforce, sandbox: SalesforceSandbox
 ) -> None:
