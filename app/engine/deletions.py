@@ -116,7 +116,7 @@ def mark_deletions(ctx: RunContext, enabled: set[str]) -> None:
     gone = [item["id"] for items in by_workflow.values() for item in items]
     note_deleted(ctx.cache, [str(r["id"]) for r in rows] + gone)
     # QuickBooks lists a deleted transaction without its customer, whose balance it moved.
-    receivables.note_touched(ctx, customers - {""})
+    receivables.note_touched(ctx, customers - {""}, by_deletion=True)
     clean = True
     for wf, items in by_workflow.items():
         definition = workflow(wf)

@@ -317,7 +317,7 @@ class SyncEngine:
                 if name == WorkflowId.INVOICES and asks_early:
                     early.ask(ctx)  # meanwhile, QuickBooks is read for the steps after
                 if name == last_receivable and WorkflowId.CUSTOMERS in enabled:
-                    receivables.refresh_balances(ctx)
+                    receivables.refresh_balances(ctx, early.customers_with_balances)
                 ctx.report(name, "done")
         finally:
             close_readers(ctx)

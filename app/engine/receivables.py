@@ -11,7 +11,7 @@ Salesforce org with multiple currencies, mirrored records also carry `CurrencyIs
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from app.domain.fieldmap import FieldRule, FieldType, MappingConfig, Side, WorkflowMap
@@ -26,6 +26,9 @@ from app.engine.result import PlannedAction
 from app.store.settings import BALANCES_TO_REFRESH, JOBS_ROLL_UP
 
 TOUCHED = "receivables.touched_customers"
+#: Whether a deletion touched a customer this run (QuickBooks' deletions are not read before the
+#: balances read early, so those are not used then).
+TOUCHED_BY_DELETION = "receivables.touched_by_deletion"
 MULTI_CURRENCY = "receivables.multi_currency"
 ROLL_UP = "receivables.roll_up_jobs"
 #: Job id -> its top customer's reference, for the length of a run.
@@ -41,6 +44,8 @@ CURRENCY_WORKFLOWS = (
     WorkflowId.PAYMENTS,
 )
 ACCOUNT_ID_FIELD = ACCOUNT.quickbooks_id
+#: Customers read early, whole, by id; None when they were not.
+EarlyCustomers = Callable[[RunContext], dict[str, dict[str, Any]] | None]
 
 
 # -- transactions: which customers they touched, and their currency ---------------------------
@@ -68,9 +73,11 @@ def tracked(spec: MirrorSpec) -> MirrorSpec:
     return dataclasses.replace(spec, before_write=before_write)
 
 
-def note_touched(ctx: RunContext, customer_ids: set[str]) -> None:
+def note_touched(ctx: RunContext, customer_ids: set[str], *, by_deletion: bool = False) -> None:
     """These customers' balances are refreshed this run, or by the next run if this one stops
     first: the cursor that would show their transactions again may already have moved."""
+    if by_deletion and customer_ids:
+        ctx.cache[TOUCHED_BY_DELETION] = True
     touched: set[str] = ctx.cache.setdefault(TOUCHED, set())
     new = customer_ids - touched
     touched.update(new)
@@ -138,17 +145,25 @@ def balance_spec() -> MirrorSpec:
     return tracked(dataclasses.replace(customers.balance_spec(), before_write=link_accounts))
 
 
-def refresh_balances(ctx: RunContext) -> None:
+def refresh_balances(ctx: RunContext, read_early: EarlyCustomers | None = None) -> None:
     """Every customer a transaction of this run touched (and the customers above a job) is read
-    again by id and its account's balance written, with those an earlier run left unwritten."""
+    again and its account's balance written, with those an earlier run left unwritten.
+
+    `read_early` gives the customers whose balance is not zero as read whole once every
+    transaction list was read, if they were: those are as new as a read by id, which the others
+    get (and all of them when a deletion touched one: deletions are not read before those)."""
     saved = {str(i) for i in ctx.store.get(BALANCES_TO_REFRESH)}
     touched = sorted(ctx.cache.pop(TOUCHED, set()) | saved)
     if not touched:
         return
+    by_deletion = ctx.cache.pop(TOUCHED_BY_DELETION, False)
+    early = read_early(ctx) if read_early is not None and not by_deletion else None
     found: dict[str, dict[str, Any]] = {}
     wanted = touched
     while wanted:  # a job's customer totals the job too: one batch per level up
-        read = ctx.quickbooks.find_by_ids("customer", wanted)
+        known = {i: early[i] for i in wanted if i in early} if early else {}
+        unknown = [i for i in wanted if i not in known]
+        read = {**known, **(ctx.quickbooks.find_by_ids("customer", unknown) if unknown else {})}
         found.update(read)
         parents = {str((c.get("parent") or {}).get("id") or "") for c in read.values()}
         wanted = sorted(p for p in parents if p and p not in found)

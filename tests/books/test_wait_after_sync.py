@@ -259,6 +259,42 @@ def test_without_a_kept_side_balances_are_read_behind_the_sync_and_used_once(
         (Decimal(c["totalBalance"]) for c in world.qb.all("customer")), Decimal(0)
     )
     assert Decimal(customer["totalBalance"]) != 0
+    # Nor by the sync's own balance mirror: the customer the payment touched came from them.
+    assert _customers_by_id(world.qb_requests()[qb_before:]) == 0
+    assert _account_balance(world, customer["id"]) == Decimal(customer["totalBalance"])
+
+
+def _customers_by_id(calls: list[dict[str, str]]) -> int:
+    return sum(
+        c["path"].rstrip("/").endswith("/customers") and "ids=" in c.get("query", "") for c in calls
+    )
+
+
+def _account_balance(world: World, customer_id: str) -> Decimal:
+    account = next(
+        a for a in world.sf_records("Account") if a.get("QuickBooks_Customer_Id__c") == customer_id
+    )
+    return Decimal(str(account["QuickBooks_Balance__c"]))
+
+
+def test_a_customer_a_deletion_touched_is_read_by_id_even_with_balances_read_early(
+    synced: World,
+) -> None:
+    world = synced
+    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    world.qb.delete_invoice(unpaid["id"])
+    _forget_the_kept_side(world)
+    qb_before = len(world.qb_requests())
+    world.engine.reconcile_after_sync = True
+    world.engine.run(trigger="test")
+    calls = world.qb_requests()[qb_before:]
+    # QuickBooks' deletions are not read before the balances read early: those are not used.
+    assert _balance_reads(calls) == 2
+    assert _customers_by_id(calls) == 1
+    customer = world.qb.get(unpaid["customer"]["id"])
+    assert _account_balance(world, customer["id"]) == Decimal(customer["totalBalance"])
+    found = latest(world.store)
+    assert found is not None and found.clean, found and found.report_lines()
 
 
 def test_a_run_stopped_before_its_transactions_are_read_asks_quickbooks_no_balances(

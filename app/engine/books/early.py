@@ -12,7 +12,8 @@ used on the same terms as a figure.
 QuickBooks' balances, which the check reads whole when no side of an earlier check is kept and
 the sync did not read every customer, are read once every transaction list is read, behind any
 other read (while the last mirrors are written, QuickBooks has nothing else to do); they are used
-only when the run wrote nothing to QuickBooks since.
+only when the run wrote nothing to QuickBooks since. The sync's own balance mirror takes from
+them the customers its transactions touched, instead of reading those again by id.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class _Balances:
     #: The run's QuickBooks writes when they were read.
     writes: int
     slim: dict[str, dict[str, Any]]
+    #: The customers as QuickBooks sent them, by id (the sync's balance mirror writes them).
+    whole: dict[str, dict[str, Any]]
 
 
 def ask(ctx: RunContext) -> None:
@@ -116,8 +119,9 @@ def ask_balances(ctx: RunContext) -> None:
         quickbooks.queue.take_place(BALANCES_PLACE)
         writes = quickbooks.writes
         side = QuickBooksSide(since="")
-        read_kinds(quickbooks, side, [CUSTOMER])
-        return _Balances(writes, dict(side.kept(CUSTOMER)))
+        whole: dict[str, dict[str, Any]] = {}
+        read_kinds(quickbooks, side, [CUSTOMER], whole)
+        return _Balances(writes, dict(side.kept(CUSTOMER)), whole)
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="books-balances")
     ctx.cache[BALANCES] = pool.submit(read)
@@ -186,8 +190,19 @@ def listed(early: EarlyAnswers | None, salesforce: SalesforceClient) -> Listed |
 def balances(ctx: RunContext) -> dict[str, dict[str, Any]] | None:
     """Every customer's balance not zero, read early (kept slim); None when none was read, or
     the run wrote to QuickBooks since."""
-    asked: Future[_Balances | None] | None = ctx.cache.pop(BALANCES, None)
+    found = _balances(ctx, ctx.cache.pop(BALANCES, None))
+    return found.slim if found is not None else None
+
+
+def customers_with_balances(ctx: RunContext) -> dict[str, dict[str, Any]] | None:
+    """Every customer whose balance is not zero, whole, as read early (left for the check);
+    None when none was read, or the run wrote to QuickBooks since."""
+    found = _balances(ctx, ctx.cache.get(BALANCES))
+    return found.whole if found is not None else None
+
+
+def _balances(ctx: RunContext, asked: Future[_Balances | None] | None) -> _Balances | None:
     if asked is None:
         return None
     found = _answer(asked, "QuickBooks' balances read early")
-    return found.slim if found is not None and found.writes == ctx.quickbooks.writes else None
+    return found if found is not None and found.writes == ctx.quickbooks.writes else None

@@ -223,13 +223,21 @@ _READS: dict[str, tuple[dict[str, Any], ...]] = {
 }
 
 
-def read_kinds(quickbooks: QuickBooks, side: QuickBooksSide, kinds: Iterable[str]) -> None:
-    """Each of `kinds` read whole into `side`, replacing what it kept of them."""
+def read_kinds(
+    quickbooks: QuickBooks,
+    side: QuickBooksSide,
+    kinds: Iterable[str],
+    whole: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    """Each of `kinds` read whole into `side`, replacing what it kept of them (and each record
+    read put in `whole` as it came, by id, where given)."""
     for kind in kinds:
         side.forget(kind)
         for filters in _READS[kind]:
             for page in quickbooks.pages(kind, **filters):
                 side.apply(kind, page.records)
+                if whole is not None:
+                    whole.update((str(r.get("id")), r) for r in page.records)
 
 
 def ref_of(record: Mapping[str, Any]) -> str:
