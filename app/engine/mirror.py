@@ -20,6 +20,7 @@ from app.engine.books.sync_reads import note_read
 from app.engine.context import RunContext, later, parse_stamp
 from app.engine.mirror_bulk import (
     BULK_PART_MIN_ROWS,
+    BULK_TAIL_MIN_ROWS,
     BULK_TAIL_ROWS,
     BulkJobs,
     BulkSpool,
@@ -121,8 +122,9 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) 
                     if state.total > ctx.settings.bulk_threshold and not ctx.dry_run:
                         bulk = BulkSpool(spec)
                         jobs = BulkJobs(ctx, spec, bulk, state)
-                        # Only where the tail is a small share of the backfill.
-                        tail_rows = BULK_TAIL_ROWS if state.total >= 4 * BULK_TAIL_ROWS else 0
+                        # A quarter of the backfill at most, and none too short to help.
+                        tail_rows = min(BULK_TAIL_ROWS, state.total // 4)
+                        tail_rows = tail_rows if tail_rows >= BULK_TAIL_MIN_ROWS else 0
                         bulk_total, sent = state.total - tail_rows, 0
                         part_rows = bulk_part_rows(bulk_total)
                 state.read += len(page.records)

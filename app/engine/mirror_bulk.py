@@ -30,7 +30,11 @@ BULK_PART_ROWS = 5000
 BULK_PART_MIN_ROWS = 500
 #: The last rows of a backfill go through sObject Collections as their pages come: the user
 #: would otherwise wait for a whole Bulk job (seconds, whatever its size) after the last page.
-BULK_TAIL_ROWS = 600
+#: Eight pages: QuickBooks takes 2.4 s or more to send them, longer than the last job (a few
+#: hundred rows) takes to finish (two polls half a second apart, and its processing).
+BULK_TAIL_ROWS = 1200
+#: A shorter tail is not read for long enough to hide much of a job's wait.
+BULK_TAIL_MIN_ROWS = 600
 
 
 def bulk_part_rows(total: int, sent: int = 0) -> int:
