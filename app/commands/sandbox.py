@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from app.commands.exit_codes import ExitCode
 from app.context import AppContext
@@ -35,6 +37,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     parser.add_argument("--admin-token", help="the X-Sandbox-Admin-Token to accept")
     parser.add_argument(
+        "--only",
+        choices=("conductor", "salesforce"),
+        help="start one sandbox (its half of the JSON line), e.g. each in a process of its own",
+    )
+    parser.add_argument(
         "--no-strict",
         action="store_true",
         help="skip validating every QuickBooks answer against Conductor's spec (for benchmarks)",
@@ -43,7 +50,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from app.sandbox.launcher import SandboxSize, info_line, start_sandboxes
+    from app.sandbox.launcher import (
+        SandboxSize,
+        conductor_info,
+        salesforce_info,
+        start_conductor,
+        start_salesforce,
+    )
 
     size = SandboxSize(
         customers=args.customers,
@@ -52,22 +65,37 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         payments=args.payments,
         opportunities=args.opportunities,
     )
-    sandboxes = start_sandboxes(
-        seed=args.seed,
-        size=size,
-        state_dir=args.state_dir,
-        conductor_port=args.conductor_port,
-        salesforce_port=args.salesforce_port,
-        login_port=args.login_port,
-        admin_token=args.admin_token,
-        strict=not args.no_strict,
-    )
-    print(info_line(sandboxes), flush=True)
+    started: list[Any] = []
+    info: dict[str, Any] = {}
     try:
+        if args.only in {None, "conductor"}:
+            conductor = start_conductor(
+                seed=args.seed,
+                size=size,
+                state_dir=args.state_dir,
+                port=args.conductor_port,
+                admin_token=args.admin_token,
+                strict=not args.no_strict,
+            )
+            started.append(conductor)
+            info.update(conductor_info(conductor))
+        if args.only in {None, "salesforce"}:
+            salesforce = start_salesforce(
+                seed=args.seed,
+                size=size,
+                state_dir=args.state_dir,
+                port=args.salesforce_port,
+                login_port=args.login_port,
+                admin_token=args.admin_token,
+            )
+            started.append(salesforce)
+            info.update(salesforce_info(salesforce))
+        print(json.dumps(info, separators=(",", ":")), flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
-        sandboxes.stop()
+        for sandbox in reversed(started):
+            sandbox.stop()
         print("Sandboxes stopped.", file=sys.stderr)
     return ExitCode.OK

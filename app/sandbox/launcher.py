@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,19 +27,7 @@ class Sandboxes:
 
     def info(self) -> dict[str, Any]:
         """Everything a client needs, as `python -m app sandbox` prints it."""
-        return {
-            "conductor_base_url": self.conductor.base_url,
-            "conductor_secret_key": self.conductor.secret_key,
-            "conductor_publishable_key": self.conductor.publishable_key,
-            "conductor_end_user_id": self.conductor.end_user_id,
-            "salesforce_login_url": self.salesforce.http_login_url or self.salesforce.login_url,
-            "salesforce_instance_url": self.salesforce.instance_url,
-            "salesforce_client_id": self.salesforce.client_id,
-            "salesforce_access_token": self.salesforce.issue_access_token(),
-            "ca_bundle": str(self.salesforce.ca_pem_path),
-            "admin_token": self.conductor.admin_token,
-            "salesforce_admin_token": self.salesforce.admin_token,
-        }
+        return {**conductor_info(self.conductor), **salesforce_info(self.salesforce)}
 
     def environment(self) -> dict[str, str]:
         """The QBSF_* variables that point a headless sync at these sandboxes."""
@@ -77,38 +64,103 @@ def start_sandboxes(
     strict: bool = True,
     missing: tuple[str, ...] = (),
 ) -> Sandboxes:
-    size = size or SandboxSize()
-    if state_dir is not None:
-        state_dir.mkdir(parents=True, exist_ok=True)
-    conductor = ConductorSandbox(
+    conductor = start_conductor(
         seed=seed,
-        customers=size.customers,
-        items=size.items,
-        invoices=size.invoices,
-        payments=size.payments,
-        strict=strict,
+        size=size,
+        state_dir=state_dir,
         port=conductor_port,
         admin_token=admin_token,
-        state_file=state_dir / "conductor.sqlite3" if state_dir else None,
-    ).start()
+        strict=strict,
+    )
     try:
-        salesforce = SalesforceSandbox(
+        salesforce = start_salesforce(
             seed=seed,
-            qb_customers=size.customers,
-            accounts_extra=size.extra_accounts,
-            items=size.items,
-            opportunities=size.opportunities,
+            size=size,
+            state_dir=state_dir,
             port=salesforce_port,
-            http_login_port=login_port,
+            login_port=login_port,
             admin_token=admin_token,
-            state_file=state_dir / "salesforce.sqlite3" if state_dir else None,
             missing=missing,
-        ).start()
+        )
     except BaseException:
         conductor.stop()
         raise
     return Sandboxes(conductor, salesforce)
 
 
-def info_line(sandboxes: Sandboxes) -> str:
-    return json.dumps(sandboxes.info(), separators=(",", ":"))
+def start_conductor(
+    *,
+    seed: int = 7,
+    size: SandboxSize | None = None,
+    state_dir: Path | None = None,
+    port: int = 0,
+    admin_token: str | None = None,
+    strict: bool = True,
+) -> ConductorSandbox:
+    size = size or SandboxSize()
+    return ConductorSandbox(
+        seed=seed,
+        customers=size.customers,
+        items=size.items,
+        invoices=size.invoices,
+        payments=size.payments,
+        strict=strict,
+        port=port,
+        admin_token=admin_token,
+        state_file=_state_file(state_dir, "conductor"),
+    ).start()
+
+
+def start_salesforce(
+    *,
+    seed: int = 7,
+    size: SandboxSize | None = None,
+    state_dir: Path | None = None,
+    port: int = 0,
+    login_port: int | None = None,
+    admin_token: str | None = None,
+    missing: tuple[str, ...] = (),
+) -> SalesforceSandbox:
+    """The Salesforce sandbox whose sample org matches the Conductor sandbox of the same seed and
+    size (alone, it can run in a process of its own)."""
+    size = size or SandboxSize()
+    return SalesforceSandbox(
+        seed=seed,
+        qb_customers=size.customers,
+        accounts_extra=size.extra_accounts,
+        items=size.items,
+        opportunities=size.opportunities,
+        port=port,
+        http_login_port=login_port,
+        admin_token=admin_token,
+        state_file=_state_file(state_dir, "salesforce"),
+        missing=missing,
+    ).start()
+
+
+def _state_file(state_dir: Path | None, name: str) -> Path | None:
+    if state_dir is None:
+        return None
+    state_dir.mkdir(parents=True, exist_ok=True)
+    return state_dir / f"{name}.sqlite3"
+
+
+def conductor_info(conductor: ConductorSandbox) -> dict[str, Any]:
+    return {
+        "conductor_base_url": conductor.base_url,
+        "conductor_secret_key": conductor.secret_key,
+        "conductor_publishable_key": conductor.publishable_key,
+        "conductor_end_user_id": conductor.end_user_id,
+        "admin_token": conductor.admin_token,
+    }
+
+
+def salesforce_info(salesforce: SalesforceSandbox) -> dict[str, Any]:
+    return {
+        "salesforce_login_url": salesforce.http_login_url or salesforce.login_url,
+        "salesforce_instance_url": salesforce.instance_url,
+        "salesforce_client_id": salesforce.client_id,
+        "salesforce_access_token": salesforce.issue_access_token(),
+        "ca_bundle": str(salesforce.ca_pem_path),
+        "salesforce_admin_token": salesforce.admin_token,
+    }

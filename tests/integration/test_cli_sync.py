@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -102,3 +103,44 @@ def test_not_connected_says_what_to_do(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert "QuickBooks is not connected" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _sandbox_process(service: str, data_dir: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    command = [sys.executable, "-m", "app", "--data-dir", str(data_dir), "sandbox"]
+    command += ["--seed", "5", "--invoices", "40", "--payments", "10", f"--only={service}"]
+    env = {**os.environ, "QBSF_NO_BOOTSTRAP": "1"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    return process, json.loads(process.stdout.readline())
+
+
+def test_each_sandbox_in_a_process_of_its_own_serves_one_sync(tmp_path: Path) -> None:
+    # The Salesforce sample org matches the QuickBooks company of the same seed and sizes.
+    started = [_sandbox_process(s, tmp_path / s) for s in ("conductor", "salesforce")]
+    try:
+        (_, conductor), (_, salesforce) = started
+        assert {k.split("_")[0] for k in conductor} == {"conductor", "admin"}
+        assert {k.split("_")[0] for k in salesforce} == {"salesforce", "ca"}
+        env = {
+            **os.environ,
+            "QBSF_NO_BOOTSTRAP": "1",
+            "QBSF_CONDUCTOR_BASE_URL": conductor["conductor_base_url"],
+            "QBSF_CONDUCTOR_SECRET_KEY": conductor["conductor_secret_key"],
+            "QBSF_CONDUCTOR_END_USER_ID": conductor["conductor_end_user_id"],
+            "QBSF_SALESFORCE_INSTANCE_URL": salesforce["salesforce_instance_url"],
+            "QBSF_SALESFORCE_ACCESS_TOKEN": salesforce["salesforce_access_token"],
+            "QBSF_CA_BUNDLE": salesforce["ca_bundle"],
+        }
+        synced = subprocess.run(
+            [sys.executable, "-m", "app", "--data-dir", str(tmp_path / "app"), "sync"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert synced.returncode == 0, synced.stdout + synced.stderr
+        assert "Sync finished" in synced.stdout
+    finally:
+        for process, _info in started:
+            process.terminate()
+            process.wait(timeout=10)
