@@ -45,7 +45,13 @@ from app.engine.context import (
 from app.engine.events import CancelToken, ProgressCallback, StepTracker, ignore_progress
 from app.engine.failures import failure_for
 from app.engine.match_decisions import Decision, Keep, MatchDecisions
-from app.engine.mirror import close_readers, drop_reader, read_ahead, run_mirror
+from app.engine.mirror import (
+    close_readers,
+    drop_reader,
+    note_run_start,
+    read_ahead,
+    run_mirror,
+)
 from app.engine.mirror_chosen import DELETED_IN_QUICKBOOKS, mirror_chosen
 from app.engine.mirror_spec import MirrorSpec
 from app.engine.recorder import ItemOutcome, RunRecorder
@@ -252,7 +258,7 @@ class SyncEngine:
         self.store.forget_old_runs()
         run_id = self.store.start_run(trigger, os_user(), dry_run=dry_run)
         recorder = RunRecorder(self.store, run_id, dry_run=dry_run)
-        return RunContext(
+        ctx = RunContext(
             self.store,
             self.quickbooks,
             self.salesforce,
@@ -263,6 +269,8 @@ class SyncEngine:
             progress,
             dry_run=dry_run,
         )
+        note_run_start(ctx)
+        return ctx
 
     def _claim_ledger(self, ctx: RunContext, chosen: list[str]) -> None:
         """A ledger of another Salesforce org or Conductor end user is set aside, and the run

@@ -49,6 +49,10 @@ Chosen = Mapping[str, Mapping[str, dict[str, Any]]]
 
 #: Where a run keeps the readers started ahead of their workflow, by (ledger key, list).
 READERS = "mirror.readers_ahead"
+#: Where a run keeps QuickBooks' newest stamp read before it began (`note_run_start`).
+KNOWN_AT_START = "mirror.known_at_start"
+#: The cursor source saying which stamp a list's last whole read began after.
+READ_AFTER = "qb_read_after"
 
 
 def read_ahead(ctx: RunContext, spec: MirrorSpec, order: int) -> None:
@@ -93,11 +97,26 @@ def close_readers(ctx: RunContext) -> None:
         reader.close()
 
 
+def note_run_start(ctx: RunContext) -> None:
+    """Keeps QuickBooks' newest stamp any earlier run read: every list this run reads is read
+    after it (the records that carry it were already there)."""
+    stamps = [c.value for c in ctx.store.cursors() if c.source == "qb" and is_stamp(c.value)]
+    if stamps:
+        newest = max(parse_stamp(stamp) for stamp in stamps)
+        ctx.cache[KNOWN_AT_START] = newest.isoformat(timespec="seconds")
+
+
 def _since(ctx: RunContext, spec: MirrorSpec) -> str | None:
+    """The cursor less the overlap, counted back from when the cursor's read began where that
+    is known to be later: a record committed late after that read carries a stamp at most the
+    overlap before it began. A list quiet for longer is read from its cursor."""
     cursor_value = ctx.store.get_cursor(spec.link_key, "qb")
-    if cursor_value and ctx.only_qb_ids is None:
-        return (parse_stamp(cursor_value) - ctx.settings.overlap).isoformat(timespec="seconds")
-    return None
+    if not cursor_value or ctx.only_qb_ids is not None:
+        return None
+    cursor = parse_stamp(cursor_value)
+    read_after = ctx.store.get_cursor(spec.link_key, READ_AFTER)
+    began = max(cursor, parse_stamp(read_after)) if read_after else cursor
+    return min(cursor, began - ctx.settings.overlap).isoformat(timespec="seconds")
 
 
 def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) -> None:
@@ -172,7 +191,10 @@ def run_mirror(ctx: RunContext, spec: MirrorSpec, chosen: Chosen | None = None) 
         if bulk is not None:
             bulk.cleanup()
     if state.clean and state.newest and ctx.only_qb_ids is None and not ctx.dry_run:
-        ctx.recorder.commit([], cursor=(spec.link_key, "qb", state.newest))
+        cursors = [(spec.link_key, "qb", state.newest)]
+        if KNOWN_AT_START in ctx.cache:
+            cursors.append((spec.link_key, READ_AFTER, ctx.cache[KNOWN_AT_START]))
+        ctx.recorder.commit([], cursors=cursors)
 
 
 def _advance_cursor(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +42,9 @@ class RunRecorder:
         items: list[ItemOutcome],
         links: list[Link] = (),  # type: ignore[assignment]
         cursor: tuple[str, str, str] | None = None,
+        cursors: Sequence[tuple[str, str, str]] = (),
     ) -> None:
-        """Outcomes, links and (optionally) a cursor, atomically; a preview commits nothing."""
+        """Outcomes, links and (optionally) cursors, atomically; a preview commits nothing."""
         for item in items:
             self.count(item.workflow, item.outcome)
         if self.dry_run:
@@ -70,8 +71,8 @@ class RunRecorder:
                 self.store.upsert_links(links)
             if rows:
                 self.store.add_run_items(rows)
-            if cursor is not None:
-                self.store.set_cursor(*cursor)
+            for each in [*([cursor] if cursor is not None else []), *cursors]:
+                self.store.set_cursor(*each)
 
     def _record_changes(self, links: list[Link]) -> None:
         """Before -> after of every field a link's new content changes, for the run report."""
