@@ -34,6 +34,7 @@ from app.engine.books.presence import (
     OWN_OBJECTS,
     DeletedLog,
     Listed,
+    Listing,
     ask_deleted,
     ask_listed,
 )
@@ -64,6 +65,7 @@ class EarlyAnswers:
     figures: Future[Figures]
     deleted: Future[DeletedLog | None] | None
     listed: Future[Listed] | None = None
+    listed_objects: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def ask(ctx: RunContext) -> None:
         figures=pool.submit(read_figures, salesforce, *period, enabled),
         deleted=pool.submit(ask_deleted, salesforce, since) if since is not None else None,
         listed=pool.submit(ask_listed, salesforce, own) if since is None and own else None,
+        listed_objects=frozenset(own),
     )
     pool.shutdown(wait=False)  # its threads end with their answers; nothing waits for them here
 
@@ -173,18 +176,17 @@ def deleted_log(early: EarlyAnswers | None, since: datetime | None) -> DeletedLo
     return _answer(early.deleted, "Salesforce's delete log asked early")
 
 
-def listed(early: EarlyAnswers | None, salesforce: SalesforceClient) -> Listed | None:
-    """The ids listed early of the objects not written since; None when there are none."""
+def listed(early: EarlyAnswers | None, salesforce: SalesforceClient) -> Listing | None:
+    """The listing asked early of the objects not written since (answered when it comes);
+    None when there are none."""
     if early is None or early.listed is None:
         return None
     since_asked = _written_since(early, salesforce)
-    if "*" in since_asked:
+    objects = early.listed_objects - since_asked
+    if "*" in since_asked or not objects:
         return None
-    found = _answer(early.listed, "Salesforce's ids listed early")
-    if found is None:
-        return None
-    kept = {name: ids for name, ids in found.ids.items() if name not in since_asked}
-    return dataclasses.replace(found, ids=kept) if kept else None
+    asked = early.listed
+    return Listing(objects, lambda: _answer(asked, "Salesforce's ids listed early"))
 
 
 def balances(ctx: RunContext) -> dict[str, dict[str, Any]] | None:

@@ -90,10 +90,22 @@ class Listed:
     ids: dict[str, frozenset[str]]
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A listing asked early of these `objects`, and its `answer` once it comes (None when it
+    failed): the objects' other checks need not wait for it."""
+
+    objects: frozenset[str]
+    answer: Callable[[], Listed | None]
+
+
 def ask_listed(salesforce: SalesforceClient, objects: Sequence[str]) -> Listed:
-    """Every id of each of `objects` (own objects: every record is a mirror), 2,000 a batch."""
+    """Every id of each of `objects` (own objects: every record is a mirror), 2,000 a batch,
+    the objects at once."""
     asked_at = datetime.now(UTC)
-    return Listed(asked_at, {name: frozenset(_every_id(salesforce, name)) for name in objects})
+    with ThreadPoolExecutor(max(1, len(objects)), thread_name_prefix="sf-listed") as pool:
+        ids = pool.map(lambda name: frozenset(_every_id(salesforce, name)), objects)
+        return Listed(asked_at, dict(zip(objects, ids, strict=True)))
 
 
 def _every_id(salesforce: SalesforceClient, sobject: str) -> set[str]:
@@ -121,30 +133,44 @@ def missing_in_salesforce(
     *,
     since: datetime | None = None,
     asked: DeletedLog | None = None,
-    listed: Listed | None = None,
+    listed: Listing | None = None,
 ) -> Presence:
     """Each linked record Salesforce no longer has, named, in ledger order; with `since` (the
     last check's `through`), only the records Salesforce deleted after it are looked at, from
     the delete log `asked` already when it starts there. Looked at whole, the objects `listed`
-    already are not asked again."""
+    already are not asked again. Salesforce is asked about every object at once."""
     log = asked if asked is not None and since is not None and asked.since == since else None
     if since is not None and log is None:
         log = ask_deleted(salesforce, since)
     suspects = _deleted_since(store, log) if log is not None else None
     through = (log.asked_at if log is not None else datetime.now(UTC)) - CLOCK_MARGIN
+
+    looked_at = {
+        workflow: suspects.get(workflow, [])
+        if suspects is not None
+        else [k for k in store.links(workflow) if k.sf_id and k.content_hash != DELETED]
+        for workflow in CHECKED
+    }
+
+    def gone_from(workflow: str) -> tuple[list[Link], datetime | None]:
+        """The links whose record is gone, and when the listing they were found in was asked."""
+        sobject, links = CHECKED[workflow][0], looked_at[workflow]
+        if suspects is not None:
+            return _absent(salesforce, sobject, links), None
+        answer = listed.answer() if listed is not None and sobject.name in listed.objects else None
+        if answer is not None and sobject.name in answer.ids:
+            present = answer.ids[sobject.name]
+            return [k for k in links if k.sf_id not in present], answer.asked_at
+        return _absent(salesforce, sobject, links), None
+
+    with ThreadPoolExecutor(len(CHECKED), thread_name_prefix="sf-presence") as pool:
+        answers = list(pool.map(gone_from, CHECKED))
     found: list[Difference] = []
-    for workflow, (sobject, kinds, amount) in CHECKED.items():
-        if suspects is None:
-            links = [k for k in store.links(workflow) if k.sf_id and k.content_hash != DELETED]
-        else:
-            links = suspects.get(workflow, [])
-        if suspects is None and listed is not None and sobject.name in listed.ids:
-            present = listed.ids[sobject.name]
-            gone = [k for k in links if k.sf_id not in present]
-            # What was deleted after the listing is for the next check to find.
-            through = min(through, listed.asked_at - CLOCK_MARGIN)
-        else:
-            gone = _absent(salesforce, sobject, links)
+    for (workflow, (_sobject, kinds, amount)), (gone, listed_at) in zip(
+        CHECKED.items(), answers, strict=True
+    ):
+        if listed_at is not None:  # what was deleted after the listing is for the next check
+            through = min(through, listed_at - CLOCK_MARGIN)
         if not gone:
             continue
         records = find_records(quickbooks, kinds, [k.qb_id for k in gone])
