@@ -258,7 +258,7 @@ class SyncEngine:
         self.store.forget_old_runs()
         run_id = self.store.start_run(trigger, os_user(), dry_run=dry_run)
         recorder = RunRecorder(self.store, run_id, dry_run=dry_run)
-        ctx = RunContext(
+        return RunContext(
             self.store,
             self.quickbooks,
             self.salesforce,
@@ -269,8 +269,6 @@ class SyncEngine:
             progress,
             dry_run=dry_run,
         )
-        note_run_start(ctx)
-        return ctx
 
     def _claim_ledger(self, ctx: RunContext, chosen: list[str]) -> None:
         """A ledger of another Salesforce org or Conductor end user is set aside, and the run
@@ -291,6 +289,7 @@ class SyncEngine:
             )
 
     def _workflows(self, ctx: RunContext, chosen: list[str]) -> None:
+        note_run_start(ctx)  # after the ledger is claimed: its cursors are this company's
         enabled = set(chosen)
         # Deletions of invoices and payments come in one call, after both are mirrored.
         last_transactional = next(
