@@ -55,6 +55,7 @@ def stall(invoices: int) -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QTimer
 
     from app.context import AppContext
+    from app.store.settings import CONDUCTOR_END_USER_ID, SALESFORCE_INSTANCE_URL
     from app.ui.application import qt_application
     from app.ui.shell import Shell
     from app.ui.warm_up import warm_up
@@ -64,8 +65,8 @@ def stall(invoices: int) -> dict[str, float]:
         os.environ.update(sandbox.environment())
         sandbox.set_latency(300, 80)
         ctx = AppContext.create(scratch_dir("qbsf-bench-tray-"), console_level=None)
-        ctx.store.set_setting("conductor.end_user_id", sandbox.info["conductor_end_user_id"])
-        ctx.store.set_setting("salesforce.instance_url", sandbox.info["salesforce_instance_url"])
+        ctx.store.set(CONDUCTOR_END_USER_ID, sandbox.info["conductor_end_user_id"])
+        ctx.store.set(SALESFORCE_INSTANCE_URL, sandbox.info["salesforce_instance_url"])
         app = qt_application()
         shell = Shell(ctx, poll=False)
         clock = QElapsedTimer()

@@ -52,11 +52,15 @@ class Task:
             self._emit(self.signals.finished)
 
     def _emit(self, signal: Any, *args: Any) -> None:
-        # At quit Qt may delete the signals' owner before a late task finishes: nobody listens.
-        try:
-            signal.emit(*args)
-        except RuntimeError:
-            log.debug("background task %s finished after its window closed", self.name)
+        _emit_if_heard(signal, self.name, *args)
+
+
+def _emit_if_heard(signal: Any, name: str, *args: Any) -> None:
+    # At quit Qt may delete the signals' owner before a late task finishes: nobody listens.
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        log.debug("background task %s finished after its window closed", name)
 
 
 class _Runner:
@@ -70,12 +74,13 @@ class _Runner:
 
     def __call__(self) -> None:
         task, self._task = self._task, None
+        name = task.name if task is not None else "?"
         try:
             if task is not None:
                 task.run()
         finally:
             del task
-            self._ended.emit(self._key)
+            _emit_if_heard(self._ended, name, self._key)
 
 
 class Background(QObject):
