@@ -32,11 +32,12 @@ def startup() -> dict[str, float]:
     from app.ui.shell import Shell
 
     import_s = time.perf_counter() - import_started
+    from app.store.settings import CONDUCTOR_END_USER_ID, SALESFORCE_INSTANCE_URL
     from bench.sandbox_process import scratch_dir
 
     ctx = AppContext.create(scratch_dir("qbsf-bench-tray-"), console_level=None)
-    ctx.store.set_setting("conductor.end_user_id", "end_usr_bench")
-    ctx.store.set_setting("salesforce.instance_url", "https://localhost:1")
+    ctx.store.set(CONDUCTOR_END_USER_ID, "end_usr_bench")
+    ctx.store.set(SALESFORCE_INSTANCE_URL, "https://localhost:1")
     app = qt_application()
     shell = Shell(ctx, poll=False)
     ready: dict[str, float] = {}
