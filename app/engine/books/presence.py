@@ -148,7 +148,9 @@ def missing_in_salesforce(
     looked_at = {
         workflow: suspects.get(workflow, [])
         if suspects is not None
-        else [k for k in store.links(workflow) if k.sf_id and k.content_hash != DELETED]
+        else [
+            k for k in store.links(workflow, content=False) if k.sf_id and k.content_hash != DELETED
+        ]
         for workflow in CHECKED
     }
 
@@ -174,7 +176,10 @@ def missing_in_salesforce(
         if not gone:
             continue
         records = find_records(quickbooks, kinds, [k.qb_id for k in gone])
-        found.extend(_difference(workflow, link, records.get(link.qb_id), amount) for link in gone)
+        whole = store.links_by_qb(workflow, [k.qb_id for k in gone])  # with what they wrote
+        found.extend(
+            _difference(workflow, whole.get(k.qb_id, k), records.get(k.qb_id), amount) for k in gone
+        )
     return Presence(found, None if found else through)
 
 

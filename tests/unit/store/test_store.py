@@ -27,6 +27,15 @@ def test_links_upsert_and_lookup(store) -> None:  # type: ignore[no-untyped-def]
     assert store.count_links("invoices") == 2 and store.count_links("items") == 0
 
 
+def test_links_without_content_carry_all_but_what_was_written(store) -> None:  # type: ignore[no-untyped-def]
+    written = {"Name": "INV-1", "Subtotal__c": 12.5}
+    store.upsert_links([Link("invoices", "q1", "s1", "h1", qb_revision="3", content=written)])
+    [whole] = store.links("invoices")
+    [bare] = store.links("invoices", content=False)
+    assert whole.content == written and bare.content is None
+    assert bare == Link(**{**whole.__dict__, "content": None})
+
+
 def test_transaction_rolls_back_everything(store) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(RuntimeError), store.transaction():
         store.upsert_links([Link("items", "q1", "s1", "h")])
