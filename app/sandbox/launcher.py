@@ -1,4 +1,5 @@
-"""Starting both sandboxes together, for demo mode, headless trials, tests and benchmarks."""
+"""Starting the sandboxes, together or one at a time, for demo mode, headless trials, tests and
+benchmarks."""
 
 from __future__ import annotations
 
