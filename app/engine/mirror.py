@@ -115,7 +115,9 @@ def _since(ctx: RunContext, spec: MirrorSpec) -> str | None:
         return None
     cursor = parse_stamp(cursor_value)
     read_after = ctx.store.get_cursor(spec.link_key, READ_AFTER)
-    began = max(cursor, parse_stamp(read_after)) if is_stamp(read_after) else cursor
+    began = cursor
+    if read_after is not None and is_stamp(read_after):
+        began = max(cursor, parse_stamp(read_after))
     return min(cursor, began - ctx.settings.overlap).isoformat(timespec="seconds")
 
 
