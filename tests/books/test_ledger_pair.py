@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.domain.ledger_errors import LEDGER_PAIR_CHANGED
 from app.engine import ledger_pair
 from app.engine.customer_updates import NAME_TO_CONFIRM
+from app.engine.mirror import READ_AFTER
 from app.engine.result import RunStatus
 from app.store.settings import LEDGER_END_USER_ID, LEDGER_SALESFORCE_ORG_ID, SALESFORCE_ORG_ID
 from tests.integration.conftest import World
@@ -40,6 +41,10 @@ def test_a_new_org_starts_a_fresh_ledger_and_the_next_sync_writes_everything(
     [archive] = world.store.ledger_archives()
     assert archive.salesforce_org_id == world.sf.org_id and archive.links > linked
     assert world.store.get(LEDGER_SALESFORCE_ORG_ID) == OTHER_ORG
+    # The old ledger's stamps say nothing of when this one's lists were read: the fresh run's
+    # cursors carry no read-after stamp, so the next run reads the whole overlap before them.
+    assert world.store.get_cursor("invoices", "qb") is not None
+    assert world.store.get_cursor("invoices", READ_AFTER) is None
 
     # Another Conductor end user does the same; the same pair again changes nothing.
     assert ledger_pair.claim(world.store, ledger_pair.Pair(OTHER_ORG, "end_usr_other")) is not None

@@ -43,6 +43,18 @@ def _figure_calls(calls: list[dict[str, str]]) -> list[dict[str, str]]:
     return [c for c in calls if c["path"].rstrip("/").endswith("/composite") and c.get("parts")]
 
 
+def _an_unpaid_invoice(world: World) -> dict[str, Any]:
+    return next(i for i in world.qb.all("invoice") if not i["isPaid"])
+
+
+def _account_balance(world: World, customer_id: str) -> Decimal:
+    """The QuickBooks balance the customer's Salesforce account shows."""
+    account = next(
+        a for a in world.sf_records("Account") if a.get("QuickBooks_Customer_Id__c") == customer_id
+    )
+    return Decimal(str(account["QuickBooks_Balance__c"]))
+
+
 def _soql(calls: list[dict[str, str]]) -> list[str]:
     return [parse_qs(c.get("query", "")).get("q", [""])[0] for c in calls]
 
@@ -104,7 +116,7 @@ def test_an_open_invoice_deleted_in_quickbooks_leaves_the_next_check_clean_witho
     synced: World,
 ) -> None:
     world = synced
-    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    unpaid = _an_unpaid_invoice(world)
     world.qb.delete_invoice(unpaid["id"])
     with_check, sf_calls, _ = _run(world, check=True)
     found = latest(world.store)
@@ -123,12 +135,7 @@ def test_an_open_invoice_deleted_in_quickbooks_leaves_the_next_check_clean_witho
     # The deletion moved the customer's balance, which QuickBooks does not count as an edit of
     # the customer: the sync re-read it all the same, and a full read of both sides agrees.
     customer = world.qb.get(unpaid["customer"]["id"])
-    account = next(
-        a
-        for a in world.sf_records("Account")
-        if a.get("QuickBooks_Customer_Id__c") == customer["id"]
-    )
-    assert Decimal(str(account["QuickBooks_Balance__c"])) == Decimal(customer["totalBalance"])
+    assert _account_balance(world, customer["id"]) == Decimal(customer["totalBalance"])
     assert world.engine.check_books().clean
 
 
@@ -136,7 +143,7 @@ def test_salesforce_figures_are_asked_while_quickbooks_is_still_read_and_used_on
     synced: World,
 ) -> None:
     world = synced
-    invoice = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    invoice = _an_unpaid_invoice(world)
     world.qb.edit_invoice(invoice["id"], memo="Delivered to the dock")
     world.engine.reconcile_after_sync = True
     # Only this process's copy of the last check's side is left: asking early must not take it.
@@ -184,7 +191,7 @@ def test_without_a_delete_log_the_mirrors_are_listed_while_quickbooks_is_still_r
 ) -> None:
     world = synced
     # A payment is written after the invoices' mirrors are listed: its object is listed again.
-    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    unpaid = _an_unpaid_invoice(world)
     world.qb.receive_payment(unpaid["customer"]["id"], "1.00", apply_to={unpaid["id"]: "1.00"})
     _forget_the_kept_side(world)
     sf_before = len(world.sf_requests())
@@ -233,7 +240,7 @@ def test_without_a_kept_side_balances_are_read_behind_the_sync_and_used_once(
     synced: World,
 ) -> None:
     world = synced
-    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    unpaid = _an_unpaid_invoice(world)
     world.qb.receive_payment(unpaid["customer"]["id"], "2.00", apply_to={unpaid["id"]: "2.00"})
     _forget_the_kept_side(world)
     qb_before = len(world.qb_requests())
@@ -270,18 +277,11 @@ def _customers_by_id(calls: list[dict[str, str]]) -> int:
     )
 
 
-def _account_balance(world: World, customer_id: str) -> Decimal:
-    account = next(
-        a for a in world.sf_records("Account") if a.get("QuickBooks_Customer_Id__c") == customer_id
-    )
-    return Decimal(str(account["QuickBooks_Balance__c"]))
-
-
 def test_a_customer_a_deletion_touched_is_read_by_id_even_with_balances_read_early(
     synced: World,
 ) -> None:
     world = synced
-    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    unpaid = _an_unpaid_invoice(world)
     world.qb.delete_invoice(unpaid["id"])
     _forget_the_kept_side(world)
     qb_before = len(world.qb_requests())
@@ -301,7 +301,7 @@ def test_a_run_stopped_before_its_transactions_are_read_asks_quickbooks_no_balan
     synced: World,
 ) -> None:
     world = synced
-    unpaid = next(i for i in world.qb.all("invoice") if not i["isPaid"])
+    unpaid = _an_unpaid_invoice(world)
     world.qb.edit_invoice(unpaid["id"], memo="Left at reception")
     _forget_the_kept_side(world)
     # A QuickBooks dialog blocks every read of credit memos: their reader never reads to its end.
